@@ -46,6 +46,8 @@ def settings() -> Settings:
 
 def init() -> None:
     """Seed the shared keys once per browser session."""
+    from components import services  # late import: services may import state helpers
+    services.start()
     s = settings()
     ss = st.session_state
     ss.setdefault(SESSION_ID, uuid.uuid4().hex[:12])

@@ -1,0 +1,128 @@
+"""Shared fixtures: the embedded engine, a running ParamLab server, and Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_data_dir(tmp_path_factory):
+    """Presets, sessions, the ledger and logs of the test run go to a temporary folder."""
+    d = tmp_path_factory.mktemp("paramlab-data")
+    os.environ["CHAT_DATA_DIR"] = str(d)
+    # Tests must not pick up a developer's own endpoint settings.
+    for k in [k for k in os.environ if k.startswith(("CHAT_APIKEY", "CHAT_BASE_URL", "CHAT_MODEL", "OPENAI_"))]:
+        del os.environ[k]
+    os.environ.setdefault("CHAT_CONFIG", str(d / "no-config.yaml"))
+    yield d
+
+
+@pytest.fixture(scope="session")
+def engine_endpoint():
+    """The embedded SmolLM2 engine, started once for the whole test session."""
+    from paramlab.engine import get_engine
+    return get_engine().endpoint()
+
+
+@pytest.fixture(scope="session")
+def engine_client(engine_endpoint):
+    from paramlab.client import ChatClient
+    return ChatClient(engine_endpoint)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "playground.py"):
+    port = free_port()
+    env = {**os.environ, "CHAT_DATA_DIR": str(data_dir), **(env_extra or {})}
+    log = open(data_dir / f"streamlit-{port}.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {(data_dir / f'streamlit-{port}.log').read_text()[-2000:]}")
+        try:
+            if requests.get(url + "/_stcore/health", timeout=1).status_code == 200:
+                return proc, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy in 60 s")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """One ParamLab server for all browser tests; each test gets its own browser context (session)."""
+    d = tmp_path_factory.mktemp("app-data")
+    proc, url = start_app(d)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium not installed: run `make test` as root or `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    ctx.close()
+
+
+def wait_for_app(pg) -> None:
+    """Wait until Streamlit has finished a script run."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=60_000)
+
+
+SCREENSHOTS = ROOT / "screenshots"
+
+
+def screenshot(pg, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
