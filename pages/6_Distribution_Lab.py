@@ -1,0 +1,36 @@
+"""Distribution Lab: what the sampling parameters do to a real model's next-token distribution."""
+import streamlit as st
+
+from components import (endpoint_picker, lab_bias, lab_chart, lab_controls, lab_conversation, lab_intro,
+                        lab_sample, lab_send, lab_state, lab_step, state)
+from paramlab import reshape
+
+st.set_page_config(page_title="ParamLab · Distribution Lab", page_icon="🔬", layout="wide")
+state.init()
+endpoint = endpoint_picker.render()
+lab_state.init(endpoint.backend if endpoint else "other")
+
+st.title("🔬 Distribution Lab")
+lab_intro.render(endpoint)
+lab_conversation.render(endpoint)
+
+left, right = st.columns([1, 2], gap="large")
+with left:
+    focus = lab_controls.focus_picker()
+    lab_controls.sliders(focus)
+    lab_controls.history(endpoint, focus)
+    lab_bias.render(endpoint, focus)
+
+with right:
+    dist = st.session_state.get(lab_state.DIST)
+    if dist is None:
+        st.info("Press **Get next-token distribution** to ask the model.")
+    else:
+        rows = reshape.reshape(dist.candidates, lab_state.settings())
+        lab_chart.render(dist, rows)
+        st.subheader("Sample")
+        lab_sample.render(rows)
+    st.subheader("Step mode")
+    lab_step.render(endpoint)
+    st.subheader("Send a real request with these settings")
+    lab_send.render(endpoint)

@@ -1,0 +1,45 @@
+"""The Distribution Lab and the Guide in a real browser, with screenshots to look at."""
+import pytest
+
+from conftest import screenshot, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine]
+
+
+def test_lab_flow(page, app_url):
+    page.goto(app_url + "/Distribution_Lab?param=top_p")
+    wait_for_app(page)
+    page.get_by_role("button", name="Get next-token distribution").click()
+    wait_for_app(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(state="visible", timeout=60_000)
+    assert page.get_by_text("of 20 candidates can be sampled").is_visible()
+    page.get_by_role("button", name="Sample 100").click()
+    wait_for_app(page)
+    page.get_by_text("100 draws with seed").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
+    page.get_by_role("button", name="Next 5 tokens").click()
+    wait_for_app(page)
+    page.get_by_text("Step 5: chose").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Send with these settings").click()
+    wait_for_app(page)
+    tok = page.locator(".pl-tok").first
+    tok.wait_for(state="visible", timeout=60_000)
+    tok.hover()
+    assert tok.locator(".pl-alt").is_visible()  # the CSS survived st.html: alternatives on hover
+    screenshot(page, "lab")
+
+
+def test_guide_in_chinese_links_to_the_lab(page, app_url):
+    page.goto(app_url + "/Parameter_Guide")
+    wait_for_app(page)
+    page.locator('[data-testid="stButtonGroup"] button', has_text="中文").click()
+    wait_for_app(page)
+    page.locator('[data-testid="stExpander"] summary', has_text="logit_bias").click()
+    page.get_by_text("取值范围").first.wait_for()
+    screenshot(page, "guide-zh")
+    page.get_by_role("link", name="在实验室中试一试: logit_bias").click()
+    wait_for_app(page)
+    page.get_by_text("Parameter in focus").wait_for()
+    assert "param=logit_bias" in page.url
+    assert page.get_by_text("▶ logit_bias").is_visible()
