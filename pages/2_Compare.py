@@ -1,0 +1,16 @@
+"""ParamLab — Compare: 2 to 6 configurations answer the same conversation side by side."""
+import streamlit as st
+
+from components import compare_panes, compare_results, endpoint_picker, state
+
+st.set_page_config(page_title="ParamLab · Compare", page_icon="🆚", layout="wide")
+state.init()
+endpoint_picker.render()
+
+st.title("🆚 Compare")
+compare_panes.toolbar()
+compare_panes.prompt_box()
+ticker = compare_panes.run_controls()
+slots = compare_panes.render_panes()
+compare_panes.stream(slots, ticker)
+compare_results.render()

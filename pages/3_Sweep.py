@@ -1,0 +1,19 @@
+"""ParamLab — Sweep: one or two parameters × values × repeats, charted; and the seed check."""
+import streamlit as st
+
+from components import endpoint_picker, state, sweep_results, sweep_seedcheck, sweep_setup
+
+st.set_page_config(page_title="ParamLab · Sweep", page_icon="📈", layout="wide")
+state.init()
+endpoint = endpoint_picker.render()
+
+st.title("📈 Sweep")
+sweep_tab, seed_tab = st.tabs(["Parameter sweep", "Seed check"])
+with sweep_tab:
+    plan, errors = sweep_setup.form(endpoint)
+    may_start = sweep_setup.plan_summary(endpoint, plan, errors)
+    sweep_setup.controls(endpoint, plan, may_start)
+    sweep_results.progress()
+    sweep_results.results()
+with seed_tab:
+    sweep_seedcheck.render(endpoint)

@@ -1,0 +1,72 @@
+"""Compare and Sweep in a real browser: three panes stream at the same time; a sweep draws its chart."""
+import pytest
+
+from conftest import screenshot, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine]
+
+# True when every one of the first `n` panes shows partial text and is still streaming.
+ALL_STREAMING = """(n) => {
+  for (let i = 0; i < n; i++) {
+    const out = document.querySelector('.st-key-cmp-out-' + i);
+    if (!out) return false;
+    const text = out.innerText || '';
+    if (!text.includes('streaming…')) return false;          // not started, or already finished
+    const reply = text.replace(/streaming….*$/s, '').replace('▌', '').trim();
+    if (reply.length < 3) return false;
+  }
+  return true;
+}"""
+ANY_FINISHED = """(n) => [...Array(n).keys()].some(i => {
+  const out = document.querySelector('.st-key-cmp-out-' + i);
+  return out && (out.innerText.includes('finish_reason') || out.innerText.includes('ERROR'));
+})"""
+
+
+def _button(page, name):
+    page.get_by_role("button", name=name).click()
+
+
+def test_three_panes_stream_at_the_same_time(page, app_url):
+    page.goto(app_url + "/Compare")
+    wait_for_app(page)
+    # three panes that differ only in max_tokens, all long, so they overlap for seconds
+    _button(page, "🎚️ Vary one parameter")
+    page.get_by_label("Parameter").last.click()
+    page.keyboard.type("max_tokens")
+    page.keyboard.press("Enter")
+    page.get_by_label("Values (comma-separated)").fill("200, 201, 202")
+    page.get_by_label("Values (comma-separated)").press("Enter")
+    _button(page, "Create panes")
+    wait_for_app(page)
+    page.locator(".st-key-cmp-out-2").wait_for(timeout=20_000)
+    page.keyboard.press("Escape")
+    msg = page.get_by_label("Message (user)")
+    msg.fill("Write a long, detailed story about a dragon who learns to bake bread.")
+    msg.press("Control+Enter")
+    wait_for_app(page)
+    _button(page, "▶ Run all panes")
+    # Poll the DOM: all three show partial text while none has finished. Sequential panes cannot pass.
+    page.wait_for_function(ALL_STREAMING, arg=3, timeout=180_000, polling=100)
+    assert not page.evaluate(ANY_FINISHED, 3)
+    screenshot(page, "compare-streaming")
+    page.get_by_text("Word-level diff").wait_for(timeout=400_000)
+    wait_for_app(page)
+    for i in range(3):
+        assert "finish_reason" in page.locator(f".st-key-cmp-out-{i}").inner_text()
+    screenshot(page, "compare-done")
+
+
+def test_sweep_page_runs_and_draws_the_chart(page, app_url):
+    page.goto(app_url + "/Sweep")
+    wait_for_app(page)
+    page.get_by_role("textbox", name="temperature values").fill("0, 1, 1.5")
+    page.get_by_role("spinbutton", name="Repeats per cell").fill("2")
+    page.get_by_role("spinbutton", name="Repeats per cell").press("Enter")
+    wait_for_app(page)
+    page.get_by_text("6 requests").wait_for()
+    _button(page, "▶ Run sweep")
+    page.get_by_text("Results per cell").wait_for(timeout=400_000)
+    wait_for_app(page)
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+    screenshot(page, "sweep-done")
