@@ -1,0 +1,27 @@
+"""ParamLab — Usage: what the experiments cost and where the tokens went, from the usage ledger."""
+import streamlit as st
+
+from components import services, state, usage_charts, usage_data, usage_export, usage_filters, usage_settings, usage_tables
+
+st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wide")
+state.init()
+
+st.title("📊 Usage")
+led = services.ledger()
+if services.ledger_status():
+    st.error(services.ledger_status())
+if led is None:
+    usage_settings.render()
+    st.stop()
+
+view = usage_filters.render(led)
+data = usage_data.load(led, view)
+if data is None:
+    usage_settings.render()
+    st.stop()
+usage_charts.summary(data)
+usage_charts.render(data, view.bucket, view.tz_offset_s)
+usage_tables.sessions(data["sessions"])
+usage_tables.requests(led, data["recent"])
+usage_export.render(led, view)
+usage_settings.render()

@@ -1,0 +1,127 @@
+"""The ledger's tables, their version, and the in-place upgrades between versions.
+
+Version history
+  1: ledger_requests without cached/reasoning tokens; no stored text.
+  2: + cached_tokens, reasoning_tokens; message text and replies in ledger_texts (kept apart so
+     the aggregation scans stay narrow); index on (model, ts_ms).
+Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
+day is integer division, the same on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, inspect, select, text)
+from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = 2
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _request_columns(version: int) -> list[Column]:
+    cols = [
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("ts_ms", BigInteger, nullable=False),       # when the request was sent
+        Column("session_id", String(64), nullable=False, default=""),   # browser session
+        Column("label", String(200), nullable=False, default=""),       # user's session/experiment label
+        Column("page", String(64), nullable=False, default=""),
+        Column("endpoint", String(200), nullable=False, default=""),    # endpoint name
+        Column("host", String(255), nullable=False, default=""),        # base URL host only, never the key
+        Column("backend", String(32), nullable=False, default=""),
+        Column("model", String(200), nullable=False, default=""),       # model asked for
+        Column("response_model", String(200)),                          # model the server named
+        Column("params", Text),                                         # JSON: the body without messages
+        Column("n", Integer),
+        Column("stream", Boolean),
+        Column("prompt_tokens", Integer),
+        Column("completion_tokens", Integer),
+        Column("total_tokens", Integer),
+    ]
+    if version >= 2:
+        cols += [Column("cached_tokens", Integer), Column("reasoning_tokens", Integer)]
+    cols += [
+        Column("estimated", Boolean, nullable=False, default=False),  # counts estimated, not reported
+        Column("cost", Float),                                        # dollars; NULL = unknown price
+        Column("ttft_ms", Integer),
+        Column("latency_ms", Integer),
+        Column("status", String(16), nullable=False, default="ok"),   # ok | truncated | stopped | error
+        Column("error_class", String(64)),
+        Column("error", Text),
+        Column("finish_reasons", Text),                               # JSON list
+        Column("request_id", String(200)),                            # x-request-id header
+        Column("response_id", String(200)),                           # the completion's id
+    ]
+    return cols
+
+
+def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Table | None, Table]:
+    md = MetaData()
+    meta = Table("ledger_meta", md, Column("key", String(64), primary_key=True), Column("value", String(200)))
+    requests = Table("ledger_requests", md, *_request_columns(version))
+    Index("ix_ledger_ts", requests.c.ts_ms)
+    Index("ix_ledger_session", requests.c.session_id, requests.c.ts_ms)
+    texts = None
+    if version >= 2:
+        Index("ix_ledger_model_ts", requests.c.model, requests.c.ts_ms)
+        texts = Table("ledger_texts", md,
+                      Column("request_id", _ID, ForeignKey("ledger_requests.id", ondelete="CASCADE"),
+                             primary_key=True),
+                      Column("messages", Text),  # JSON list of {role, content}
+                      Column("replies", Text))   # JSON list of choice texts
+    return md, requests, texts, meta
+
+
+METADATA, REQUESTS, TEXTS, META = build_metadata()
+
+
+def read_version(conn: Connection) -> int | None:
+    """The stored schema version; None for an empty database."""
+    names = set(inspect(conn).get_table_names())
+    if "ledger_requests" not in names:
+        return None
+    if "ledger_meta" not in names:
+        return 1
+    v = conn.execute(select(META.c.value).where(META.c.key == "schema_version")).scalar()
+    return int(v) if v is not None else 1
+
+
+def _set_version(conn: Connection, v: int) -> None:
+    conn.execute(META.delete().where(META.c.key == "schema_version"))
+    conn.execute(META.insert().values(key="schema_version", value=str(v)))
+
+
+def _upgrade_1_to_2(conn: Connection) -> None:
+    for col in ("cached_tokens", "reasoning_tokens"):
+        conn.execute(text(f"ALTER TABLE ledger_requests ADD COLUMN {col} INTEGER"))
+    TEXTS.create(conn, checkfirst=True)
+    for ix in REQUESTS.indexes:
+        ix.create(conn, checkfirst=True)
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}  # from version -> step
+
+
+class NewerSchema(RuntimeError):
+    pass
+
+
+def ensure(conn: Connection) -> tuple[int | None, int]:
+    """Create or upgrade the tables in place; returns (version found, version now)."""
+    found = read_version(conn)
+    if found is None:
+        METADATA.create_all(conn, checkfirst=True)
+        _set_version(conn, SCHEMA_VERSION)
+        return None, SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        raise NewerSchema(f"the ledger database has schema version {found}, newer than this ParamLab "
+                          f"understands ({SCHEMA_VERSION}); update ParamLab or use another CHAT_DATABASE_URL")
+    META.create(conn, checkfirst=True)
+    v = found
+    while v < SCHEMA_VERSION:
+        UPGRADES[v](conn)
+        v += 1
+    _set_version(conn, v)
+    return found, v

@@ -1,0 +1,79 @@
+"""Three requests in the Playground, then the Usage page shows them in its charts and tables."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import screenshot, start_app, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.engine]
+
+MESSAGES = ["Name a colour.", "Name a fruit.", "Name an animal."]
+
+
+@pytest.fixture(scope="module")
+def usage_app(tmp_path_factory):
+    """A server of our own, so the ledger holds exactly this test's requests."""
+    proc, url = start_app(tmp_path_factory.mktemp("usage-app"))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# The request has finished: Stop is disabled again and no pane is streaming.
+FINISHED = """() => {
+  const stop = [...document.querySelectorAll('button')].find(b => b.innerText.includes('Stop'));
+  return !!stop && stop.disabled && !document.body.innerText.includes('streaming…');
+}"""
+
+
+def send(page, text: str) -> None:
+    """Send one message and wait until its request has finished (whatever its status)."""
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Tab")  # Streamlit commits a text area's value on blur
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_test_id("stChatMessage").filter(has_text=text).wait_for(timeout=60_000)
+    for _ in range(2):  # again after the rerun that paints the finished reply
+        page.wait_for_function(FINISHED, timeout=300_000)
+        wait_for_app(page)
+
+
+def test_playground_requests_show_on_the_usage_page(usage_app, page):
+    page.goto(usage_app)
+    wait_for_app(page)
+    page.get_by_role("heading", name="Playground").wait_for()
+    for text in MESSAGES:
+        send(page, text)
+    page.get_by_role("link", name="Usage").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Usage").wait_for()
+    page.set_viewport_size({"width": 1500, "height": 3000})  # the whole page in one screenshot
+    page.get_by_test_id("stVegaLiteChart").nth(5).wait_for(timeout=60_000)
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    metrics = main.get_by_test_id("stMetric")
+    assert metrics.filter(has_text="Requests").get_by_test_id("stMetricValue").inner_text() == "3"
+    assert metrics.filter(has_text="Cost").get_by_test_id("stMetricValue").inner_text() == "$0"  # embedded model
+    # every chart drew marks from the three requests (vega renders SVG paths / canvas per mark)
+    assert page.get_by_test_id("stVegaLiteChart").count() == 6
+    assert "No data for this chart" not in main.inner_text()
+    page.wait_for_timeout(1000)  # let vega finish drawing before the screenshot
+    tables = main.get_by_test_id("stDataFrame")
+    assert tables.count() >= 2  # sessions + requests
+    shot = screenshot(page, "usage-after-three-requests")
+    assert shot.exists()
+    # drill-down: pick the newest request and see its text
+    grid = tables.nth(1)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 55)  # the first row's selection cell
+    wait_for_app(page)
+    page.get_by_text("Request 3 ·").wait_for(timeout=30_000)
+    detail = main.inner_text()
+    assert MESSAGES[-1] in detail and "Parameters" in detail
+    screenshot(page, "usage-drilldown")
