@@ -3,13 +3,14 @@ plain st.session_state keys (prefix `pl.`) and widgets are seeded from them on e
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from typing import Any
 
 import streamlit as st
 
-from paramlab import config, schema
+from paramlab import config, schema, urlsafety
 from paramlab.client import ChatClient
 from paramlab.config import Endpoint, Settings
 from paramlab.engine import EngineError, get_engine
@@ -35,12 +36,14 @@ def read_secrets() -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False)
-def _settings_cached(_fingerprint: str) -> Settings:
+def _settings_cached(fingerprint: str) -> Settings:  # the env fingerprint keys the cache
     return config.load_settings(os.environ, read_secrets())
 
 
 def settings() -> Settings:
-    fp = "|".join(f"{k}={len(v)}" for k, v in sorted(os.environ.items()) if k.startswith(("CHAT_", "OPENAI_")))
+    # A digest, not the values: the cache key must not hold a key in clear text.
+    fp = hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                                 if k.startswith(("CHAT_", "OPENAI_"))).encode()).hexdigest()
     return _settings_cached(fp)
 
 
@@ -63,7 +66,9 @@ def init() -> None:
 
 @st.cache_resource(show_spinner="Starting the embedded model…")
 def embedded_endpoint() -> Endpoint:
-    return get_engine().endpoint()
+    ep = get_engine().endpoint()
+    urlsafety.trust_embedded(ep.base_url)  # our own engine: exempt from CHAT_ALLOW_PRIVATE=0
+    return ep
 
 
 def resolve_endpoint(name: str) -> Endpoint:

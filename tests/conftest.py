@@ -53,7 +53,9 @@ def free_port() -> int:
 
 def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "playground.py"):
     port = free_port()
-    env = {**os.environ, "CHAT_DATA_DIR": str(data_dir), **(env_extra or {})}
+    # No file watcher: a module reload mid-test would reset sessions and the engine.
+    env = {**os.environ, "CHAT_DATA_DIR": str(data_dir), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+           **(env_extra or {})}
     log = open(data_dir / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
