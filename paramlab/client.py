@@ -18,12 +18,13 @@ from typing import Any, Callable, Iterator, Mapping
 
 import orjson
 import requests
+import urllib3
 from requests.utils import get_environ_proxies
 
-from . import errors, observers
+from . import errors, observers, urlsafety
 from .assembly import ChunkAssembler, Delta, choices_from_response
 from .config import Endpoint
-from .redaction import mask_headers, redact
+from .redaction import mask_headers, redact, redact_obj
 from .result import ChatResult, Metrics, Usage
 from .retry import RetryPolicy, delay_for, should_retry_status
 from .sse import SSEDecoder
@@ -51,44 +52,116 @@ def make_session(endpoint: Endpoint) -> requests.Session:
     s.trust_env = False
     s.headers["User-Agent"] = USER_AGENT
     s.verify = endpoint.ca_bundle or endpoint.verify_tls
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s
 
 
+# The watchdog of the request being sent on this thread: the connection registers its socket
+# with it before waiting for the response, so even a server trickling its headers is cut off
+# at the deadline (requests gives no handle on the socket until the headers are in).
+_current = threading.local()
+
+
+class _WatchedMixin:
+    sock: socket.socket | None
+
+    def getresponse(self, *args: Any, **kwargs: Any):
+        watchdog = getattr(_current, "watchdog", None)
+        if watchdog is not None and self.sock is not None:
+            watchdog.watch(self.sock)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_WatchedMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any):
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        # HTTP(S) proxies only: a SOCKS manager brings its own connection classes
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
 class _Watchdog:
-    """Shuts a response's socket down at the deadline or on cancel, unblocking any recv()."""
+    """Shuts the request's socket down at the deadline or on cancel, unblocking any recv().
+
+    Started once per request (covering every retry); the socket is registered by the
+    connection before the response headers are read, and again from the response.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._resp: requests.Response | None = None
+        self._sock: socket.socket | None = None
         self._timer: threading.Timer | None = None
+        self._done = False
         self.fired: str | None = None  # "deadline" | "cancel"
 
-    def arm(self, resp: requests.Response, seconds: float) -> None:
+    def start(self, seconds: float) -> None:
         with self._lock:
-            self._resp = resp
-            if self.fired:
-                _shutdown(resp)
+            if self._timer is not None or self._done:
                 return
-        self._timer = threading.Timer(max(seconds, 0.0), self.fire, ("deadline",))
-        self._timer.daemon = True
-        self._timer.start()
+            self._timer = threading.Timer(max(seconds, 0.0), self.fire, ("deadline",))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._sock = sock
+            if self.fired:
+                _shutdown_socket(sock)
+
+    def arm(self, resp: requests.Response, seconds: float) -> None:
+        sock = _response_socket(resp)
+        if sock is not None:
+            self.watch(sock)
+        self.start(seconds)
 
     def fire(self, why: str) -> None:
         with self._lock:
+            if self._done:
+                return
             if self.fired is None:
                 self.fired = why
-            if self._resp is not None:
-                _shutdown(self._resp)
+            if self._sock is not None:
+                _shutdown_socket(self._sock)
 
     def disarm(self) -> None:
-        if self._timer:
-            self._timer.cancel()
+        """The request is over: its socket may go back to the pool, so it is never touched again."""
+        with self._lock:
+            self._done = True
+            self._sock = None
+            timer = self._timer
+        if timer:
+            timer.cancel()
 
 
-def _shutdown(resp: requests.Response) -> None:
+def _response_socket(resp: requests.Response) -> socket.socket | None:
     for path in (("raw", "_connection", "sock"), ("raw", "_fp", "fp", "raw", "_sock")):
         obj: Any = resp
         for attr in path:
@@ -96,11 +169,15 @@ def _shutdown(resp: requests.Response) -> None:
             if obj is None:
                 break
         if isinstance(obj, socket.socket):
-            try:
-                obj.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
+            return obj
+    return None
+
+
+def _shutdown_socket(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class ChatStream:
@@ -143,11 +220,24 @@ class ChatClient:
 
     def headers(self) -> dict[str, str]:
         h = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.endpoint.api_key:
+        if self.endpoint.api_key and self._key_host_ok():
             h["Authorization"] = f"Bearer {self.endpoint.api_key.reveal()}"
         if self.endpoint.organization:
             h["OpenAI-Organization"] = self.endpoint.organization
         return h
+
+    def _key_host_ok(self) -> bool:
+        return urlsafety.same_host(self.url, self.endpoint.key_host)
+
+    def _check_target(self) -> None:
+        """Before every attempt: the URL passes urlsafety on its resolved addresses, and a key
+        is only ever sent to the host it was entered for."""
+        ep = self.endpoint
+        urlsafety.check_url(self.url, exempt=urlsafety.is_embedded(ep), proxied=bool(self._proxies()))
+        if ep.api_key and not self._key_host_ok():
+            raise urlsafety.UnsafeURLError(
+                f"the API key was entered for {ep.key_host}, not {ep.host}: it is not sent to another "
+                "host; enter the key again for this base URL")
 
     def _proxies(self) -> dict[str, str]:
         if self.endpoint.proxy:
@@ -161,6 +251,12 @@ class ChatClient:
         return ChatResult(request=body, request_headers=mask_headers(h), stream=stream,
                           metrics=Metrics(started_at=time.time()))
 
+    def _scrub_raw(self, result: ChatResult) -> None:
+        """The raw response is exported by the inspector: a server echoing the key must not leak it."""
+        key = self.endpoint.api_key.reveal()
+        if key and result.raw is not None and key in orjson.dumps(result.raw).decode("utf-8", "replace"):
+            result.raw = redact_obj(result.raw, [key])
+
     def _clean(self, text: str) -> str:
         return redact(text, [self.endpoint.api_key.reveal()])
 
@@ -171,11 +267,22 @@ class ChatClient:
         if stream:
             headers["Accept"] = "text/event-stream"
         data = orjson.dumps(body)
+        watchdog.start(deadline - time.monotonic())
+        try:
+            return self._attempts(data, headers, watchdog, deadline, result)
+        except BaseException:
+            watchdog.disarm()
+            raise
+
+    def _attempts(self, data: bytes, headers: dict[str, str], watchdog: _Watchdog, deadline: float,
+                  result: ChatResult) -> requests.Response:
         attempt = 0
         while True:
+            self._check_target()  # every attempt: DNS answers can change between retries
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise errors.APITimeoutError(f"no answer within the {self.timeouts.total:g} s deadline")
+            _current.watchdog = watchdog
             try:
                 resp = self.session.post(self.url, data=data, headers=headers, stream=True,
                                          allow_redirects=False, proxies=self._proxies(),
@@ -194,10 +301,14 @@ class ChatClient:
                     return resp
                 err = self._status_error(resp, watchdog, deadline)
                 retry_headers = resp.headers
+                if watchdog.fired:
+                    raise self._interrupted(watchdog, None)
                 if not should_retry_status(resp.status_code, resp.headers, err) or resp.status_code < 400:
                     raise err
-            if watchdog.fired == "cancel":
-                raise errors.APIConnectionError("cancelled")
+            finally:
+                _current.watchdog = None
+            if watchdog.fired:  # the deadline or a cancel cut the attempt short
+                raise self._interrupted(watchdog, None)
             if attempt >= self.retry.max_retries:
                 raise err
             wait = delay_for(self.retry, attempt, retry_headers)
@@ -215,13 +326,11 @@ class ChatClient:
             return errors.RedirectError(
                 f"the server redirected ({resp.status_code}) to {resp.headers.get('location', '?')}; "
                 "POST requests are not followed: check the base URL", status=resp.status_code, request_id=rid)
-        watchdog.arm(resp, deadline - time.monotonic())
-        try:
+        try:  # the watchdog started by _send also bounds a trickling error body
             body = _read_capped(resp, MAX_ERROR_BODY)
         except requests.exceptions.RequestException:
             body = b""
         finally:
-            watchdog.disarm()
             resp.close()
         err = errors.error_for_status(resp.status_code, body, rid)
         err.message = self._clean(err.message)
@@ -262,6 +371,7 @@ class ChatClient:
                                               status=resp.status_code)
         result.choices = choices
         result.raw = payload
+        self._scrub_raw(result)
         result.id, result.model = payload.get("id"), payload.get("model")
         result.created, result.system_fingerprint = payload.get("created"), payload.get("system_fingerprint")
         result.usage = Usage.from_api(payload.get("usage"))
@@ -296,8 +406,20 @@ class ChatClient:
                 result = self._new_result(body, stream=False)
                 self._mark_error(result, e)
                 result.metrics.latency_s = time.time() - result.metrics.started_at
+        self._scrub(result)
         observers.publish(self.endpoint, result, dict(context or {}))
         return result
+
+    def _scrub(self, result: ChatResult) -> None:
+        """A server that echoes the key back in its reply must not get it into the ledger or sessions."""
+        key = self.endpoint.api_key.reveal()
+        if not key:
+            return
+        for c in result.choices:
+            if key in c.text:
+                c.text = redact(c.text, [key])
+        if result.raw is not None and key in str(result.raw):
+            result.raw = redact_obj(result.raw, [key])
 
     def _mark_error(self, result: ChatResult, e: errors.ChatError) -> None:
         result.status = "stopped" if str(e) == "cancelled" else "error"
@@ -316,13 +438,19 @@ class ChatClient:
         result.raw = raw_lines
         t_first = t_last = None
         done = False
+        head = b""
         ctype = resp.headers.get("content-type", "")
         try:
             if "json" in ctype and "event-stream" not in ctype:
                 yield from self._json_instead_of_stream(resp, result, watchdog)
-                return
+                done = True
+                return_early = True
+            else:
+                return_early = False
             decoder = SSEDecoder()
-            for chunk in _iter_raw(resp):
+            for chunk in (() if return_early else _iter_raw(resp)):
+                if not raw_lines and len(head) < 1024:
+                    head += chunk  # kept to explain a body that is not an event stream at all
                 for ev in decoder.feed(chunk):
                     if len(raw_lines) < MAX_RAW_LINES:
                         raw_lines.append(ev.data if ev.event is None else f"event: {ev.event}\n{ev.data}")
@@ -338,7 +466,7 @@ class ChatClient:
                 if done:
                     break
             else:
-                for ev in decoder.close():
+                for ev in (() if return_early else decoder.close()):
                     if ev.data == "[DONE]":
                         done = True
                     else:
@@ -354,6 +482,7 @@ class ChatClient:
             watchdog.disarm()
             resp.close()
             _fill(result, asm)
+            self._scrub_raw(result)
         latency = time.perf_counter() - t0
         self._finish_metrics(result, resp, latency, t0, (t_first, t_last))
         if watchdog.fired == "cancel":
@@ -362,6 +491,11 @@ class ChatClient:
             return
         if watchdog.fired == "deadline":
             raise self._interrupted(watchdog, None, asm.partial_texts())
+        if not raw_lines and not done and "event-stream" not in ctype:
+            raise errors.InvalidResponseError(
+                f"the server answered {resp.status_code} but not with an event stream "
+                f"({ctype or 'no content type'}): {errors.shorten_body(head.decode('utf-8', 'replace')) or '(empty body)'}",
+                status=resp.status_code)
         if not result.choices and done:
             raise errors.InvalidResponseError("the stream finished with no choices", status=resp.status_code)
         if not done or any(c.finish_reason is None for c in result.choices) or not result.choices:
@@ -376,6 +510,8 @@ class ChatClient:
             if event == "error":
                 raise errors.StreamError(self._clean(errors.shorten_body(data)), partial=asm.partial_texts())
             return []  # non-JSON noise between events is ignored
+        if not isinstance(payload, dict):
+            return []  # JSON that is not a chunk: ignored like other noise
         info = errors.parse_error_payload(payload) if (event == "error" or "error" in payload
                                                        or payload.get("object") == "error") else None
         if info:
@@ -387,7 +523,18 @@ class ChatClient:
     def _json_instead_of_stream(self, resp, result: ChatResult, watchdog: _Watchdog) -> Iterator[Delta]:
         """Some servers ignore stream=true and answer with one JSON body; treat it as a single delta."""
         raw = _read_all(resp)
-        payload = orjson.loads(raw)
+        try:
+            payload = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise errors.InvalidResponseError(
+                f"the server answered {resp.status_code} but not with JSON: "
+                f"{errors.shorten_body(raw.decode('utf-8', 'replace'))}", status=resp.status_code) from None
+        info = errors.parse_error_payload(payload)
+        if info and not (isinstance(payload, dict) and payload.get("choices")):
+            raise errors.InvalidResponseError(self._clean(info.message), status=resp.status_code, type=info.type,
+                                              code=info.code, param=info.param)
+        if not isinstance(payload, dict):
+            raise errors.InvalidResponseError("the server answered with no choices", status=resp.status_code)
         result.raw = payload
         choices = choices_from_response(payload)
         if not choices:
@@ -451,10 +598,20 @@ def _fill(result: ChatResult, asm: ChunkAssembler) -> None:
 
 
 def _iter_raw(resp: requests.Response) -> Iterator[bytes]:
-    # read1-style: yield whatever arrived, so tokens reach the UI without waiting for a full buffer
+    # read1-style: yield whatever arrived, so tokens reach the UI without waiting for a full buffer.
+    # Reading resp.raw directly bypasses requests' exception wrapping, so it is redone here:
+    # callers only ever see requests exceptions.
     raw = resp.raw
+    read = raw.read1 if hasattr(raw, "read1") else raw.read
     while True:
-        chunk = raw.read1(CHUNK_SIZE) if hasattr(raw, "read1") else raw.read(CHUNK_SIZE)
+        try:
+            chunk = read(CHUNK_SIZE)
+        except urllib3.exceptions.ReadTimeoutError as e:
+            raise requests.exceptions.ReadTimeout(e) from None
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+            # ProtocolError (reset, incomplete chunked body), SSL errors, a socket shut down by
+            # the watchdog (OSError / ValueError on a closed file)
+            raise requests.exceptions.ChunkedEncodingError(e) from None
         if not chunk:
             return
         yield chunk

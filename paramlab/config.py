@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import urlsafety
 from .redaction import Secret, register
 from .schema import BACKENDS
 
@@ -39,6 +40,13 @@ class Endpoint:
     verify_tls: bool = True
     context_window: int | None = None
     embedded: bool = False
+    # The host the key was entered for: the client never sends the key anywhere else, even if
+    # base_url is later changed (dataclasses.replace keeps key_host).
+    key_host: str = ""
+
+    def __post_init__(self) -> None:
+        if self.api_key and not self.key_host:
+            object.__setattr__(self, "key_host", self.host)
 
     @property
     def host(self) -> str:
@@ -95,6 +103,10 @@ def check_base_url(url: str, field_name: str = "base_url") -> str:
         raise ConfigError(f"{field_name}: has no host name: {url!r}")
     if u.username or u.password:
         raise ConfigError(f"{field_name}: must not contain a user name or password; put the key in api_key")
+    try:  # metadata names and literal unsafe addresses; the client re-checks resolved addresses
+        urlsafety.check_static(url, field=field_name)
+    except urlsafety.UnsafeURLError as e:
+        raise ConfigError(str(e)) from None
     return url.rstrip("/")
 
 
@@ -104,7 +116,7 @@ def default_config_path(env: Mapping[str, str]) -> Path:
     return Path("paramlab.yaml")
 
 
-def _endpoint_from_mapping(raw: Mapping[str, Any], where: str) -> Endpoint:
+def _endpoint_from_mapping(raw: Mapping[str, Any], where: str, env: Mapping[str, str] | None = None) -> Endpoint:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a mapping")
     name = str(raw.get("name") or "").strip()
@@ -114,17 +126,24 @@ def _endpoint_from_mapping(raw: Mapping[str, Any], where: str) -> Endpoint:
     models = raw.get("models") or ()
     if isinstance(models, str):
         models = (models,)
+    if not isinstance(models, (list, tuple)) or not all(isinstance(m, (str, int, float)) for m in models):
+        raise ConfigError(f"{where}.models: must be a model name or a list of names")
+    verify = raw.get("verify_tls", True)
+    if not isinstance(verify, bool):
+        raise ConfigError(f"{where}.verify_tls: must be true or false, got {verify!r}")
+    ctx = raw.get("context_window")
+    if ctx is not None and (isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 1):
+        raise ConfigError(f"{where}.context_window: must be a positive number of tokens, got {ctx!r}")
     backend = str(raw.get("backend") or guess_backend(base))
     if backend not in BACKENDS:
         raise ConfigError(f"{where}.backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
     key = str(raw.get("api_key") or "")
     if not key and raw.get("api_key_env"):
-        key = os.environ.get(str(raw["api_key_env"]), "")
+        key = (os.environ if env is None else env).get(str(raw["api_key_env"]), "")
     register(key)
-    ctx = raw.get("context_window")
     return Endpoint(name=name, base_url=base, api_key=Secret(key), organization=raw.get("organization"),
                     proxy=raw.get("proxy"), models=tuple(str(m) for m in models), backend=backend,
-                    ca_bundle=raw.get("ca_bundle"), verify_tls=bool(raw.get("verify_tls", True)),
+                    ca_bundle=raw.get("ca_bundle"), verify_tls=verify,
                     context_window=int(ctx) if ctx else None)
 
 
@@ -159,12 +178,12 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
     endpoints: list[Endpoint] = []
     for i, raw in enumerate(data.get("endpoints") or []):
         try:
-            endpoints.append(_endpoint_from_mapping(raw, f"{path.name}: endpoints[{i}]"))
+            endpoints.append(_endpoint_from_mapping(raw, f"{path.name}: endpoints[{i}]", env))
         except ConfigError as e:
             errors.append(str(e))
     for i, raw in enumerate(secrets.get("endpoints") or []):
         try:
-            endpoints.append(_endpoint_from_mapping(raw, f"secrets.toml: endpoints[{i}]"))
+            endpoints.append(_endpoint_from_mapping(raw, f"secrets.toml: endpoints[{i}]", env))
         except ConfigError as e:
             errors.append(str(e))
 
@@ -240,6 +259,10 @@ def engine_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             opts[key] = int(raw) if raw else default
         except ValueError:
             raise ConfigError(f"{name}: must be an integer, got {raw!r}") from None
+        if opts[key] < 0:
+            raise ConfigError(f"{name}: must not be negative, got {raw!r}")
+    if opts["n_ctx"] == 0 and env.get("CHAT_ENGINE_CTX"):
+        raise ConfigError("CHAT_ENGINE_CTX: must be at least 1")
     if opts["n_parallel"] < 1:
         raise ConfigError("CHAT_ENGINE_PARALLEL: must be at least 1")
     return opts

@@ -170,11 +170,12 @@ def get_engine() -> EmbeddedEngine:
         return _engine
 
 
-def tokenize(base_url: str, text: str, timeout: float = 10.0) -> list[tuple[int, str]]:
+def tokenize(base_url: str, text: str, timeout: float = 10.0,
+             headers: dict[str, str] | None = None) -> list[tuple[int, str]]:
     """Token ids and pieces from a llama.cpp server's /tokenize (base_url may end in /v1)."""
     root = base_url[:-3] if base_url.rstrip("/").endswith("/v1") else base_url
     r = requests.post(root.rstrip("/") + "/tokenize", json={"content": text, "with_pieces": True},
-                      timeout=timeout)
+                      timeout=timeout, headers=headers)
     r.raise_for_status()
     out = []
     for t in r.json().get("tokens", []):

@@ -24,13 +24,21 @@ class ChatError(Exception):
                  code: str | None = None, param: str | None = None, request_id: str | None = None,
                  partial: dict[int, str] | None = None):
         super().__init__(message)
-        self.message = message
         self.status = status
         self.type = type
         self.code = code
         self.param = param
         self.request_id = request_id
         self.partial = partial or {}
+
+    # The message lives in args, so redacting .message also cleans repr() and tracebacks.
+    @property
+    def message(self) -> str:
+        return self.args[0] if self.args else ""
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self.args = (value,)
 
     def __str__(self) -> str:
         where = f"HTTP {self.status}: " if self.status else ""

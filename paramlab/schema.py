@@ -144,7 +144,9 @@ def _is_number(v: Any) -> bool:
 
 
 def _check_range(p: Param, v: Any, errors: list[FieldError]) -> None:
-    if p.min is not None and v < p.min or p.max is not None and v > p.max:
+    if v != v:  # NaN passes every comparison and would be sent as null
+        errors.append(FieldError(p.name, "must be a number, got NaN"))
+    elif p.min is not None and v < p.min or p.max is not None and v > p.max:
         errors.append(FieldError(p.name, f"must be between {_fmt(p.min)} and {_fmt(p.max)}, got {v!r}"))
 
 

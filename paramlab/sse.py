@@ -32,7 +32,7 @@ class SSEDecoder:
         self._retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        if self._skip_lf:  # the previous chunk ended in CR: a leading LF completes that CRLF
+        if self._skip_lf and chunk:  # the previous chunk ended in CR: a leading LF completes that CRLF
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
