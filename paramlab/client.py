@@ -27,6 +27,7 @@ from .config import Endpoint
 from .redaction import mask_headers, redact, redact_obj
 from .result import ChatResult, Metrics, Usage
 from .retry import RetryPolicy, delay_for, should_retry_status
+from .schema import LLAMACPP_LIKE
 from .sse import SSEDecoder
 from .tokens import estimate_messages_tokens, estimate_tokens
 
@@ -374,9 +375,25 @@ class ChatClient:
         self._scrub_raw(result)
         result.id, result.model = payload.get("id"), payload.get("model")
         result.created, result.system_fingerprint = payload.get("created"), payload.get("system_fingerprint")
-        result.usage = Usage.from_api(payload.get("usage"))
+        result.usage = self._fix_llamacpp_usage(Usage.from_api(payload.get("usage")), choices)
         self._finish_metrics(result, resp, latency, None, None)
         return result
+
+    def _fix_llamacpp_usage(self, usage: Usage | None, choices: list) -> Usage | None:
+        """llama.cpp's non-streaming answer with n > 1 reports the completion tokens of choice 0
+        only; recount every choice with the server's own /tokenize, which is exact."""
+        if usage is None or len(choices) < 2 or self.endpoint.backend not in LLAMACPP_LIKE:
+            return usage
+        from .engine import tokenize  # late: engine imports config, not the client
+        auth = {"Authorization": self.headers()["Authorization"]} if self.endpoint.api_key else None
+        try:
+            counts = [len(tokenize(self.endpoint.base_url, c.text, timeout=5.0, headers=auth)) for c in choices]
+        except (requests.RequestException, ValueError, KeyError):
+            return usage  # keep the server's figure rather than guess
+        # llama.cpp also counts the end-of-sequence token of a choice that stopped by itself
+        completion = sum(counts) + sum(1 for c in choices if c.finish_reason == "stop")
+        return Usage(usage.prompt_tokens, completion, (usage.prompt_tokens or 0) + completion,
+                     usage.cached_tokens, usage.reasoning_tokens, usage.estimated)
 
     def stream(self, body: dict[str, Any]) -> ChatStream:
         return ChatStream(self, {**body, "stream": True})

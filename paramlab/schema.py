@@ -91,6 +91,11 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "An id for your end user, for the provider's abuse monitoring.",
           "Free text sent to the provider; it does not change the reply.",
           group="Other", ignored_by=("ollama",), backend_note="Ollama ignores user."),
+    Param("response_format", "response_format", None,
+          "Force plain text, any JSON object, or JSON matching a schema.",
+          "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
+          "{'type': 'json_schema', 'json_schema': {...}} constrains it to a schema.",
+          group="Other", choices=("text", "json_object", "json_schema")),
     Param("logprobs", "bool", None,
           "Return the log probability of each generated token.",
           "When true, each choice carries the log probability of every token it generated, "
@@ -100,11 +105,6 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "With logprobs, also return the n most likely alternatives at each position (0–20).",
           "Needs logprobs=true. ParamLab shows the alternatives when you hover a token.",
           group="Log probabilities", min=0, max=20, step=1),
-    Param("response_format", "response_format", None,
-          "Force plain text, any JSON object, or JSON matching a schema.",
-          "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
-          "{'type': 'json_schema', 'json_schema': {...}} constrains it to a schema.",
-          group="Other", choices=("text", "json_object", "json_schema")),
     Param("stream", "bool", None,
           "Receive the reply token by token as server-sent events.",
           "Streaming shows text as it is generated and lets ParamLab measure time to first token.",

@@ -133,3 +133,13 @@ def test_parallel_batch_streams_concurrently(engine_client):
             done.append(ev.job)
     assert sorted(done) == [0, 1]
     assert [r.choices[0].text for r in batch.results] == [seen[0], seen[1]]
+
+
+def test_non_streaming_n3_usage_counts_every_choice(engine_client, engine_endpoint):
+    """llama.cpp reports choice 0's completion tokens only; the client recounts each choice."""
+    body = {"model": engine_endpoint.models[0], "messages": [{"role": "user", "content": "Write a poem."}],
+            "max_tokens": 7, "n": 3, "temperature": 1.0, "seed": 3}
+    result = engine_client.complete(body)
+    assert [c.finish_reason for c in result.choices] == ["length"] * 3
+    assert result.usage.completion_tokens == 21
+    assert not result.usage.estimated
