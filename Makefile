@@ -26,11 +26,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/streamlit run playground.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here), with
+# emoji and CJK fonts so screenshots of the 中文 guide and icons are readable.
+BROWSER_PKGS := chromium fonts-noto-color-emoji fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium"; fi; }
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
+	else echo "browser tests need Debian's chromium: sudo apt-get install -y $(BROWSER_PKGS)"; fi
 
 # A real PostgreSQL for the ledger tests, when we are root (CI and the dev machines are).
 postgres:
