@@ -2,8 +2,9 @@
 SQLite) and the median time to append one record (target ≤ 5 ms), with how the query time grows
 from 10,000 to 1,000,000 records. Figures are printed as ratios to the targets (≤ 1.00 meets it).
 
-Synthetic records span the last 365 days (a year of use), so a 30-day view holds ~1/12 of them;
-the figure with all records inside the 30 days is printed too, as a worst case.
+Two scenarios at each size: records spread over the last 365 days (a year of use, ~1/12 of them in
+the view) and every record inside the 30-day view (the worst case). The page reads hourly rollups,
+so its time follows hours × distinct keys, not the number of records.
 """
 from __future__ import annotations
 
@@ -14,16 +15,20 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from paramlab.ledger import Filters, Ledger  # noqa: E402
 from paramlab.ledger import queries as Q  # noqa: E402
+from paramlab.ledger import rollups  # noqa: E402
 
 QUERY_TARGET_S = 1.0
 APPEND_TARGET_S = 0.005
 SIZES = (10_000, 100_000, 1_000_000)
+SCENARIOS = (("spread over 365 days", 365), ("all inside the 30 days", 29))
 DAY_MS = 86_400_000
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o4-mini", "smollm2-135m-instruct", "llama3.1:8b", "mystery"]
 PRICED = {"gpt-4o": (2.5, 10), "gpt-4o-mini": (0.15, 0.6), "gpt-4.1": (2, 8), "o4-mini": (1.1, 4.4),
@@ -34,7 +39,9 @@ COLS = ["ts_ms", "session_id", "label", "page", "endpoint", "host", "backend", "
 
 
 def synthetic(n: int, start_ms: int, end_ms: int, rng: random.Random):
-    """n records evenly spread from start_ms to end_ms in time order, as a ledger is appended to."""
+    """n records evenly spread from start_ms to end_ms in time order, as a ledger is appended to.
+    Every request picks its endpoint and model at random: many distinct keys per hour, a hard case
+    for the rollups (a real session mostly sticks to one endpoint and model)."""
     step = (end_ms - start_ms) / n
     session = label = page = None
     for i in range(n):
@@ -53,7 +60,8 @@ def synthetic(n: int, start_ms: int, end_ms: int, rng: random.Random):
 
 
 def fill(led: Ledger, n: int, start_ms: int, end_ms: int, rng: random.Random, batch: int = 50_000) -> None:
-    """Raw DBAPI executemany in big batches: the data, not the ORM, is what is being measured."""
+    """Raw DBAPI executemany in big batches, then the rollups built the way the schema upgrade builds
+    them (INSERT ... SELECT ... GROUP BY): the data, not the ORM, is what is being measured."""
     sql = f"INSERT INTO ledger_requests ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})"
     raw = led.engine.raw_connection()
     try:
@@ -65,33 +73,41 @@ def fill(led: Ledger, n: int, start_ms: int, end_ms: int, rng: random.Random, ba
     finally:
         raw.close()
     with led.engine.begin() as conn:
+        rollups.backfill(conn)
+    with led.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
 
 
-def page_queries(led: Ledger, now_ms: int, timings: dict | None = None) -> float:
-    """What pages/4_Usage.py runs for a 30-day view with no other filter; seconds."""
-    f = Filters(now_ms - 30 * DAY_MS, now_ms + 1)
-    timings = {} if timings is None else timings
+def view_30_days(today: date) -> Filters:
+    """The Usage page's default range (components/usage_filters.py): local midnight 29 days ago to tomorrow."""
+    def ms(d: date) -> int:
+        return int(datetime.combine(d, dtime.min).timestamp() * 1000)
+    return Filters(ms(today - timedelta(days=29)), ms(today + timedelta(days=1)))
 
-    def timed(name, fn, *a, **k):
-        t = time.perf_counter()
-        out = fn(conn, f, *a, **k)
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t
-        return out
 
+def page_queries(led: Ledger, f: Filters) -> float:
+    """What pages/4_Usage.py runs for the view: the filter options, then every figure; seconds."""
     t0 = time.perf_counter()
     with led.engine.connect() as conn:
-        timed("options", Q.options)
-        tot = timed("totals", Q.totals)
-        timed("over_time", Q.over_time, "day")
-        timed("by_model", Q.by_model)
-        timed("by_status", Q.by_status)
-        for which, key in (("latency", "timed"), ("ttft", "ttft_timed")):
-            p = timed(f"p50/p95 {which}", Q.percentiles, which, count=tot[key])
-            timed(f"histogram {which}", Q.histogram, which, int((p[0.95] or 1) * 1.5))
-        timed("sessions", Q.sessions)
-        timed("recent", Q.recent)
+        Q.options(conn, f)
+        Q.usage_view(conn, f, "day")
     return time.perf_counter() - t0
+
+
+def breakdown(led: Ledger, f: Filters) -> str:
+    """The same queries one by one, slowest first."""
+    parts = {"options": lambda c: Q.options(c, f), "totals": lambda c: Q.totals(c, f),
+             "over_time": lambda c: Q.over_time(c, f, "day"), "by_model": lambda c: Q.by_model(c, f),
+             "by_status": lambda c: Q.by_status(c, f), "sessions": lambda c: Q.sessions(c, f),
+             "recent": lambda c: Q.recent(c, f), "latency buckets": lambda c: Q.duration_buckets(c, f, "latency"),
+             "ttft buckets": lambda c: Q.duration_buckets(c, f, "ttft")}
+    took = {}
+    with led.engine.connect() as conn:
+        for name, fn in parts.items():
+            t = time.perf_counter()
+            fn(conn)
+            took[name] = time.perf_counter() - t
+    return ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in sorted(took.items(), key=lambda kv: -kv[1])[:5])
 
 
 def append_median(led: Ledger, k: int = 300) -> float:
@@ -120,31 +136,31 @@ def best_of(fn, k: int = 3) -> float:
 def main() -> None:
     rng = random.Random(5)
     now_ms = int(time.time() * 1000)
-    first = None
+    f = view_30_days(date.today())
     with tempfile.TemporaryDirectory() as d:
-        for size in SIZES:
-            led = Ledger.open(f"sqlite:///{os.path.join(d, f'bench{size}.sqlite')}")
-            fill(led, size, now_ms - 365 * DAY_MS, now_ms, rng)
-            timings: dict = {}
-            s = best_of(lambda: page_queries(led, now_ms, timings))
-            first = first or s
-            print(f"   {size:>9,} records (365 days), 30-day view queries: {s * 1000:7.1f} ms = "
-                  f"{s / QUERY_TARGET_S:.2f} × target (1 s); {s / first:.1f}× the 10,000-record time", flush=True)
-            if size == SIZES[-1]:
-                slow = sorted(timings.items(), key=lambda kv: -kv[1])[:4]
-                print("      slowest (3 runs): " + ", ".join(f"{k} {v / 3 * 1000:.0f} ms" for k, v in slow))
-                med = append_median(led)
-                print(f"   append one record (with text) at {size:,} records: median {med * 1000:.2f} ms = "
-                      f"{med / APPEND_TARGET_S:.2f} × target (5 ms)", flush=True)
-            led.close()
-            os.remove(os.path.join(d, f"bench{size}.sqlite"))
-        # Worst case: every record inside the 30-day view.
-        led = Ledger.open(f"sqlite:///{os.path.join(d, 'bench30.sqlite')}")
-        fill(led, SIZES[-1], now_ms - 29 * DAY_MS, now_ms, rng)
-        s = best_of(lambda: page_queries(led, now_ms), 1)
-        print(f"   worst case, all {SIZES[-1]:,} records inside the 30 days: {s * 1000:.0f} ms = "
-              f"{s / QUERY_TARGET_S:.2f} × target", flush=True)
-        led.close()
+        for scenario, days in SCENARIOS:
+            first = None
+            for size in SIZES:
+                path = os.path.join(d, f"bench{size}.sqlite")
+                led = Ledger.open(f"sqlite:///{path}")
+                fill(led, size, now_ms - days * DAY_MS, now_ms, rng)
+                s = best_of(lambda: page_queries(led, f))
+                first = first or s
+                print(f"   {scenario}: {size:>9,} records, 30-day view queries {s * 1000:7.1f} ms = "
+                      f"{s / QUERY_TARGET_S:.2f} × target (1 s); {s / first:.1f}× the 10,000-record time", flush=True)
+                if size == SIZES[-1]:
+                    print(f"      slowest: {breakdown(led, f)}", flush=True)
+                    for name, narrow in (("model", Filters(f.start_ms, f.end_ms, models=["gpt-4o"])),
+                                         ("label", Filters(f.start_ms, f.end_ms, labels=["exp-7"])),
+                                         ("model + label", Filters(f.start_ms, f.end_ms, models=["gpt-4o"],
+                                                                   labels=["exp-7"]))):
+                        t = best_of(lambda: page_queries(led, narrow), 1)
+                        print(f"      filtered by {name}: {t * 1000:.0f} ms = {t / QUERY_TARGET_S:.2f} × target", flush=True)
+                    med = append_median(led)
+                    print(f"   append one record (with text and rollups) at {size:,} records: median "
+                          f"{med * 1000:.2f} ms = {med / APPEND_TARGET_S:.2f} × target (5 ms)", flush=True)
+                led.close()
+                os.remove(path)
 
 
 if __name__ == "__main__":

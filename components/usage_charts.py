@@ -15,6 +15,11 @@ def _local(ms: pd.Series, tz_offset_s: int) -> pd.Series:
     return pd.to_datetime(ms + tz_offset_s * 1000, unit="ms")
 
 
+# paramlab/ledger/rollups.py: durations are counted in buckets at most 1/16 of their value wide
+ACCURACY = ("Read from duration buckets: accurate to the bucket width, within about 3 % "
+            "(1 ms below 32 ms).")
+
+
 def summary(data: dict[str, Any]) -> None:
     t = data["totals"]
     unpriced = t["requests"] - t["priced"]
@@ -27,10 +32,11 @@ def summary(data: dict[str, Any]) -> None:
     cols[3].metric("Cost", (f"${t['cost']:,.2f}" if t["cost"] >= 1 else fmt_cost(t["cost"])) if t["priced"] else "unknown",
                    help=f"Sum over requests with a known price; {unpriced:,} request(s) have an unknown cost.")
     lp, tp = data["latency_p"], data["ttft_p"]
-    cols[4].metric("Latency p50", _s(lp[0.5]), help="Median time from sending to the last byte.")
-    cols[5].metric("Latency p95", _s(lp[0.95]), help="95% of requests finished within this time.")
-    cols[6].metric("TTFT p50", _s(tp[0.5]), help="Median time to first token (streaming requests only).")
-    cols[7].metric("TTFT p95", _s(tp[0.95]), help="95% of streaming requests got a first token within this time.")
+    cols[4].metric("Latency p50", _s(lp[0.5]), help="Median time from sending to the last byte. " + ACCURACY)
+    cols[5].metric("Latency p95", _s(lp[0.95]), help="95% of requests finished within this time. " + ACCURACY)
+    cols[6].metric("TTFT p50", _s(tp[0.5]), help="Median time to first token (streaming requests only). " + ACCURACY)
+    cols[7].metric("TTFT p95", _s(tp[0.95]),
+                   help="95% of streaming requests got a first token within this time. " + ACCURACY)
     if unpriced:
         st.caption(f":orange[{unpriced:,} request(s) used a model with no known price: their cost is unknown, "
                    "not counted as $0. Add the model under “Prices, budgets and recording”.]")
@@ -136,3 +142,5 @@ def render(data: dict[str, Any], bucket: str, tz_offset_s: int) -> None:
                     st.caption("No data for this chart in the selected range.")
                 else:
                     st.altair_chart(chart.properties(height=260), width="stretch")
+    st.caption("Latency and TTFT percentiles and distributions are counted in duration buckets, so they are "
+               "accurate to the bucket width: within about 3 % of the exact value.")

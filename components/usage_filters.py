@@ -24,6 +24,8 @@ def local_offset_s() -> int:
 
 
 def _ms(d: date) -> int:
+    # Local midnight: a whole UTC hour in whole-hour time zones, so the queries read only the hourly
+    # rollups; elsewhere (UTC+5:30, ...) they read the partial hours at each end from the raw rows.
     return int(datetime.combine(d, time.min).timestamp() * 1000)
 
 

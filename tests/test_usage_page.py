@@ -57,7 +57,9 @@ def test_the_page_shows_totals_charts_and_tables(ledger_at):
     assert metric(at, "Requests") == "12" and metric(at, "Prompt tok.") == "1,200"
     assert metric(at, "Cost") == "$2.00"  # 8 priced requests × $0.25; the 4 unknown are not counted as $0
     assert any("4 request(s) used a model with no known price" in c.value for c in at.caption)
-    assert metric(at, "Latency p50") == "1.05 s"  # nearest rank 6 of 1000..1110 ms
+    # nearest rank 6 of 1000..1110 ms is 1050 ms, read from its duration bucket 1024-1087 ms (middle 1055.5 ms)
+    assert metric(at, "Latency p50") == "1.06 s"
+    assert any("accurate to the bucket width" in c.value for c in at.caption)
     assert len(at.get("vega_lite_chart")) == 6
     assert len(at.dataframe[0].value) == 2  # sessions: one row per label / browser session
     assert len(next(d for d in at.dataframe if d.key == "usage.requests").value) == 12
@@ -153,3 +155,23 @@ def test_price_edits_from_the_page_are_saved_and_used(ledger_at, tmp_path):
     assert (p.input, p.output, p.cached_input, p.source) == (1.0, 2.0, None, "edited")
     saved = (tmp_path / "prices.yaml").read_text()
     assert "my-model" in saved and json.dumps("gpt-4o-mini") not in saved
+
+
+def test_the_page_on_postgresql(ledger_at):
+    """The same page and figures with the ledger (and its rollups) on the real PostgreSQL."""
+    from ledger_support import fresh_postgres_db
+
+    url, drop = fresh_postgres_db()
+    try:
+        led = ledger_at(url)
+        assert led is not None and led.dialect == "postgresql", services.ledger_status()
+        seed(led)
+        at = AppTest.from_file(PAGE, default_timeout=60).run()
+        assert not at.exception and not at.error
+        assert metric(at, "Requests") == "12" and metric(at, "Cost") == "$2.00"
+        assert metric(at, "Latency p50") == "1.06 s" and len(at.get("vega_lite_chart")) == 6
+        at.multiselect(key="usage.models").select("mystery").run()
+        assert metric(at, "Requests") == "4" and metric(at, "Cost") == "unknown"
+    finally:
+        services.open_ledger()  # back to the SQLite file in the test data dir, letting go of the database
+        drop()

@@ -4,6 +4,9 @@ Version history
   1: ledger_requests without cached/reasoning tokens; no stored text.
   2: + cached_tokens, reasoning_tokens; message text and replies in ledger_texts (kept apart so
      the aggregation scans stay narrow); index on (model, ts_ms).
+  3: + hourly rollups kept up to date on every insert (see rollups.py): the Usage page reads these,
+     so its cost grows with hours × distinct keys, not with the number of requests; index on
+     (label, ts_ms) for label-filtered latency/TTFT percentiles, which still read the raw rows.
 Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
 day is integer division, the same on SQLite and PostgreSQL.
 """
@@ -15,7 +18,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, I
                         Table, Text, inspect, select, text)
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -57,6 +60,29 @@ def _request_columns(version: int) -> list[Column]:
     return cols
 
 
+# Hourly rollups, smallest first: a query reads the first one holding every column it filters or groups
+# on. Each row sums the requests of one UTC hour (hour = ts_ms // 3,600,000) with the same key values.
+# error_class is '' when there is none (key columns cannot be NULL on PostgreSQL).
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "ledger_rollup_model": ("endpoint", "model", "page", "status", "error_class"),
+    "ledger_rollup_session": ("label", "page", "session_id"),
+    "ledger_rollup": ("endpoint", "model", "label", "page", "session_id", "status", "error_class"),
+}
+# Summed on every insert, except first_ms / last_ms (min / max). cost sums the known costs only;
+# cost_unknown counts the requests without a price, so "unknown" never reads as $0.
+MEASURES: tuple[str, ...] = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+                             "reasoning_tokens", "estimated", "errors", "cost", "cost_unknown", "latency_sum",
+                             "latency_n", "ttft_sum", "ttft_n", "first_ms", "last_ms")
+_KEY_LEN = {"endpoint": 200, "model": 200, "label": 200, "page": 64, "session_id": 64, "status": 16, "error_class": 64}
+
+
+def _rollup(md: MetaData, name: str, keys: tuple[str, ...]) -> Table:
+    cols = [Column("hour", BigInteger, primary_key=True, autoincrement=False)]
+    cols += [Column(k, String(_KEY_LEN[k]), primary_key=True) for k in keys]
+    cols += [Column(m, Float if m == "cost" else BigInteger, nullable=False, default=0) for m in MEASURES]
+    return Table(name, md, *cols, sqlite_with_rowid=False)  # SQLite: rows stored in key (hour-first) order
+
+
 def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Table | None, Table]:
     md = MetaData()
     meta = Table("ledger_meta", md, Column("key", String(64), primary_key=True), Column("value", String(200)))
@@ -71,10 +97,23 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
                              primary_key=True),
                       Column("messages", Text),  # JSON list of {role, content}
                       Column("replies", Text))   # JSON list of choice texts
+    if version >= 3:
+        Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
+        for name, keys in ROLLUP_KEYS.items():
+            _rollup(md, name, keys)
+        fine = md.tables["ledger_rollup"]  # the sessions table looks up its 200 sessions' models here
+        Index("ix_ledger_rollup_session", fine.c.session_id, fine.c.hour)
+        # Latency / TTFT counts per log-spaced bucket (lo = the bucket's lower bound in ms, see rollups.py)
+        Table("ledger_rollup_duration", md, Column("hour", BigInteger, primary_key=True, autoincrement=False),
+              Column("metric", String(8), primary_key=True),  # latency | ttft
+              Column("lo", BigInteger, primary_key=True, autoincrement=False),
+              Column("n", BigInteger, nullable=False, default=0), sqlite_with_rowid=False)
     return md, requests, texts, meta
 
 
 METADATA, REQUESTS, TEXTS, META = build_metadata()
+ROLLUPS: dict[str, Table] = {name: METADATA.tables[name] for name in ROLLUP_KEYS}
+DURATION_ROLLUP: Table = METADATA.tables["ledger_rollup_duration"]
 
 
 def read_version(conn: Connection) -> int | None:
@@ -101,7 +140,17 @@ def _upgrade_1_to_2(conn: Connection) -> None:
         ix.create(conn, checkfirst=True)
 
 
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}  # from version -> step
+def _upgrade_2_to_3(conn: Connection) -> None:
+    from .rollups import backfill  # rollups.py builds on this module's tables
+
+    for ix in REQUESTS.indexes:
+        ix.create(conn, checkfirst=True)
+    for table in (*ROLLUPS.values(), DURATION_ROLLUP):
+        table.create(conn, checkfirst=True)
+    backfill(conn)
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # from version -> step
 
 
 class NewerSchema(RuntimeError):

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from .. import paths
-from . import records
+from . import queries, records, rollups
 from .schema import REQUESTS, TEXTS, NewerSchema, ensure
 
 log = logging.getLogger("paramlab.ledger")
@@ -158,19 +158,22 @@ class Ledger:
         return len(self._pending)
 
     def _write(self, batch: list[tuple[dict, dict | None]]) -> None:
+        """The rows, their text and their rollup counts in one transaction: all or nothing."""
         with self.engine.begin() as conn:
             if len(batch) == 1 and batch[0][1] is None:
                 conn.execute(REQUESTS.insert(), [batch[0][0]])
-                return
-            for row, texts in batch:
-                rid = conn.execute(REQUESTS.insert().values(**row)).inserted_primary_key[0]
-                if texts is not None:
-                    conn.execute(TEXTS.insert().values(request_id=rid, **texts))
+            else:
+                for row, texts in batch:
+                    rid = conn.execute(REQUESTS.insert(), row).inserted_primary_key[0]  # cached statements
+                    if texts is not None:
+                        conn.execute(TEXTS.insert(), {"request_id": rid, **texts})
+            rollups.add_rows(conn, [row for row, _ in batch])
 
     def append_many(self, rows: list[dict[str, Any]]) -> None:
         """Bulk insert without text (imports, benchmarks): one executemany per call."""
         with self.engine.begin() as conn:
             conn.execute(REQUESTS.insert(), rows)
+            rollups.add_rows(conn, rows)
 
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
@@ -180,9 +183,7 @@ class Ledger:
     def spend_since(self, since_s: float) -> float:
         """Dollars spent since a unix time (requests with a known cost)."""
         with self.engine.connect() as conn:
-            v = conn.execute(select(func.coalesce(func.sum(REQUESTS.c.cost), 0.0))
-                             .where(REQUESTS.c.ts_ms >= int(since_s * 1000))).scalar_one()
-        return float(v or 0.0)
+            return queries.cost_since(conn, int(since_s * 1000))
 
     def request(self, request_id: int) -> dict[str, Any] | None:
         """One request with its stored text (messages, replies) for the drill-down."""
