@@ -1,27 +1,131 @@
-"""Reply panes: n choices side by side, streaming live, each with its metrics row."""
+"""Reply panes: n choices side by side, streaming at the same time, each with its own status,
+metrics row, finish_reason in words, and (with logprobs) the token-probability heatmap."""
 from __future__ import annotations
 
+import math
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import streamlit as st
 
-from paramlab.assembly import Delta
 from paramlab.metrics import metric_cells
 from paramlab.result import ChatResult, explain_finish_reason
+from paramlab.runs import Run, Slot, slot_metrics
 from paramlab.safe_text import safe_markdown
 
-UPDATE_EVERY_S = 0.05  # repaint at most 20 times a second per pane
+PAINT_EVERY_S = 0.08  # repaint a pane at most ~12 times a second
+STATUS_WORDS = {
+    "waiting": "waiting for the first token…", "streaming": "streaming…", "ok": "done",
+    "truncated": "truncated: the stream ended early", "stopped": "stopped — partial text kept",
+    "error": "error", "missing": "the server sent no such choice",
+}
+
+
+class LivePanes:
+    """Placeholders for each slot of a running Run; paint() redraws one pane's text."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.cols = st.columns(max(run.n, 1), border=True)
+        self.text, self.status = [], []
+        self._painted = [0.0] * run.n
+        for i, col in enumerate(self.cols):
+            with col, st.container(key=f"pane-{i}"):
+                st.markdown(f"**Choice {i + 1}**")
+                self.status.append(st.empty())
+                self.text.append(st.empty())
+        self.paint_all(force=True)
+
+    def paint(self, pos: int, force: bool = False) -> None:
+        if pos >= len(self.text) or pos >= len(self.run.slots):
+            return
+        now = time.monotonic()
+        if not force and now - self._painted[pos] < PAINT_EVERY_S:
+            return
+        self._painted[pos] = now
+        s = self.run.slots[pos]
+        live = s.status in ("waiting", "streaming")
+        self.status[pos].caption(_status_text(s))
+        self.text[pos].markdown(safe_markdown(s.text) + (" ▌" if live else "") if s.text else "…")
+
+    def paint_all(self, force: bool = False) -> None:
+        for i in range(min(len(self.run.slots), self.run.n)):
+            self.paint(i, force)
+
+    def tick(self, elapsed: float) -> None:
+        """A cheap UI touch during quiet periods so a click (Stop) is noticed promptly."""
+        for i, s in enumerate(self.run.slots[: self.run.n]):
+            if s.status == "waiting":
+                self.status[i].caption(f"waiting for the first token… {elapsed:.1f} s")
+
+
+def _status_text(s: Slot) -> str:
+    word = STATUS_WORDS.get(s.status, s.status)
+    color = {"stopped": "orange", "truncated": "orange", "error": "red", "missing": "red"}.get(s.status)
+    return f":{color}[{word}]" if color else word
+
+
+def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = None,
+               show_heatmap: bool = True) -> None:
+    """A finished (or stopped) run: every choice with its metrics, finish reason and heatmap."""
+    results = run.chat_results()
+    for r in results:
+        if r.error:
+            (st.warning if r.status in ("stopped", "truncated") else st.error)(f"{r.status.upper()}: {r.error}")
+    cols = st.columns(max(run.n, 1), border=True)
+    for pos, (col, s) in enumerate(zip(cols, run.slots)):
+        with col, st.container(key=f"pane-{pos}"):
+            st.markdown(f"**Choice {pos + 1}**")
+            st.caption(_status_text(s))
+            if show_heatmap and s.logprobs:
+                heatmap(s.logprobs, f"{key}.hm{pos}")
+            else:
+                st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
+            st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
+            _metric_cells(slot_metrics(s))
+            if on_continue is not None and s.text:
+                st.button("Continue with this choice", key=f"{key}.cont{pos}", on_click=on_continue, args=(pos,),
+                          help="Adds this reply to the conversation as the assistant's turn.")
+
+
+def _metric_cells(cells: Sequence[tuple[str, str, str]]) -> None:
+    text = " · ".join(f"{label} **{value}**" for label, value, _ in cells)
+    st.caption(text, help="\n\n".join(f"**{label}**: {h}" for label, _, h in cells))
+
+
+def heatmap(logprobs: list[dict], key: str) -> None:
+    """The reply coloured by token probability (issue 6's widget), or a plain table until it exists."""
+    try:
+        from components import token_heatmap  # written for issue 6; optional until it lands
+        token_heatmap.render(logprobs, key=key)
+    except ImportError:
+        _probability_table(logprobs)
+
+
+def _probability_table(logprobs: list[dict]) -> None:
+    """Fallback: the reply as a table of token, probability and alternatives."""
+    rows = []
+    for e in logprobs:
+        lp = e.get("logprob")
+        alts = ", ".join(f"{a.get('token')!r} {math.exp(a['logprob']):.0%}" for a in e.get("top_logprobs") or []
+                         if isinstance(a.get("logprob"), (int, float)))
+        rows.append({"token": repr(e.get("token", "")), "probability": None if lp is None else math.exp(lp),
+                     "alternatives": alts})
+    st.dataframe(rows, hide_index=True, column_config={
+        "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.2f")})
+
+
+def metrics_row(result: ChatResult) -> None:
+    _metric_cells(metric_cells(result))
 
 
 class StreamView:
-    """Columns with a live text placeholder each; feed it Delta objects from the client."""
+    """Columns with a live text placeholder each, fed Delta objects (kept for other pages)."""
 
     def __init__(self, n: int, labels: Sequence[str] | None = None):
         self.cols = st.columns(max(n, 1), border=True)
         self.text: dict[int, str] = {}
-        self.slots = {}
-        self.meta = {}
+        self.slots, self.meta = {}, {}
         self._last = 0.0
         for i, col in enumerate(self.cols):
             with col:
@@ -30,44 +134,32 @@ class StreamView:
                 self.meta[i] = st.empty()
                 self.meta[i].caption("waiting for the first token…")
 
-    def on_delta(self, d: Delta) -> None:
+    def on_delta(self, d) -> None:
         self.text[d.index] = self.text.get(d.index, "") + d.text
         now = time.monotonic()
-        if now - self._last >= UPDATE_EVERY_S:
+        if now - self._last >= PAINT_EVERY_S:
             self._last = now
             self.flush(streaming=True)
 
     def flush(self, streaming: bool = False) -> None:
         for i, t in self.text.items():
-            slot = self.slots.get(i)
-            if slot is None:  # a backend sent more choices than asked for
-                continue
-            slot.markdown(safe_markdown(t) + (" ▌" if streaming else ""))
-            self.meta[i].caption("streaming…")
+            if i in self.slots:
+                self.slots[i].markdown(safe_markdown(t) + (" ▌" if streaming else ""))
+                self.meta[i].caption("streaming…")
 
 
 def render_result(result: ChatResult, labels: Sequence[str] | None = None, key: str = "res") -> None:
     """A finished (or failed) request: choices side by side with metrics and finish_reason."""
     if result.error:
-        kind = st.warning if result.status in ("stopped", "truncated") else st.error
-        kind(f"{result.status.upper()}: {result.error}")
-    choices = result.choices
-    if not choices:
+        (st.warning if result.status in ("stopped", "truncated") else st.error)(f"{result.status.upper()}: {result.error}")
+    if not result.choices:
         return
-    cols = st.columns(len(choices), border=True)
-    for col, c in zip(cols, choices):
+    cols = st.columns(len(result.choices), border=True)
+    for col, c in zip(cols, result.choices):
         with col:
             st.markdown(f"**{labels[c.index] if labels and c.index < len(labels) else f'Choice {c.index + 1}'}**")
-            partial = result.status in ("stopped", "truncated", "error") and c.finish_reason is None
-            if partial:
+            if result.status in ("stopped", "truncated", "error") and c.finish_reason is None:
                 st.caption(f":orange[partial text — {result.status}]")
             st.markdown(safe_markdown(c.text) if c.text else "_(empty reply)_")
             st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
     metrics_row(result)
-
-
-def metrics_row(result: ChatResult) -> None:
-    cells = metric_cells(result)
-    cols = st.columns(len(cells))
-    for col, (label, value, help_text) in zip(cols, cells):
-        col.metric(label, value, help=help_text)
