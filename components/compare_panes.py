@@ -215,11 +215,11 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     pane = panes[i]
     k = f"cmp.{pane.id}"
     st.markdown(f"**{compare.pane_title(panes, i)}**")
-    names = [e.name for e in state.settings().endpoints]
+    names = state.endpoint_names()
     pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
                                  index=names.index(pane.endpoint) if pane.endpoint in names else 0)
     try:
-        ep = state.settings().endpoint(pane.endpoint)
+        ep = state.resolve_endpoint(pane.endpoint)
         models, backend = list(ep.models), ep.backend
     except config.ConfigError:
         models, backend = [], "other"

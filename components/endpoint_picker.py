@@ -4,7 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components import state
+from paramlab import config
 from paramlab.config import Endpoint
+from paramlab.schema import BACKENDS
 from paramlab.engine import ABOUT, FRIENDLY_NAME
 
 
@@ -12,7 +14,7 @@ def render() -> Endpoint | None:
     s = state.settings()
     for err in s.errors:
         st.sidebar.error(f"Configuration: {err}")
-    names = [e.name for e in s.endpoints]
+    names = state.endpoint_names()
     current = st.session_state[state.ENDPOINT]
     name = st.sidebar.selectbox("Endpoint", names, index=names.index(current) if current in names else 0,
                                 help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or "
@@ -20,6 +22,7 @@ def render() -> Endpoint | None:
     if name != current:
         st.session_state[state.ENDPOINT] = name
         st.session_state[state.MODEL] = None
+    add_endpoint_form()
     ep = state.current_endpoint()
     if ep is None:
         return None
@@ -43,3 +46,49 @@ def render() -> Endpoint | None:
     else:
         st.sidebar.caption(f"{ep.backend} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
     return ep
+
+
+FORM = "pl.add_ep"
+
+
+def _add_endpoint() -> None:
+    """Submit callback: runs before the rerun, so it may clear the key field once it is stored."""
+    ss = st.session_state
+    backend = ss[f"{FORM}.backend"]
+    try:
+        ep = config.custom_endpoint(ss[f"{FORM}.name"], ss[f"{FORM}.base"], ss[f"{FORM}.key"], ss[f"{FORM}.model"],
+                                    "" if backend == "auto" else backend, taken=tuple(state.endpoint_names()))
+    except config.ConfigError as e:
+        ss[f"{FORM}.error"] = f"Not added — {e}"  # the typed values stay in the form
+        return
+    ss[state.CUSTOM][ep.name] = ep
+    ss[state.ENDPOINT] = ep.name
+    ss[state.MODEL] = ep.models[0] if ep.models else None
+    ss.pop(f"{FORM}.error", None)
+    for field in ("name", "base", "key", "model"):  # the key must not linger as widget state
+        ss[f"{FORM}.{field}"] = ""
+
+
+def add_endpoint_form() -> None:
+    """Add an endpoint for this browser session. The key is typed into a password field, kept in
+    memory for this session only, and sent only to the host it was entered for."""
+    custom = st.session_state[state.CUSTOM]
+    with st.sidebar.expander("➕ Add an endpoint (this session)", expanded=f"{FORM}.error" in st.session_state):
+        with st.form(FORM, clear_on_submit=False, border=False):
+            st.text_input("Name", key=f"{FORM}.name", placeholder="e.g. My vLLM")
+            st.text_input("Base URL", key=f"{FORM}.base", placeholder="https://api.openai.com/v1")
+            st.text_input("API key", key=f"{FORM}.key", type="password", placeholder="optional",
+                          help="Kept in memory for this browser session only: never saved, logged "
+                               "or exported, and only ever sent to this base URL's host.")
+            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional")
+            st.selectbox("Backend", ("auto",) + BACKENDS, key=f"{FORM}.backend",
+                         help="Decides which warnings ParamLab shows.")
+            st.form_submit_button("Add endpoint", on_click=_add_endpoint)
+        if f"{FORM}.error" in st.session_state:
+            st.error(st.session_state[f"{FORM}.error"])
+        for n in list(custom):
+            if st.button(f"Remove “{n}”", key=f"pl.rm_ep.{n}"):
+                del custom[n]
+                if st.session_state[state.ENDPOINT] == n:
+                    st.session_state[state.ENDPOINT] = state.settings().default_endpoint
+                st.rerun()

@@ -28,7 +28,7 @@ def apply(s: sessions.Session, warnings: list[str]) -> None:
     ss = st.session_state
     ss[state.SYSTEM], ss[state.MESSAGES], ss[state.PARAMS] = s.system, s.messages, s.params
     ss[state.STREAM], ss[state.INCLUDE_USAGE], ss[state.LABEL] = s.stream, s.include_usage, s.label
-    names = [e.name for e in state.settings().endpoints]
+    names = state.endpoint_names()
     if s.endpoint in names:
         ss[state.ENDPOINT] = s.endpoint
         ss[state.MODEL] = s.model

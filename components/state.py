@@ -25,6 +25,7 @@ STREAM = "pl.stream"
 INCLUDE_USAGE = "pl.include_usage"
 SESSION_ID = "pl.session_id"
 LABEL = "pl.label"            # user-chosen session / experiment label
+CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session (key never saved)
 
 
 def read_secrets() -> dict[str, Any]:
@@ -62,6 +63,7 @@ def init() -> None:
     ss.setdefault(STREAM, True)
     ss.setdefault(INCLUDE_USAGE, True)
     ss.setdefault(LABEL, "")
+    ss.setdefault(CUSTOM, {})
 
 
 @st.cache_resource(show_spinner="Starting the embedded model…")
@@ -71,8 +73,16 @@ def embedded_endpoint() -> Endpoint:
     return ep
 
 
+def endpoint_names() -> list[str]:
+    """Configured endpoints, then the ones typed in this browser session."""
+    return [e.name for e in settings().endpoints] + list(st.session_state.get(CUSTOM, {}))
+
+
 def resolve_endpoint(name: str) -> Endpoint:
     """The configured endpoint, with the embedded one started and its real URL filled in."""
+    custom = st.session_state.get(CUSTOM, {})
+    if name in custom:
+        return custom[name]
     ep = settings().endpoint(name)
     if ep.embedded:
         return embedded_endpoint()

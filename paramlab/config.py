@@ -266,3 +266,21 @@ def engine_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     if opts["n_parallel"] < 1:
         raise ConfigError("CHAT_ENGINE_PARALLEL: must be at least 1")
     return opts
+
+
+def custom_endpoint(name: str, base_url: str, api_key: str = "", model: str = "", backend: str = "",
+                    taken: tuple[str, ...] = ()) -> Endpoint:
+    """An endpoint typed into the UI for one browser session. Raises ConfigError naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise ConfigError("name: give the endpoint a name")
+    if name in taken:
+        raise ConfigError(f"name: an endpoint called {name!r} exists already")
+    base = check_base_url(base_url, "base_url")
+    backend = backend or guess_backend(base)
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    key = (api_key or "").strip()
+    register(key)
+    models = tuple(m.strip() for m in (model or "").split(",") if m.strip())
+    return Endpoint(name=name, base_url=base, api_key=Secret(key), models=models, backend=backend)
