@@ -50,7 +50,7 @@ def python_requests(body: dict[str, Any], base_url: str, *, has_key: bool, key_e
         "import requests",
         "",
         f"body = json.loads({_py_str(json.dumps(body, indent=2, ensure_ascii=False))})",
-        f"resp = requests.post(",
+        "resp = requests.post(",
         f"    {_url(base_url)!r},",
         "    headers={" + ", ".join(headers) + "},",
         f"    json=body,{' stream=True,' if stream else ''} timeout=300,",

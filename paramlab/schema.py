@@ -6,7 +6,7 @@ A parameter whose value is None is "unset" and is left out of the request JSON.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 ROLES = ("system", "user", "assistant")

@@ -1,6 +1,7 @@
 """Shared fixtures: the embedded engine, a running ParamLab server, and Debian's Chromium."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -76,17 +77,25 @@ def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "play
     raise RuntimeError("streamlit did not become healthy in 60 s")
 
 
+@contextlib.contextmanager
+def running_app(data_dir: Path, env_extra: dict | None = None):
+    """A ParamLab server for the duration of the block; yields its URL."""
+    proc, url = start_app(data_dir, env_extra)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """One ParamLab server for all browser tests; each test gets its own browser context (session)."""
-    d = tmp_path_factory.mktemp("app-data")
-    proc, url = start_app(d)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(tmp_path_factory.mktemp("app-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

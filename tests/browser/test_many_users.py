@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from collections import defaultdict
 
 import pytest
-from conftest import screenshot, start_app, wait_for_app
+from conftest import running_app, screenshot, wait_for_app
 
 from paramlab.ledger import Filters, Ledger, queries
 
@@ -44,14 +43,8 @@ def words(text: str) -> str:
 def crowd_app(tmp_path_factory):
     d = tmp_path_factory.mktemp("crowd-data")
     # As in the container: private addresses off, no source watcher (no module reloads mid-test).
-    proc, url = start_app(d, {"CHAT_ALLOW_PRIVATE": "0", "CHAT_LEDGER_STORE_TEXT": "1",
-                              "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
-    yield url, d
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(d, {"CHAT_ALLOW_PRIVATE": "0", "CHAT_LEDGER_STORE_TEXT": "1"}) as url:
+        yield url, d
 
 
 def set_max_tokens(pg, value: int) -> None:

@@ -1,11 +1,10 @@
 """Three requests in the Playground, then the Usage page shows them in its charts and tables."""
 from __future__ import annotations
 
-import subprocess
 
 import pytest
 
-from conftest import screenshot, start_app, wait_for_app
+from conftest import running_app, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -15,13 +14,8 @@ MESSAGES = ["Name a colour.", "Name a fruit.", "Name an animal."]
 @pytest.fixture(scope="module")
 def usage_app(tmp_path_factory):
     """A server of our own, so the ledger holds exactly this test's requests."""
-    proc, url = start_app(tmp_path_factory.mktemp("usage-app"))
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(tmp_path_factory.mktemp("usage-app")) as url:
+        yield url
 
 
 # The request has finished: Stop is disabled again and no pane is streaming.
