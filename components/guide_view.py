@@ -39,7 +39,7 @@ def entries(lang: str) -> None:
         if v.group != group:
             group = v.group
             st.subheader(group)
-        with st.expander(f"**{v.name}**" + (f" — {v.short}" if lang == "en" else ""), expanded=False):
+        with st.expander(f"**{v.name}** — {v.short}", expanded=False):
             entry(v, ui)
 
 

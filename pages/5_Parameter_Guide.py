@@ -6,7 +6,8 @@ from components import guide_view, state
 st.set_page_config(page_title="ParamLab · Parameter Guide", page_icon="📖", layout="wide")
 state.init()
 
-st.title("📖 Parameter Guide")
+title = st.empty()
 lang = guide_view.language()
+title.title("📖 参数指南 · Parameter Guide" if lang == "zh" else "📖 Parameter Guide")
 guide_view.intro(lang)
 guide_view.entries(lang)

@@ -26,6 +26,28 @@ UI = {
            "unset": "不设置 — 使用服务器自己的默认值", "any": "任意", "not_sent": "不发送"},
 }
 
+# The schema's one-line summaries (English) and group names, in Chinese.
+SHORT_ZH = {
+    "temperature": "采样的随机程度：0 ≈ 贪心，越高越容易选到不太可能的词元。",
+    "top_p": "核采样：只在累计概率达到 p 的最小词元集合中采样。",
+    "n": "对同一个提示返回多少个相互独立的回答（不是长度）。",
+    "max_tokens": "每个回答最多生成的词元数；达到上限时 finish_reason 为 'length'。",
+    "max_completion_tokens": "max_tokens 的新名字；在推理模型上也计入推理词元。",
+    "stop": "最多 4 个字符串；生成在其中任何一个之前停止，且不包含它。",
+    "presence_penalty": "对已经出现过的每个词元的 logit 减去一个固定值。",
+    "frequency_penalty": "按词元已出现的次数成比例地减小其 logit。",
+    "logit_bias": "词元 id → 偏置（−100..100），加到该词元的 logit 上。",
+    "seed": "整数种子，尽力使采样可复现。",
+    "user": "你的终端用户标识，供服务商做滥用监控。",
+    "response_format": "强制输出纯文本、任意 JSON 对象，或符合某个 schema 的 JSON。",
+    "logprobs": "返回每个生成词元的对数概率。",
+    "top_logprobs": "在 logprobs 开启时，同时返回每个位置最可能的 n 个候选（0–20）。",
+    "stream": "以服务器推送事件（SSE）的方式逐词元接收回答。",
+    "stream_options": "流式时，{'include_usage': true} 会在最后一个块中返回用量。",
+}
+GROUP_ZH = {"Sampling": "采样", "Length": "长度", "Penalties": "惩罚与偏置", "Other": "其他",
+            "Log probabilities": "对数概率", "Transport": "传输"}
+
 # Ranges of the parameters that are not a single number.
 FORMS = {
     "en": {"bool": "true / false", "str": "any text", "stop": "a string or a list of up to 4 strings",
@@ -280,8 +302,10 @@ def view(name: str, lang: str) -> View:
     p = PARAMS[name]
     # A parameter added to the schema before the guide knows it still gets its schema text.
     e = ENTRIES.get(name) or Entry(name, Text(p.long, p.long), Text("", ""), Text("", ""), Text("", ""))
-    return View(name, p.short, e.what.get(lang), range_text(p, lang), default_text(p, lang),
-                e.interactions.get(lang), e.mistakes.get(lang), e.lab.get(lang), p.group)
+    zh = lang == "zh"
+    return View(name, SHORT_ZH.get(name, p.short) if zh else p.short, e.what.get(lang), range_text(p, lang),
+                default_text(p, lang), e.interactions.get(lang), e.mistakes.get(lang), e.lab.get(lang),
+                GROUP_ZH.get(p.group, p.group) if zh else p.group)
 
 
 def views(lang: str) -> list[View]:

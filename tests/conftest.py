@@ -129,6 +129,23 @@ def wait_for_app(pg) -> None:
         timeout=60_000)
 
 
+IDLE_JS = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !document.querySelector('[data-stale="true"]')"""
+
+
+def wait_for_idle(pg, settle_ms: int = 300, timeout_ms: int = 60_000) -> None:
+    """Wait until a rerun has fully finished: no running icon and no stale (not yet redrawn)
+    elements, still true after `settle_ms` (a click's rerun may not have started yet)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        pg.wait_for_timeout(settle_ms)
+        if pg.evaluate(IDLE_JS):
+            pg.wait_for_timeout(settle_ms)
+            if pg.evaluate(IDLE_JS):
+                return
+    raise AssertionError(f"the app was still running after {timeout_ms} ms")
+
+
 SCREENSHOTS = ROOT / "screenshots"
 
 

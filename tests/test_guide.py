@@ -55,3 +55,12 @@ def test_exact_where_write_ups_are_wrong():
 
 def test_lab_controls_are_parameters():
     assert set(guide.LAB_CONTROLS) <= set(PARAMS)
+
+
+def test_chinese_summaries_and_groups_cover_every_parameter():
+    from paramlab.schema import PARAMS
+    assert set(guide.SHORT_ZH) == set(PARAMS)
+    assert {p.group for p in PARAMS.values()} <= set(guide.GROUP_ZH)
+    zh = guide.view("n", "zh")
+    assert zh.short == guide.SHORT_ZH["n"] and zh.group == "采样"
+    assert guide.view("n", "en").group == "Sampling"

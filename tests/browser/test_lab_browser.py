@@ -1,7 +1,7 @@
 """The Distribution Lab and the Guide in a real browser, with screenshots to look at."""
 import pytest
 
-from conftest import screenshot, wait_for_app
+from conftest import screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -34,9 +34,10 @@ def test_guide_in_chinese_links_to_the_lab(page, app_url):
     page.goto(app_url + "/Parameter_Guide")
     wait_for_app(page)
     page.locator('[data-testid="stButtonGroup"] button', has_text="中文").click()
-    wait_for_app(page)
+    wait_for_idle(page)
     page.locator('[data-testid="stExpander"] summary', has_text="logit_bias").click()
     page.get_by_text("取值范围").first.wait_for()
+    page.get_by_role("link", name="在实验室中试一试: logit_bias").wait_for()
     screenshot(page, "guide-zh")
     page.get_by_role("link", name="在实验室中试一试: logit_bias").click()
     wait_for_app(page)
