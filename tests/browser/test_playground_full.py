@@ -219,7 +219,7 @@ def test_hostile_text_runs_no_script_and_fetches_nothing(page, app_url, leak_ser
                          run=run.to_dict())
     f = tmp_path / "hostile.json"
     f.write_text(sessions.to_json(s))
-    page.locator("summary", has_text="Session").click()
+    page.locator("summary", has_text="Session: save or reopen").click()
     page.locator(key("w.session.upload") + " input[type=file]").set_input_files(str(f))
     page.wait_for_selector(key("pane-1") + " >> text=image not loaded", timeout=SLOW)
     wait_for_app(page)
