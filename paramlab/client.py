@@ -68,6 +68,24 @@ _current = threading.local()
 class _WatchedMixin:
     sock: socket.socket | None
 
+    def connect(self) -> None:
+        """Check the address actually connected to, before a byte of the request (or the key) is
+        sent: the name may resolve differently now than when check_url() looked (DNS rebinding)."""
+        super().connect()  # type: ignore[misc]
+        policy = getattr(_current, "peer_policy", None)
+        if policy is None or self.sock is None:
+            return
+        try:
+            peer = self.sock.getpeername()[0]
+        except OSError:
+            return
+        ip = urlsafety.parse_literal(str(peer).split("%")[0])
+        why = urlsafety.refusal(ip, policy) if ip is not None else f"{peer!r} is not an IP address"
+        if why:
+            self.sock.close()
+            self.sock = None
+            raise urlsafety.UnsafeURLError(f"connected to {why}; nothing was sent")
+
     def getresponse(self, *args: Any, **kwargs: Any):
         watchdog = getattr(_current, "watchdog", None)
         if watchdog is not None and self.sock is not None:
@@ -284,6 +302,10 @@ class ChatClient:
             if remaining <= 0:
                 raise errors.APITimeoutError(f"no answer within the {self.timeouts.total:g} s deadline")
             _current.watchdog = watchdog
+            # checked again at connect time on the real peer, unless a proxy or our own engine is the peer
+            ep = self.endpoint
+            _current.peer_policy = None if (self._proxies() or urlsafety.is_embedded(ep)) \
+                else urlsafety.allow_private()
             try:
                 resp = self.session.post(self.url, data=data, headers=headers, stream=True,
                                          allow_redirects=False, proxies=self._proxies(),
@@ -308,6 +330,7 @@ class ChatClient:
                     raise err
             finally:
                 _current.watchdog = None
+                _current.peer_policy = None
             if watchdog.fired:  # the deadline or a cancel cut the attempt short
                 raise self._interrupted(watchdog, None)
             if attempt >= self.retry.max_retries:
