@@ -98,12 +98,18 @@ def current_endpoint() -> Endpoint | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _client(name: str, base_url: str, _endpoint: Endpoint) -> ChatClient:
+def _client(name: str, base_url: str, identity: str, _endpoint: Endpoint) -> ChatClient:
     return ChatClient(_endpoint)
 
 
 def client_for(endpoint: Endpoint) -> ChatClient:
-    return _client(endpoint.name, endpoint.base_url, endpoint)
+    """One client (and connection pool) per distinct endpoint, shared across browser sessions.
+    The cache key covers everything the client sends with, so two sessions that typed the same
+    name and URL with different keys never share a client; the key enters only as a digest."""
+    identity = hashlib.sha256("\0".join(str(x) for x in (
+        endpoint.api_key.reveal(), endpoint.key_host, endpoint.organization, endpoint.proxy,
+        endpoint.ca_bundle, endpoint.verify_tls)).encode()).hexdigest()
+    return _client(endpoint.name, endpoint.base_url, identity, endpoint)
 
 
 def request_params(stream: bool | None = None) -> dict[str, Any]:

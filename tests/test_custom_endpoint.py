@@ -79,3 +79,18 @@ def test_custom_endpoint_validation_without_streamlit():
         config.custom_endpoint("x", "http://h/v1", taken=("x",))
     with pytest.raises(config.ConfigError, match="^backend:"):
         config.custom_endpoint("y", "http://h/v1", backend="nonsense")
+
+
+def test_sessions_with_the_same_endpoint_name_and_url_never_share_a_key(fs):
+    """Two browser sessions type the same name and URL with different keys: each request carries
+    its own session's key (clients are cached across sessions)."""
+    other = "sk-second-session-0b9d4e6a2c8f"
+    first, second = (AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60) for _ in range(2))
+    for at, key in ((first, KEY), (second, other)):
+        at.run()
+        _form(at, "Shared name", fs.base_url, key, "fault-model")
+    for at, key in ((first, KEY), (second, other), (first, KEY)):
+        at.text_area(key="w.prompt").set_value("hi")
+        at.button(key="send").click().run()
+        assert not at.exception, at.exception
+        assert fs.requests[-1].headers["Authorization"] == f"Bearer {key}"
