@@ -12,15 +12,6 @@ from paramlab import schema
 from paramlab.schema import PARAMS, Param
 
 JS_SAFE = 2**53 - 1  # the browser holds numbers as doubles
-
-
-def clear_widgets(key: str) -> None:
-    """Forget widget state under `key` so the controls re-seed from the params dict
-    (after loading a preset, for example)."""
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{key}.")]:
-        del st.session_state[k]
-
-
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
 
