@@ -248,15 +248,19 @@ class ChatClient:
     def _key_host_ok(self) -> bool:
         return urlsafety.same_host(self.url, self.endpoint.key_host)
 
-    def _check_target(self) -> None:
+    def _check_target(self) -> bool | None:
         """Before every attempt: the URL passes urlsafety on its resolved addresses, and a key
-        is only ever sent to the host it was entered for."""
+        is only ever sent to the host it was entered for. Returns the policy for checking the
+        connected peer again (whether private addresses are allowed), or None where the peer is
+        a proxy or our own engine."""
         ep = self.endpoint
-        urlsafety.check_url(self.url, exempt=urlsafety.is_embedded(ep), proxied=bool(self._proxies()))
+        exempt, proxied = urlsafety.is_embedded(ep), bool(self._proxies())
+        urlsafety.check_url(self.url, exempt=exempt, proxied=proxied)
         if ep.api_key and not self._key_host_ok():
             raise urlsafety.UnsafeURLError(
                 f"the API key was entered for {ep.key_host}, not {ep.host}: it is not sent to another "
                 "host; enter the key again for this base URL")
+        return None if exempt or proxied else urlsafety.allow_private()
 
     def _proxies(self) -> dict[str, str]:
         if self.endpoint.proxy:
@@ -297,15 +301,12 @@ class ChatClient:
                   result: ChatResult) -> requests.Response:
         attempt = 0
         while True:
-            self._check_target()  # every attempt: DNS answers can change between retries
+            peer_policy = self._check_target()  # every attempt: DNS answers can change between retries
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise errors.APITimeoutError(f"no answer within the {self.timeouts.total:g} s deadline")
             _current.watchdog = watchdog
-            # checked again at connect time on the real peer, unless a proxy or our own engine is the peer
-            ep = self.endpoint
-            _current.peer_policy = None if (self._proxies() or urlsafety.is_embedded(ep)) \
-                else urlsafety.allow_private()
+            _current.peer_policy = peer_policy  # the connection checks its real peer with it
             try:
                 resp = self.session.post(self.url, data=data, headers=headers, stream=True,
                                          allow_redirects=False, proxies=self._proxies(),
