@@ -412,7 +412,7 @@ class ChatClient:
         auth = {"Authorization": self.headers()["Authorization"]} if self.endpoint.api_key else None
         try:
             counts = [len(tokenize(self.endpoint.base_url, c.text, timeout=5.0, headers=auth)) for c in choices]
-        except (requests.RequestException, ValueError, KeyError):
+        except (requests.RequestException, ValueError, KeyError, errors.ChatError):
             return usage  # keep the server's figure rather than guess
         # llama.cpp also counts the end-of-sequence token of a choice that stopped by itself
         completion = sum(counts) + sum(1 for c in choices if c.finish_reason == "stop")

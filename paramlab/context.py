@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import requests
 
 from .config import Endpoint
-from .engine import tokenize
+from .engine import server_post, tokenize
+from .errors import ChatError
 from .schema import LLAMACPP_LIKE
 from .tokens import estimate_messages_tokens
 
@@ -64,10 +65,7 @@ def window_for(endpoint: Endpoint | None, model: str | None) -> int | None:
 
 def exact_prompt_tokens(base_url: str, messages: list[dict], timeout: float = 5.0) -> int:
     """Render the chat template on the server, then tokenize: the prompt exactly as the model sees it."""
-    root = base_url[:-3] if base_url.rstrip("/").endswith("/v1") else base_url
-    r = requests.post(root.rstrip("/") + "/apply-template", json={"messages": messages}, timeout=timeout)
-    r.raise_for_status()
-    prompt = r.json()["prompt"]
+    prompt = server_post(base_url, "/apply-template", {"messages": messages}, timeout).json()["prompt"]
     return len(tokenize(base_url, prompt, timeout=timeout))
 
 
@@ -79,7 +77,7 @@ def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
         try:
             n = exact_prompt_tokens(endpoint.base_url, msgs)
             return ContextCount(n, window, True, "exact, from the server's tokenizer", reply_budget)
-        except (requests.RequestException, KeyError, ValueError):
+        except (requests.RequestException, KeyError, ValueError, ChatError):
             pass  # fall back to the estimate below, labelled as such
     return ContextCount(estimate_messages_tokens(msgs), window, False,
                         "estimate (~4 characters per token)", reply_budget)

@@ -170,13 +170,23 @@ def get_engine() -> EmbeddedEngine:
         return _engine
 
 
+def server_post(base_url: str, path: str, payload: dict, timeout: float,
+                headers: dict[str, str] | None = None) -> requests.Response:
+    """POST to a llama.cpp server's own endpoints (/tokenize, /apply-template), outside /v1, after
+    the same base URL safety check the chat client makes. Raises UnsafeURLError or requests errors."""
+    from . import urlsafety  # late: urlsafety may ask this module for the running engine's URL
+    urlsafety.check_url(base_url, exempt=urlsafety.is_embedded_url(base_url))
+    root = base_url.rstrip("/")
+    root = root[:-3] if root.endswith("/v1") else root
+    r = requests.post(root + path, json=payload, timeout=timeout, headers=headers, allow_redirects=False)
+    r.raise_for_status()
+    return r
+
+
 def tokenize(base_url: str, text: str, timeout: float = 10.0,
              headers: dict[str, str] | None = None) -> list[tuple[int, str]]:
     """Token ids and pieces from a llama.cpp server's /tokenize (base_url may end in /v1)."""
-    root = base_url[:-3] if base_url.rstrip("/").endswith("/v1") else base_url
-    r = requests.post(root.rstrip("/") + "/tokenize", json={"content": text, "with_pieces": True},
-                      timeout=timeout, headers=headers)
-    r.raise_for_status()
+    r = server_post(base_url, "/tokenize", {"content": text, "with_pieces": True}, timeout, headers)
     out = []
     for t in r.json().get("tokens", []):
         if isinstance(t, dict):

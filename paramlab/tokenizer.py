@@ -19,7 +19,9 @@ from typing import Iterable, Mapping
 import requests
 
 from .config import Endpoint
+from . import urlsafety
 from .engine import tokenize as llamacpp_tokenize
+from .errors import ChatError
 from .schema import LLAMACPP_LIKE
 
 TIMEOUT_S = 3.0
@@ -76,9 +78,13 @@ def tokenize_words(endpoint: Endpoint, model: str | None, words: Iterable[str],
 
 
 def _llamacpp(endpoint: Endpoint, text: str) -> WordTokens:
-    headers = {"Authorization": f"Bearer {endpoint.api_key.reveal()}"} if endpoint.api_key else None
+    # the key only goes to the host it was entered for, as with chat requests
+    send_key = endpoint.api_key and urlsafety.same_host(endpoint.base_url, endpoint.key_host)
+    headers = {"Authorization": f"Bearer {endpoint.api_key.reveal()}"} if send_key else None
     try:
         pairs = llamacpp_tokenize(endpoint.base_url, text, timeout=TIMEOUT_S, headers=headers)
+    except ChatError as e:  # the base URL is refused by urlsafety
+        raise TokenizerUnavailable(f"logit_bias helper: {e}") from None
     except requests.Timeout:
         raise TokenizerUnavailable(f"logit_bias helper: {endpoint.host} did not answer /tokenize "
                                    f"within {TIMEOUT_S:g} s") from None

@@ -224,9 +224,12 @@ def trust_embedded(base_url: str) -> None:
 def is_embedded(endpoint) -> bool:
     """True only for the embedded engine's own URL: an Endpoint flagged embedded whose base URL
     is exactly one the engine in this process serves on."""
-    if not getattr(endpoint, "embedded", False):
-        return False
-    url = endpoint.base_url.rstrip("/")
+    return bool(getattr(endpoint, "embedded", False)) and is_embedded_url(endpoint.base_url)
+
+
+def is_embedded_url(base_url: str) -> bool:
+    """True only for a base URL the embedded engine in this process serves on."""
+    url = base_url.rstrip("/")
     if url in _embedded_urls():
         return True
     from .engine import get_engine  # late: the engine module pulls in the native library lazily

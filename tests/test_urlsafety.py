@@ -259,3 +259,26 @@ def test_through_a_proxy_an_unresolvable_name_is_left_to_the_proxy():
         check_url("http://metadata.google.internal/", resolver=resolve, proxied=True)
     with pytest.raises(UnsafeURLError):  # and a name that does resolve is still checked
         check_url("http://x.example/", resolver=resolver_for({"x.example": ["169.254.169.254"]}), proxied=True)
+
+
+def test_llamacpp_side_endpoints_pass_the_same_url_check(monkeypatch):
+    """/tokenize and /apply-template (context meter, logit_bias helper, usage recount) are refused
+    exactly like chat requests: a name resolving to a metadata address gets nothing sent."""
+    from fault_server import FaultServer, Reply
+
+    from paramlab import context, tokenizer
+    from paramlab.config import Endpoint
+    from paramlab.engine import server_post
+    from paramlab.redaction import Secret
+
+    monkeypatch.setattr(urlsafety, "system_resolver", lambda host, port: ["169.254.169.254"])
+    with FaultServer(default=Reply(200, {"tokens": [{"id": 1, "piece": "x"}], "prompt": "x"})) as fs:
+        base = f"http://localhost:{fs.port}/v1"
+        with pytest.raises(urlsafety.UnsafeURLError, match="link-local"):
+            server_post(base, "/tokenize", {"content": "x"}, 1.0)
+        ep = Endpoint(name="l", base_url=base, backend="llamacpp", api_key=Secret("k" * 16))
+        counted = context.count([{"role": "user", "content": "hello there"}], ep, None)
+        assert not counted.exact and "estimate" in counted.source
+        with pytest.raises(tokenizer.TokenizerUnavailable, match="link-local"):
+            tokenizer.tokenize_text(ep, None, "Paris")
+        assert fs.count == 0
