@@ -1,7 +1,11 @@
 """ParamLab — the Playground (entry page). Run: `make run`."""
 import streamlit as st
 
-from components import code_view, conversation_editor, inspector, playground, state
+from components.playground import code_view
+from components.playground import conversation as conversation_editor
+from components.playground import inspector
+from components.playground import sections as playground
+from components.common import state
 
 st.set_page_config(page_title="ParamLab · Playground", page_icon="🎛️", layout="wide")
 state.init()

@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from paramlab.client import ChatClient
-from paramlab.config import Endpoint
-from paramlab.liverun import LiveRun
-from paramlab.parallel import Job
+from paramlab.client.chat import ChatClient
+from paramlab.settings import Endpoint
+from paramlab.runs.live import LiveRun
+from paramlab.runs.parallel import Job
 
 PANES = 4
 PACED_CHUNKS = 60
@@ -107,7 +107,7 @@ def paced() -> float:
 
 
 def engine() -> float:
-    from paramlab.engine import get_engine
+    from paramlab.backends.engine import get_engine
     ep = get_engine().endpoint()
     client = ChatClient(ep)
     msgs = [{"role": "user", "content": "Write a long story about a dragon who learns to bake bread."}]

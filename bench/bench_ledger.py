@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from paramlab.ledger import Filters, Ledger  # noqa: E402
-from paramlab.ledger import queries as Q  # noqa: E402
-from paramlab.ledger import rollups  # noqa: E402
+from paramlab.usage.ledger import Filters, Ledger  # noqa: E402
+from paramlab.usage.ledger import queries as Q  # noqa: E402
+from paramlab.usage.ledger import rollups  # noqa: E402
 
 QUERY_TARGET_S = 1.0
 APPEND_TARGET_S = 0.005
@@ -111,7 +111,7 @@ def breakdown(led: Ledger, f: Filters) -> str:
 
 
 def append_median(led: Ledger, k: int = 300) -> float:
-    from paramlab.result import ChatResult, Choice, Usage
+    from paramlab.client.result import ChatResult, Choice, Usage
 
     class Ep:
         name, base_url, backend, embedded = "OpenAI", "https://api.openai.com/v1", "openai", False

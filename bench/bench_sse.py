@@ -10,7 +10,7 @@ import time
 
 import orjson
 
-from paramlab.sse import SSEDecoder
+from paramlab.client.sse import SSEDecoder
 
 EVENTS = 100_000
 ROUNDS = 3

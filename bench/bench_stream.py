@@ -12,8 +12,8 @@ import time
 
 import requests
 
-from paramlab.client import ChatClient
-from paramlab.engine import get_engine
+from paramlab.client.chat import ChatClient
+from paramlab.backends.engine import get_engine
 
 REPS = 10  # alternating pairs; medians are reported
 BODY = {"model": "smollm2-135m-instruct", "temperature": 0, "seed": 42, "max_tokens": 64, "stream": True,

@@ -1,7 +1,10 @@
 """ParamLab — Compare: 2 to 6 configurations answer the same conversation side by side."""
 import streamlit as st
 
-from components import compare_panes, compare_results, endpoint_picker, state
+from components.compare import panes as compare_panes
+from components.compare import results as compare_results
+from components.common import endpoint_picker
+from components.common import state
 
 st.set_page_config(page_title="ParamLab · Compare", page_icon="🆚", layout="wide")
 state.init()

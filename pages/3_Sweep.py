@@ -1,7 +1,11 @@
 """ParamLab — Sweep: one or two parameters × values × repeats, charted; and the seed check."""
 import streamlit as st
 
-from components import endpoint_picker, state, sweep_results, sweep_seedcheck, sweep_setup
+from components.common import endpoint_picker
+from components.common import state
+from components.sweep import results as sweep_results
+from components.sweep import seedcheck as sweep_seedcheck
+from components.sweep import setup as sweep_setup
 
 st.set_page_config(page_title="ParamLab · Sweep", page_icon="📈", layout="wide")
 state.init()

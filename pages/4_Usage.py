@@ -1,7 +1,14 @@
 """ParamLab — Usage: what the experiments cost and where the tokens went, from the usage ledger."""
 import streamlit as st
 
-from components import services, state, usage_charts, usage_data, usage_export, usage_filters, usage_settings, usage_tables
+from components.common import services
+from components.common import state
+from components.usage import charts as usage_charts
+from components.usage import data as usage_data
+from components.usage import export as usage_export
+from components.usage import filters as usage_filters
+from components.usage import settings as usage_settings
+from components.usage import tables as usage_tables
 
 st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wide")
 state.init()

@@ -1,7 +1,8 @@
 """Parameter Guide: what each parameter does, in English and Chinese, with links to the Lab."""
 import streamlit as st
 
-from components import guide_view, state
+from components.guide import view as guide_view
+from components.common import state
 
 st.set_page_config(page_title="ParamLab · Parameter Guide", page_icon="📖", layout="wide")
 state.init()

@@ -1,9 +1,18 @@
 """Distribution Lab: what the sampling parameters do to a real model's next-token distribution."""
 import streamlit as st
 
-from components import (endpoint_picker, lab_bias, lab_chart, lab_controls, lab_conversation, lab_intro,
-                        lab_sample, lab_send, lab_state, lab_step, state)
-from paramlab import reshape
+from components.common import endpoint_picker
+from components.lab import bias as lab_bias
+from components.lab import chart as lab_chart
+from components.lab import controls as lab_controls
+from components.lab import conversation as lab_conversation
+from components.lab import intro as lab_intro
+from components.lab import sample as lab_sample
+from components.lab import send as lab_send
+from components.lab import state as lab_state
+from components.lab import step as lab_step
+from components.common import state
+from paramlab.lab import reshape
 
 st.set_page_config(page_title="ParamLab · Distribution Lab", page_icon="🔬", layout="wide")
 state.init()

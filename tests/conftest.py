@@ -1,24 +1,27 @@
 """Shared fixtures: the embedded engine, a running ParamLab server, and Debian's Chromium."""
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+TESTS = Path(__file__).resolve().parent
+sys.path[:0] = [str(TESTS.parent), str(TESTS)]  # the project, and tests/ for `support`
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from support.app import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+# Markers per folder: tests/browser -> browser, tests/apptest -> apptest.
+FOLDER_MARKERS = {"browser": "browser", "apptest": "apptest", "unit": "unit"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,59 +39,14 @@ def _isolated_data_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def engine_endpoint():
     """The embedded SmolLM2 engine, started once for the whole test session."""
-    from paramlab.engine import get_engine
+    from paramlab.backends.engine import get_engine
     return get_engine().endpoint()
 
 
 @pytest.fixture(scope="session")
 def engine_client(engine_endpoint):
-    from paramlab.client import ChatClient
+    from paramlab.client.chat import ChatClient
     return ChatClient(engine_endpoint)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "playground.py"):
-    port = free_port()
-    # No file watcher: a module reload mid-test would reset sessions and the engine.
-    env = {**os.environ, "CHAT_DATA_DIR": str(data_dir), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-           **(env_extra or {})}
-    log = open(data_dir / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {(data_dir / f'streamlit-{port}.log').read_text()[-2000:]}")
-        try:
-            if requests.get(url + "/_stcore/health", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy in 60 s")
-
-
-@contextlib.contextmanager
-def running_app(data_dir: Path, env_extra: dict | None = None):
-    """A ParamLab server for the duration of the block; yields its URL."""
-    proc, url = start_app(data_dir, env_extra)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
@@ -120,37 +78,3 @@ def page(browser):
     ctx.close()
 
 
-def wait_for_app(pg) -> None:
-    """Wait until Streamlit has finished a script run."""
-    pg.wait_for_selector('[data-testid="stApp"]')
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=60_000)
-
-
-IDLE_JS = """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-    && !document.querySelector('[data-stale="true"]')"""
-
-
-def wait_for_idle(pg, settle_ms: int = 300, timeout_ms: int = 60_000) -> None:
-    """Wait until a rerun has fully finished: no running icon and no stale (not yet redrawn)
-    elements, still true after `settle_ms` (a click's rerun may not have started yet)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while time.monotonic() < deadline:
-        pg.wait_for_timeout(settle_ms)
-        if pg.evaluate(IDLE_JS):
-            pg.wait_for_timeout(settle_ms)
-            if pg.evaluate(IDLE_JS):
-                return
-    raise AssertionError(f"the app was still running after {timeout_ms} ms")
-
-
-SCREENSHOTS = ROOT / "screenshots"
-
-
-def screenshot(pg, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=True)
-    return path

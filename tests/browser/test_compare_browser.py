@@ -1,7 +1,7 @@
 """Compare and Sweep in a real browser: three panes stream at the same time; a sweep draws its chart."""
 import pytest
 
-from conftest import screenshot, wait_for_app
+from support.app import screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 

@@ -1,7 +1,7 @@
 """The Distribution Lab and the Guide in a real browser, with screenshots to look at."""
 import pytest
 
-from conftest import screenshot, wait_for_app, wait_for_idle
+from support.app import screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 

@@ -14,9 +14,9 @@ import time
 from collections import defaultdict
 
 import pytest
-from conftest import running_app, screenshot, wait_for_app
+from support.app import running_app, screenshot, wait_for_app
 
-from paramlab.ledger import Filters, Ledger, queries
+from paramlab.usage.ledger import Filters, Ledger, queries
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import screenshot, wait_for_app
+from support.app import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,11 @@ import time
 
 import pytest
 
-from conftest import free_port, screenshot, wait_for_app
-from paramlab import runs, schema, sessions
-from paramlab.result import ChatResult, Choice
+from support.app import free_port, screenshot, wait_for_app
+from paramlab.runs import run as runs
+from paramlab.request import schema
+from paramlab.request import sessions
+from paramlab.client.result import ChatResult, Choice
 
 pytestmark = pytest.mark.browser
 SLOW = 180_000  # ms; the shared test machine can be very busy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import running_app, screenshot, wait_for_app
+from support.app import running_app, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 

@@ -1,0 +1,94 @@
+"""Endpoint and model picker (sidebar), shared by every page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from components.common import state
+from paramlab import settings as config
+from paramlab.settings import Endpoint
+from paramlab.settings import BACKENDS
+from paramlab.backends.engine import ABOUT, FRIENDLY_NAME
+
+
+def render() -> Endpoint | None:
+    s = state.settings()
+    for err in s.errors:
+        st.sidebar.error(f"Configuration: {err}")
+    names = state.endpoint_names()
+    current = st.session_state[state.ENDPOINT]
+    name = st.sidebar.selectbox("Endpoint", names, index=names.index(current) if current in names else 0,
+                                help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or "
+                                     ".streamlit/secrets.toml. See the README.")
+    if name != current:
+        st.session_state[state.ENDPOINT] = name
+        st.session_state[state.MODEL] = None
+    add_endpoint_form()
+    ep = state.current_endpoint()
+    if ep is None:
+        return None
+    models = list(ep.models)
+    chosen = st.session_state[state.MODEL]
+    if models:
+        options = models + (["other…"] if not ep.embedded else [])
+        idx = options.index(chosen) if chosen in options else 0
+        pick = st.sidebar.selectbox("Model", options, index=idx,
+                                    format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
+        if pick == "other…":
+            pick = st.sidebar.text_input("Model name", value=chosen if chosen not in models else "",
+                                         placeholder="e.g. gpt-4o-mini")
+    else:
+        pick = st.sidebar.text_input("Model", value=chosen or "", placeholder="e.g. gpt-4o-mini, llama3.2")
+        if not pick:
+            st.sidebar.warning("model: type the model name this endpoint serves.")
+    st.session_state[state.MODEL] = pick or None
+    if ep.embedded:
+        st.sidebar.info(f"**Embedded demo model.** {ABOUT}", icon="🐣")
+    else:
+        st.sidebar.caption(f"{ep.backend} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
+    return ep
+
+
+FORM = "pl.add_ep"
+
+
+def _add_endpoint() -> None:
+    """Submit callback: runs before the rerun, so it may clear the key field once it is stored."""
+    ss = st.session_state
+    backend = ss[f"{FORM}.backend"]
+    try:
+        ep = config.custom_endpoint(ss[f"{FORM}.name"], ss[f"{FORM}.base"], ss[f"{FORM}.key"], ss[f"{FORM}.model"],
+                                    "" if backend == "auto" else backend, taken=tuple(state.endpoint_names()))
+    except config.ConfigError as e:
+        ss[f"{FORM}.error"] = f"Not added — {e}"  # the typed values stay in the form
+        return
+    ss[state.CUSTOM][ep.name] = ep
+    ss[state.ENDPOINT] = ep.name
+    ss[state.MODEL] = ep.models[0] if ep.models else None
+    ss.pop(f"{FORM}.error", None)
+    for field in ("name", "base", "key", "model"):  # the key must not linger as widget state
+        ss[f"{FORM}.{field}"] = ""
+
+
+def add_endpoint_form() -> None:
+    """Add an endpoint for this browser session. The key is typed into a password field, kept in
+    memory for this session only, and sent only to the host it was entered for."""
+    custom = st.session_state[state.CUSTOM]
+    with st.sidebar.expander("➕ Add an endpoint (this session)", expanded=f"{FORM}.error" in st.session_state):
+        with st.form(FORM, clear_on_submit=False, border=False):
+            st.text_input("Name", key=f"{FORM}.name", placeholder="e.g. My vLLM")
+            st.text_input("Base URL", key=f"{FORM}.base", placeholder="https://api.openai.com/v1")
+            st.text_input("API key", key=f"{FORM}.key", type="password", placeholder="optional",
+                          help="Kept in memory for this browser session only: never saved, logged "
+                               "or exported, and only ever sent to this base URL's host.")
+            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional")
+            st.selectbox("Backend", ("auto",) + BACKENDS, key=f"{FORM}.backend",
+                         help="Decides which warnings ParamLab shows.")
+            st.form_submit_button("Add endpoint", on_click=_add_endpoint)
+        if f"{FORM}.error" in st.session_state:
+            st.error(st.session_state[f"{FORM}.error"])
+        for n in list(custom):
+            if st.button(f"Remove “{n}”", key=f"pl.rm_ep.{n}"):
+                del custom[n]
+                if st.session_state[state.ENDPOINT] == n:
+                    st.session_state[state.ENDPOINT] = state.settings().default_endpoint
+                st.rerun()

@@ -1,0 +1,202 @@
+"""The parameter panel, generated from paramlab.request.schema: one control per parameter, each with
+its range, default, explanation, whether it will be sent, and a reset."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import streamlit as st
+
+from paramlab.request import schema
+from paramlab.request.schema import PARAMS, Param
+
+JS_SAFE = 2**53 - 1  # the browser holds numbers as doubles
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+
+
+def escape_stop(s: str) -> str:
+    """A stop sequence on one line of the text box: newlines, tabs and backslashes escaped."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in s)
+
+
+def unescape_stop(s: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _UNESCAPES.get(m.group(1), m.group(0)), s)
+
+
+def _range_text(p: Param) -> str:
+    parts = []
+    if p.min is not None and p.max is not None and p.kind in ("float", "int") and p.name != "seed":
+        parts.append(f"range {schema._fmt(p.min)}–{schema._fmt(p.max)}")
+    elif p.kind == "logit_bias":
+        parts.append("bias −100..100 per token id")
+    elif p.kind == "stop":
+        parts.append("up to 4 sequences")
+    parts.append("server default" if p.default is None else f"default {p.default}")
+    return " · ".join(parts)
+
+
+SEED_DEFAULTS = {"n": 1, "max_tokens": 256, "max_completion_tokens": 256, "seed": 42, "top_logprobs": 5}
+
+
+def widget_value(p: Param, current: Any) -> Any:
+    """What the control shows for a parameter value (its default when unset)."""
+    if p.kind == "float":
+        return float(current if current is not None else p.default)
+    if p.kind == "int":
+        return int(current if current is not None else (p.default if p.default is not None
+                                                         else SEED_DEFAULTS.get(p.name, 0)))
+    if p.kind == "bool":
+        return "false" if current is False else "true"
+    if p.kind == "str":
+        return current or ""
+    if p.kind == "stop":
+        stops = [current] if isinstance(current, str) else (current or [])
+        return "\n".join(escape_stop(x) for x in stops)
+    if p.kind == "logit_bias":
+        return "\n".join(f"{k}: {v:g}" for k, v in (current or {}).items())
+    if p.kind == "response_format":
+        return (current or {}).get("type", "text")
+    return current
+
+
+def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
+    """Set every control from `params` (after loading a preset or a session). Assigning through
+    session_state, rather than deleting the keys, makes the browser show the new values too."""
+    for name, p in PARAMS.items():
+        if f"{key}.{name}.on" in st.session_state or name in schema.SAMPLING_NAMES:
+            st.session_state[f"{key}.{name}.on"] = params.get(name) is not None
+            st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
+        st.session_state.pop(f"{key}.{name}.v.schema", None)
+
+
+def _ensure(wkey: str, value: Any) -> None:
+    if wkey not in st.session_state:
+        st.session_state[wkey] = value
+
+
+def _reset(key: str, name: str, params: dict) -> None:
+    params[name] = None
+    st.session_state[f"{key}.{name}.on"] = False
+    st.session_state[f"{key}.{name}.v"] = widget_value(PARAMS[name], None)
+
+
+def _n_note(params: dict, backend: str, max_n: int | None) -> None:
+    n = params.get("n") or 1
+    if n > 1 and backend in ("ollama",):
+        st.caption(f":orange[{backend} ignores n: ParamLab will send {n} requests with n=1 instead.]")
+    elif max_n and n > max_n:
+        st.caption(f":orange[This server serves at most n={max_n} per request (n_parallel); ParamLab will "
+                   f"split n={n} into several requests.]")
+    elif n > 1 and backend == "llamacpp":
+        st.caption(":orange[llama.cpp returns n choices only with n_parallel ≥ n; ParamLab fills any "
+                   "missing ones with extra requests.]")
+
+
+def _header(p: Param, params: dict, key: str, backend: str) -> bool:
+    """Draw the name, 'send' toggle and reset; returns whether the value will be sent."""
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
+    on = c1.checkbox(f"**{p.name}**", key=f"{key}.{p.name}.on", help=p.long)
+    c2.button("", icon=":material/restart_alt:", type="tertiary", key=f"{key}.{p.name}.reset", help=f"Reset {p.name}: not sent, server default applies",
+              on_click=_reset, args=(key, p.name, params), disabled=params.get(p.name) is None and not on)
+    st.caption(f"{p.short} _({_range_text(p)})_")
+    if on and backend in p.ignored_by:
+        st.warning(p.backend_note or f"{backend} ignores {p.name}", icon="⚠️")
+    return on
+
+
+def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None) -> None:
+    with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
+        _control_body(p, params, key, backend, max_n)
+
+
+def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None) -> None:
+    on = _header(p, params, key, backend)
+    current = params.get(p.name)
+    wkey = f"{key}.{p.name}.v"
+    _ensure(wkey, widget_value(p, current))
+    if p.kind == "float":
+        v = st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
+                      key=wkey, disabled=not on,
+                      label_visibility="collapsed")
+        params[p.name] = float(v) if on else None
+    elif p.kind == "int":
+        v = st.number_input(p.name, min_value=max(int(p.min), -JS_SAFE), max_value=min(int(p.max), JS_SAFE), step=1,
+                            key=wkey,
+                            disabled=not on, label_visibility="collapsed")
+        params[p.name] = int(v) if on else None
+        if p.name == "n":
+            _n_note(params, backend, max_n)
+    elif p.kind == "bool":
+        v = st.radio(p.name, ("true", "false"), key=wkey,
+                     disabled=not on, horizontal=True, label_visibility="collapsed")
+        params[p.name] = (v == "true") if on else None
+    elif p.kind == "str":
+        v = st.text_input(p.name, key=wkey, disabled=not on, label_visibility="collapsed")
+        params[p.name] = v if on and v else None
+        if on and not v:
+            st.caption(f":orange[{p.name}: empty, so it will not be sent]")
+    elif p.kind == "stop":
+        text = st.text_area(p.name, key=wkey, disabled=not on, height=80,
+                            placeholder="one stop sequence per line (\\n for a newline)",
+                            label_visibility="collapsed")
+        items = [unescape_stop(s) for s in text.split("\n") if s != ""]
+        params[p.name] = items if on and items else None
+    elif p.kind == "logit_bias":
+        text = st.text_area(p.name, key=wkey, disabled=not on, height=80,
+                            placeholder="token_id: bias, one per line — e.g. 28120: -100",
+                            label_visibility="collapsed")
+        if on:
+            try:
+                params[p.name] = schema.parse_logit_bias(text) or None
+            except schema.ValidationError as e:
+                st.error(str(e))
+                params[p.name] = current
+        else:
+            params[p.name] = None
+    elif p.kind == "response_format":
+        kinds = list(p.choices)
+        v = st.selectbox(p.name, kinds, key=wkey,
+                         disabled=not on, label_visibility="collapsed")
+        value: dict[str, Any] = {"type": v}
+        if on and v == "json_schema":
+            schema_now = json.dumps((current or {}).get("json_schema") or {
+                "name": "answer", "schema": {"type": "object", "properties": {"answer": {"type": "string"}},
+                                             "required": ["answer"]}}, indent=2)
+            text = st.text_area("json_schema", value=schema_now, key=f"{wkey}.schema", height=140)
+            try:
+                value["json_schema"] = json.loads(text)
+            except json.JSONDecodeError as e:
+                st.error(f"response_format.json_schema: not valid JSON ({e.msg} at line {e.lineno})")
+        params[p.name] = value if on else None
+
+
+def render(params: dict[str, Any], backend: str, key: str = "pp",
+           names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None) -> dict[str, Any]:
+    """Draw the panel for `params` (edited in place and returned)."""
+    for group, plist in schema.iter_groups(names):
+        # keyed: the group stays open when elements above it come and go
+        with st.expander(group, expanded=group == "Sampling", key=f"{key}-group-{group.lower().replace(' ', '-')}"):
+            for p in plist:
+                _control(p, params, key, backend, max_n)
+    warn_interactions(params)
+    errors = schema.validate_params(params)
+    for e in errors:
+        st.error(str(e))
+    return params
+
+
+def warn_interactions(params: dict[str, Any]) -> None:
+    if params.get("temperature") not in (None, 1.0) and params.get("top_p") not in (None, 1.0):
+        st.info("Both temperature and top_p are changed: their effects compound. Usually change one.", icon="ℹ️")
+    if params.get("top_logprobs") is not None and params.get("logprobs") is not True:
+        st.warning("top_logprobs needs logprobs = true.", icon="⚠️")
+    if params.get("max_tokens") is not None and params.get("max_completion_tokens") is not None:
+        st.info("Both max_tokens and max_completion_tokens are set; OpenAI rejects that on some models.", icon="ℹ️")
+
+
+def sent_summary(params: dict[str, Any]) -> str:
+    sent = schema.normalise({k: v for k, v in params.items() if k in PARAMS})
+    return ", ".join(f"{k}={v}" for k, v in sent.items() if k not in ("stream", "stream_options")) or "server defaults"

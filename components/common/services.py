@@ -1,0 +1,109 @@
+"""Process-wide services started once (usage ledger, pricing, request log).
+
+start() subscribes two observers to paramlab.client.observers, in this order: "pricing" fills
+result.metrics.cost (so every page shows it), then "ledger" appends the record. A ledger that
+cannot open or write never breaks a request: ledger_status() says why, for the page to show.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import streamlit as st
+
+from paramlab.usage import logs as logsetup
+from paramlab.client import observers
+from paramlab.usage import pricing
+from paramlab.usage.ledger import Ledger, LedgerError, default_url
+
+log = logging.getLogger("paramlab.services")
+
+_lock = threading.Lock()
+_state: dict = {"ledger": None, "error": None, "prices": None, "price_error": None}
+
+
+def prices() -> pricing.PriceTable:
+    """The current price table (shipped + user edits); an unreadable user file falls back to shipped."""
+    with _lock:
+        table = _state["prices"]
+    if table is None:
+        table = reload_prices()
+    return table
+
+
+def reload_prices() -> pricing.PriceTable:
+    try:
+        table, err = pricing.load_prices(), None
+    except pricing.PriceError as e:
+        table, err = pricing.read_price_file(pricing.SHIPPED, "shipped"), f"Your price edits were not loaded — {e}"
+    with _lock:
+        _state["prices"], _state["price_error"] = table, err
+    return table
+
+
+def price_status() -> str | None:
+    return _state["price_error"]
+
+
+def _price_observer(endpoint, result, context) -> None:
+    table = prices()
+    price = table.price_for(str(result.request.get("model") or ""), endpoint)
+    if price is None:  # the model asked for is unknown; the reply may name one we know
+        price = table.price_for(result.model, endpoint)
+    result.metrics.cost = pricing.cost(result.usage, price)
+
+
+def _ledger_observer(endpoint, result, context) -> None:
+    led = _state["ledger"]
+    if led is not None:
+        led.record(endpoint, result, context)  # never raises; failures show in ledger_status()
+
+
+def open_ledger(url: str | None = None) -> Ledger | None:
+    """Open (or re-open) the ledger; on failure remember the message and return None."""
+    url = url or os.environ.get("CHAT_DATABASE_URL") or default_url()
+    store_text = os.environ.get("CHAT_LEDGER_STORE_TEXT", "1").strip().lower() not in ("0", "false", "no", "off")
+    try:
+        led, err = Ledger.open(url, store_text=store_text), None
+    except LedgerError as e:
+        led, err = None, str(e)
+        log.warning("usage ledger unavailable: %s", e)
+    with _lock:
+        old, _state["ledger"], _state["error"] = _state["ledger"], led, err
+    if old is not None and old is not led:
+        old.close()
+    return led
+
+
+@st.cache_resource(show_spinner=False)
+def start() -> bool:
+    reload_prices()
+    open_ledger()
+    observers.subscribe("pricing", _price_observer)
+    observers.subscribe("ledger", _ledger_observer)
+    logsetup.start()  # request log: subscribes "requestlog" after pricing, so lines carry the cost
+    return True
+
+
+def ledger() -> Ledger | None:
+    return _state["ledger"]
+
+
+def ledger_status() -> str | None:
+    """Why the usage ledger is not recording (None when it is fine): opening or the last write failed."""
+    if _state["error"]:
+        return _state["error"]
+    led = _state["ledger"]
+    return led.status if led is not None else None
+
+
+def show_status() -> None:
+    """Show the ledger's problem, once per browser session per distinct message."""
+    msg = ledger_status()
+    if not msg:
+        return
+    seen = st.session_state.setdefault("pl.ledger_msgs_seen", set())
+    if msg not in seen:
+        seen.add(msg)
+        st.toast(msg, icon="⚠️")

@@ -1,0 +1,132 @@
+"""Shared app state. Widget state is dropped when a page is left, so canonical values live in
+plain st.session_state keys (prefix `pl.`) and widgets are seeded from them on every page.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from paramlab import settings as config
+from paramlab.request import schema
+from paramlab.client.chat import ChatClient
+from paramlab.settings import Endpoint, Settings
+from paramlab.backends.engine import EngineError, get_engine
+
+# Keys shared by every page.
+ENDPOINT = "pl.endpoint"      # endpoint name
+MODEL = "pl.model"
+PARAMS = "pl.params"          # dict name -> value (None = unset)
+SYSTEM = "pl.system"          # system prompt text
+MESSAGES = "pl.messages"      # conversation turns after the system prompt
+STREAM = "pl.stream"
+INCLUDE_USAGE = "pl.include_usage"
+SESSION_ID = "pl.session_id"
+LABEL = "pl.label"            # user-chosen session / experiment label
+CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session (key never saved)
+
+
+def read_secrets() -> dict[str, Any]:
+    """st.secrets raises when no secrets.toml exists: treat that as empty."""
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001 - FileNotFoundError, StreamlitSecretNotFoundError, parse errors
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_cached(fingerprint: str) -> Settings:  # the env fingerprint keys the cache
+    return config.load_settings(os.environ, read_secrets())
+
+
+def settings() -> Settings:
+    # A digest, not the values: the cache key must not hold a key in clear text.
+    fp = hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                                 if k.startswith(("CHAT_", "OPENAI_"))).encode()).hexdigest()
+    return _settings_cached(fp)
+
+
+def init() -> None:
+    """Seed the shared keys once per browser session."""
+    from components.common import services  # late import: services may import state helpers
+    services.start()
+    s = settings()
+    ss = st.session_state
+    ss.setdefault(SESSION_ID, uuid.uuid4().hex[:12])
+    ss.setdefault(ENDPOINT, s.default_endpoint)
+    ss.setdefault(MODEL, s.default_model)
+    ss.setdefault(PARAMS, schema.defaults())
+    ss.setdefault(SYSTEM, "You are a helpful assistant.")
+    ss.setdefault(MESSAGES, [])
+    ss.setdefault(STREAM, True)
+    ss.setdefault(INCLUDE_USAGE, True)
+    ss.setdefault(LABEL, "")
+    ss.setdefault(CUSTOM, {})
+
+
+@st.cache_resource(show_spinner="Starting the embedded model…")
+def embedded_endpoint() -> Endpoint:
+    return get_engine().endpoint()
+
+
+def endpoint_names() -> list[str]:
+    """Configured endpoints, then the ones typed in this browser session."""
+    return [e.name for e in settings().endpoints] + list(st.session_state.get(CUSTOM, {}))
+
+
+def resolve_endpoint(name: str) -> Endpoint:
+    """The configured endpoint, with the embedded one started and its real URL filled in."""
+    custom = st.session_state.get(CUSTOM, {})
+    if name in custom:
+        return custom[name]
+    ep = settings().endpoint(name)
+    if ep.embedded:
+        return embedded_endpoint()
+    return ep
+
+
+def current_endpoint() -> Endpoint | None:
+    try:
+        return resolve_endpoint(st.session_state[ENDPOINT])
+    except (config.ConfigError, EngineError) as e:
+        st.error(str(e))
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _client(name: str, base_url: str, identity: str, _endpoint: Endpoint) -> ChatClient:
+    return ChatClient(_endpoint)
+
+
+def client_for(endpoint: Endpoint) -> ChatClient:
+    """One client (and connection pool) per distinct endpoint, shared across browser sessions.
+    The cache key covers everything the client sends with, so two sessions that typed the same
+    name and URL with different keys never share a client; the key enters only as a digest."""
+    identity = hashlib.sha256("\0".join(str(x) for x in (
+        endpoint.api_key.reveal(), endpoint.key_host, endpoint.organization, endpoint.proxy,
+        endpoint.ca_bundle, endpoint.verify_tls)).encode()).hexdigest()
+    return _client(endpoint.name, endpoint.base_url, identity, endpoint)
+
+
+def request_params(stream: bool | None = None) -> dict[str, Any]:
+    """The parameter dict to send, with the transport fields from the shared toggles."""
+    p = dict(st.session_state[PARAMS])
+    stream = st.session_state[STREAM] if stream is None else stream
+    p["stream"] = True if stream else None
+    p["stream_options"] = {"include_usage": True} if stream and st.session_state[INCLUDE_USAGE] else None
+    return p
+
+
+def conversation() -> list[dict[str, str]]:
+    msgs = []
+    if st.session_state[SYSTEM].strip():
+        msgs.append({"role": "system", "content": st.session_state[SYSTEM]})
+    msgs += [{"role": m["role"], "content": m["content"]} for m in st.session_state[MESSAGES]]
+    return msgs
+
+
+def request_context(page: str) -> dict[str, Any]:
+    return {"page": page, "session_id": st.session_state[SESSION_ID], "label": st.session_state[LABEL]}

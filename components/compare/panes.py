@@ -1,0 +1,305 @@
+"""Compare page sections: the toolbar, the pane columns (settings + live output) and the run.
+
+Canonical state: `cmp.panes` (list of compare.Pane); the last run is `cmp.run` (a LiveRun)
+with `cmp.snapshot` (the panes and bodies it was started with). Workers never draw: the
+script thread pumps the LiveRun and repaints every pane, so all panes stream at once.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from components.common import params_panel
+from components.common import state
+from paramlab.experiments import compare
+from paramlab import settings as config
+from paramlab.experiments import sweep
+from paramlab.experiments.compare import Pane
+from paramlab.backends.engine import EngineError
+from paramlab.runs.live import LiveRun
+from paramlab.client.metrics import metric_cells
+from paramlab.runs.parallel import Job
+from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.safety.markdown import safe_markdown
+from paramlab.request.schema import ValidationError
+
+PANES = "cmp.panes"
+PROMPT = "cmp.prompt"
+RUN = "cmp.run"
+SNAPSHOT = "cmp.snapshot"
+PREFERRED = "cmp.preferred"
+REPAINT_S = 0.1  # repaint each streaming pane at most 10 times a second
+
+
+@dataclass
+class Snapshot:
+    """What a run was started with: pane copies, titles, messages, which job each pane is."""
+    panes: list[Pane]
+    titles: list[str]
+    messages: list[dict]
+    job_of: dict[int, int] = field(default_factory=dict)     # pane index -> job index
+    errors: dict[int, str] = field(default_factory=dict)     # pane index -> why it was not sent
+
+    def result(self, run: LiveRun | None, i: int) -> ChatResult | None:
+        j = self.job_of.get(i)
+        return None if run is None or j is None else run.results[j]
+
+
+def ensure_panes() -> list[Pane]:
+    ss = st.session_state
+    if PANES not in ss:
+        ss[PANES] = compare.from_settings(ss[state.ENDPOINT], ss[state.MODEL], ss[state.PARAMS])
+    ss.setdefault(PROMPT, _last_user_message() or "Explain what temperature does in one paragraph.")
+    return ss[PANES]
+
+
+def _last_user_message() -> str:
+    for m in reversed(st.session_state[state.MESSAGES]):
+        if m["role"] == "user":
+            return m["content"]
+    return ""
+
+
+def running() -> bool:
+    run: LiveRun | None = st.session_state.get(RUN)
+    return run is not None and not run.finished
+
+
+# -- toolbar --------------------------------------------------------------------------------
+def _from_playground() -> None:
+    ss = st.session_state
+    ss[PANES] = compare.from_settings(ss[state.ENDPOINT], ss[state.MODEL], ss[state.PARAMS], len(ss[PANES]))
+
+
+def _add_pane() -> None:
+    panes = st.session_state[PANES]
+    if len(panes) < compare.MAX_PANES:
+        panes.append(panes[-1].clone())
+
+
+def toolbar() -> None:
+    panes = ensure_panes()
+    c1, c2, c3, c4 = st.columns([2, 1.3, 1.3, 3], vertical_alignment="bottom")
+    c1.button("↺ Start from the Playground's settings", on_click=_from_playground, disabled=running(),
+              help="Every pane takes the Playground's endpoint, model and parameters.")
+    c2.button("➕ Add pane", on_click=_add_pane, disabled=len(panes) >= compare.MAX_PANES or running(),
+              help=f"Up to {compare.MAX_PANES} panes; the new one copies the last pane.")
+    with c3.popover("🎚️ Vary one parameter", disabled=running()):
+        _vary_form(panes)
+    c4.caption(f"{len(panes)} panes · every pane answers the same conversation · "
+               "changed settings are named in each pane's title")
+
+
+def _vary_form(panes: list[Pane]) -> None:
+    st.caption("New panes copy pane 1 and differ only in this parameter.")
+    name = st.selectbox("Parameter", sweep.SWEEPABLE, key="cmp.vary.name")
+    text = st.text_input("Values (comma-separated)", value="0, 0.7, 1.4", key="cmp.vary.values")
+    if st.button("Create panes", key="cmp.vary.go", type="primary"):
+        try:
+            st.session_state[PANES] = compare.vary_one(panes[0], name, sweep.parse_values(name, text))
+        except ValidationError as e:
+            for err in e.errors:
+                st.error(str(err))
+            return
+        st.rerun()
+
+
+def prompt_box() -> str:
+    ensure_panes()
+    msgs = st.session_state[state.MESSAGES]
+    system = st.session_state[state.SYSTEM]
+    st.caption(f"System prompt and {len(msgs)} earlier turns come from the Playground"
+               + (f" · system: “{system[:80]}”" if system.strip() else " · no system prompt"))
+    st.text_area("Message (user)", key="w.cmp.prompt", value=st.session_state[PROMPT], height=80,
+                 on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"]}))
+    return st.session_state[PROMPT]
+
+
+# -- run ----------------------------------------------------------------------------------
+def start_run() -> None:
+    """Build each pane's body; panes with bad settings show why and the others run."""
+    ss = st.session_state
+    panes: list[Pane] = ss[PANES]
+    messages = state.conversation() + [{"role": "user", "content": ss[PROMPT]}]
+    snap = Snapshot([p.clone() for p in panes], [compare.pane_title(panes, i) for i in range(len(panes))], messages)
+    for p, orig in zip(snap.panes, panes):
+        p.id = orig.id
+    jobs: list[Job] = []
+    for i, p in enumerate(snap.panes):
+        try:
+            body = compare.body_for(p, messages, ss[state.STREAM], ss[state.INCLUDE_USAGE])
+            client = state.client_for(state.resolve_endpoint(p.endpoint))
+        except ValidationError as e:
+            snap.errors[i] = "Not sent — " + "; ".join(str(x) for x in e.errors)
+            continue
+        except (config.ConfigError, EngineError) as e:
+            snap.errors[i] = f"Not sent — endpoint: {e}"
+            continue
+        snap.job_of[i] = len(jobs)
+        jobs.append(Job(client, body, {**state.request_context("compare"), "pane": i + 1}))
+    ss[SNAPSHOT] = snap
+    ss[PREFERRED] = None
+    ss[RUN] = LiveRun(jobs, max_workers=compare.MAX_PANES)
+
+
+def cancel_run() -> None:
+    run: LiveRun | None = st.session_state.get(RUN)
+    if run is not None:
+        run.cancel()
+
+
+def run_controls() -> Any:
+    """Run / Cancel buttons; returns the slot where a running batch shows its progress."""
+    c1, c2, c3 = st.columns([1, 1, 4], vertical_alignment="center")
+    if running():
+        c1.button("⏹ Cancel all", on_click=cancel_run, type="primary", key="cmp.cancel",
+                  help="Stops every pane; the text received so far is kept.")
+    else:
+        c1.button("▶ Run all panes", on_click=start_run, type="primary", key="cmp.go",
+                  disabled=not st.session_state[PROMPT].strip(),
+                  help="Sends the conversation to every pane at once; they stream side by side.")
+    run: LiveRun | None = st.session_state.get(RUN)
+    ticker = c3.empty()
+    if run is not None and run.finished and run.wall_s is not None:
+        ticker.caption(f"Last run: {run.total} requests in {run.wall_s:.2f} s (all panes at once)"
+                   + (" · cancelled" if run.cancelled else ""))
+    return ticker
+
+
+# -- panes --------------------------------------------------------------------------------
+class PaneSlots:
+    def __init__(self) -> None:
+        self.text = st.empty()
+        self.status = st.empty()
+        self.painted = 0.0
+
+
+def render_panes() -> dict[int, PaneSlots]:
+    """One bordered column per pane: settings on top, the reply below. Returns live slots."""
+    panes: list[Pane] = ensure_panes()
+    snap: Snapshot | None = st.session_state.get(SNAPSHOT)
+    run: LiveRun | None = st.session_state.get(RUN)
+    slots: dict[int, PaneSlots] = {}
+    cols = st.columns(len(panes), border=True)
+    for i, (col, pane) in enumerate(zip(cols, panes)):
+        with col:
+            _pane_settings(panes, i)
+            si = _snapshot_index(snap, pane)
+            with st.container(key=f"cmp-out-{i}"):
+                if snap is None or si is None:
+                    st.caption("Not run yet.")
+                    continue
+                if si in snap.errors:
+                    st.error(snap.errors[si])
+                    continue
+                j = snap.job_of[si]
+                result = run.results[j] if run else None
+                if result is not None:
+                    _final(result, i)
+                else:
+                    slots[j] = PaneSlots()
+                    _paint(slots[j], run, j)
+    return slots
+
+
+def _snapshot_index(snap: Snapshot | None, pane: Pane) -> int | None:
+    if snap is None:
+        return None
+    for k, p in enumerate(snap.panes):
+        if p.id == pane.id:
+            return k
+    return None
+
+
+def _pane_settings(panes: list[Pane], i: int) -> None:
+    pane = panes[i]
+    k = f"cmp.{pane.id}"
+    st.markdown(f"**{compare.pane_title(panes, i)}**")
+    names = state.endpoint_names()
+    pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
+                                 index=names.index(pane.endpoint) if pane.endpoint in names else 0)
+    try:
+        ep = state.resolve_endpoint(pane.endpoint)
+        models, backend = list(ep.models), ep.backend
+    except config.ConfigError:
+        models, backend = [], "other"
+    if models:
+        pane.model = st.selectbox("Model", models, key=f"{k}.model",
+                                  index=models.index(pane.model) if pane.model in models else 0)
+    else:
+        pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
+                                   placeholder="model name, e.g. gpt-4o-mini") or None
+    st.caption("Sends: " + params_panel.sent_summary(pane.params))
+    b1, b2, b3 = st.columns(3)
+    if b1.button("⧉ Clone", key=f"{k}.clone", disabled=len(panes) >= compare.MAX_PANES or running(),
+                 help="Add a copy of this pane next to it."):
+        panes.insert(i + 1, pane.clone())
+        st.rerun()
+    if b2.button("✕ Remove", key=f"{k}.remove", disabled=len(panes) <= compare.MIN_PANES or running()):
+        panes.pop(i)
+        st.rerun()
+    if b3.toggle("Edit", key=f"{k}.edit", help="Show this pane's parameter panel."):
+        params_panel.render(pane.params, backend, key=f"{k}.pp")
+
+
+def _paint(slots: PaneSlots, run: LiveRun | None, j: int) -> None:
+    if run is None:
+        return
+    texts = run.texts[j]
+    if not texts:
+        slots.status.caption("waiting for the first token…")
+        return
+    slots.text.markdown(_choices_markdown(texts, cursor=True))
+    n = sum(len(t) for t in texts.values())
+    slots.status.caption(f"streaming… {n} characters")
+    slots.painted = time.monotonic()
+
+
+def _choices_markdown(texts: dict[int, str], cursor: bool = False) -> str:
+    if len(texts) == 1:
+        t = next(iter(texts.values()))
+        return safe_markdown(t) + (" ▌" if cursor else "")
+    return "\n\n".join(f"**Choice {i + 1}**\n\n{safe_markdown(t)}" for i, t in sorted(texts.items()))
+
+
+def _final(result: ChatResult, i: int) -> None:
+    if result.error:
+        kind = st.warning if result.status in ("stopped", "truncated") else st.error
+        kind(f"{result.status.upper()}: {result.error}")
+    texts = {c.index: c.text for c in result.choices}
+    if texts and any(texts.values()):
+        st.markdown(_choices_markdown(texts))
+    elif result.status == "ok":
+        st.caption("_(empty reply)_")
+    reasons = ", ".join(c.finish_reason or "missing" for c in result.choices) or "—"
+    first = result.choices[0].finish_reason if result.choices else None
+    st.caption(f"finish_reason **{reasons}** — {explain_finish_reason(first)}")
+    cells = metric_cells(result)
+    st.caption(" · ".join(f"{label} **{value}**" for label, value, _ in cells))
+
+
+def stream(slots: dict[int, PaneSlots], ticker: Any) -> None:
+    """Pump the run and repaint the panes until every request is done, then redraw the page."""
+    run: LiveRun | None = st.session_state.get(RUN)
+    if run is None or run.finished:
+        return
+    # The ticker also gives Streamlit a point to stop this run when Cancel is clicked while quiet.
+    ticked = 0.0
+    while not run.finished:
+        changed = run.pump(0.1)
+        now = time.monotonic()
+        if now - ticked >= 0.25:
+            ticker.caption(f"⏳ {run.done_count} of {run.total} panes done · {time.perf_counter() - run.started:.1f} s")
+            ticked = now
+        for j in changed:
+            s = slots.get(j)
+            if s is None:
+                continue
+            if run.results[j] is not None:
+                s.status.caption("done")
+            elif now - s.painted >= REPAINT_S:
+                _paint(s, run, j)
+    st.rerun()

@@ -1,0 +1,71 @@
+"""The next-token distribution as an altair bar chart: reshaped probabilities, the top_p nucleus
+coloured, tokens that can no longer be sampled greyed, and the model's own probability as a tick."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from paramlab.lab import reshape
+from paramlab.lab.next_token import NextToken, show_token
+
+COLOURS = {reshape.NUCLEUS: "#4f46e5", reshape.OUTSIDE: "#d1d5db", reshape.BANNED: "#fca5a5",
+           reshape.NOT_GREEDY: "#e5e7eb"}
+
+
+def labels(rows: Sequence[reshape.Row]) -> list[str]:
+    """Unique x-axis labels: the visible token, with its id when two tokens look the same."""
+    shown = [show_token(r.token) for r in rows]
+    dup = {s for s in shown if shown.count(s) > 1}
+    return [f"{s} #{r.id}" if s in dup else s for s, r in zip(shown, rows)]
+
+
+def frame(rows: Sequence[reshape.Row]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "token": labels(rows),
+        "id": [r.id for r in rows],
+        "model": [r.raw_prob for r in rows],
+        # Greyed tokens keep the height they had before the cut, so you can see what was removed.
+        "height": [r.final_prob if r.sampleable else r.prob for r in rows],
+        "reshaped": [r.final_prob for r in rows],
+        "status": [r.status for r in rows],
+        "count": [r.count for r in rows],
+        "adjustment": [r.adjustment for r in rows],
+    })
+
+
+def chart(rows: Sequence[reshape.Row], height: int = 320) -> alt.LayerChart:
+    df = frame(rows)
+    order = list(df["token"])
+    x = alt.X("token:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=False))
+    tooltip = [alt.Tooltip("token:N"), alt.Tooltip("id:Q"), alt.Tooltip("model:Q", format=".2%", title="model p"),
+               alt.Tooltip("reshaped:Q", format=".2%", title="sampling p"), alt.Tooltip("status:N"),
+               alt.Tooltip("adjustment:Q", format="+.2f", title="logit change"),
+               alt.Tooltip("count:Q", title="count in history")]
+    bars = alt.Chart(df).mark_bar().encode(
+        x=x, y=alt.Y("height:Q", title="probability", axis=alt.Axis(format="%")),
+        color=alt.Color("status:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
+                        legend=alt.Legend(orient="top", title=None, labelLimit=0)),
+        tooltip=tooltip)
+    ticks = alt.Chart(df).mark_tick(color="#111827", thickness=2, size=14).encode(
+        x=x, y="model:Q", tooltip=tooltip)
+    return alt.layer(bars, ticks).properties(height=height)
+
+
+def summary(rows: Sequence[reshape.Row], dist: NextToken) -> str:
+    kept = [r for r in rows if r.sampleable]
+    held = sum(r.prob for r in rows if r.in_nucleus)
+    return (f"{len(kept)} of {len(rows)} candidates can be sampled · nucleus holds {held:.0%} of the "
+            f"candidates' probability · the {len(rows)} candidates hold {dist.coverage:.0%} of the model's "
+            "probability (renormalised to 100 % here) · black ticks: the model's own probability")
+
+
+def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab") -> None:
+    st.altair_chart(chart(rows), width="stretch", key=f"chart-{key}")
+    st.caption(summary(rows, dist))
+    with st.expander("Table"):
+        st.dataframe(frame(rows).drop(columns=["height"]), hide_index=True, width="stretch",
+                     column_config={"model": st.column_config.NumberColumn(format="percent"),
+                                    "reshaped": st.column_config.NumberColumn(format="percent")})

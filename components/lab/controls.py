@@ -1,0 +1,73 @@
+"""The Lab's sliders (temperature, top_p, penalties), the token history and the sampler order."""
+from __future__ import annotations
+
+from collections import Counter
+
+import streamlit as st
+
+from components.lab import state as ls
+from components.common import state
+from paramlab.lab import guide
+from paramlab.lab import tokenizer
+from paramlab.settings import Endpoint
+from paramlab.lab.reshape import penalty
+from paramlab.request.schema import PARAMS
+
+ORDER_LABELS = {"temperature_first": "temperature, then top_p (OpenAI-style, vLLM)",
+                "top_p_first": "top_p, then temperature (llama.cpp default chain)"}
+
+
+def focus_picker() -> str:
+    """Which parameter the Lab is about; the Guide's links preselect it."""
+    names = [n for n in PARAMS if n in guide.ENTRIES]
+    ss = st.session_state
+    current = ss[ls.PARAM] if ss[ls.PARAM] in names else names[0]
+    picked = st.selectbox("Parameter in focus", names, index=names.index(current), key="lab.w.param",
+                          help="The Guide's “Try it in the Lab” links choose this for you.")
+    if picked != ss[ls.PARAM]:
+        ss[ls.PARAM] = picked
+        st.query_params["param"] = picked
+    v = guide.view(picked, "zh" if ss.get("guide.lang") == "zh" else "en")
+    st.info(f"**{picked}** — {v.what}\n\n**In the Lab:** {v.lab}")
+    return picked
+
+
+def _slider(name: str, focus: str) -> None:
+    p = PARAMS[name]
+    label = f"▶ {name}" if name == focus else name
+    with st.container(border=name == focus, key=f"lab-ctl-{name}"):
+        ls.bound(st.slider, name, label=label, min_value=float(p.min), max_value=float(p.max),
+                 step=float(p.step or 0.01), help=p.short)
+
+
+def sliders(focus: str) -> None:
+    names = ["temperature", "top_p", "presence_penalty", "frequency_penalty"]
+    names.sort(key=lambda n: n != focus)  # the focused one first
+    for n in names:
+        _slider(n, focus)
+    ls.bound(st.radio, "order", label="Order of temperature and top_p", options=list(ORDER_LABELS),
+             format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint.")
+
+
+def history(endpoint: Endpoint | None, focus: str) -> None:
+    """Text whose tokens count as already generated, for the penalties."""
+    with st.container(border=focus in ("presence_penalty", "frequency_penalty"), key="lab-history"):
+        ls.bound_text(st.text_area, ls.HISTORY_TEXT, label="Token history for the penalties", height=68,
+                      help="Text the model has generated so far. The penalties count how often each of its "
+                           "token ids occurs: logit −= presence × [count > 0] + frequency × count.")
+        text = st.session_state[ls.HISTORY_TEXT]
+        cached = st.session_state.get(ls.HISTORY_IDS)
+        if text and (cached is None or cached[0] != text) and endpoint is not None:
+            try:
+                wt = tokenizer.tokenize_text(endpoint, st.session_state.get(state.MODEL), text)
+                st.session_state[ls.HISTORY_IDS] = (text, list(wt.ids), list(wt.pieces))
+            except tokenizer.TokenizerUnavailable as e:
+                st.warning(f"Token history: {e}")
+        ids = ls.history_ids()
+        if ids:
+            pieces = dict(zip(st.session_state[ls.HISTORY_IDS][1], st.session_state[ls.HISTORY_IDS][2]))
+            s = st.session_state[ls.SETTINGS]
+            counts = Counter(ids).most_common(8)
+            st.caption(f"{len(ids)} tokens. Most frequent: " + ", ".join(
+                f"{ls.md_token(pieces.get(i, '?'))}×{c} (−{penalty(c, s['presence_penalty'], s['frequency_penalty']):.2f})"
+                for i, c in counts))

@@ -1,0 +1,46 @@
+"""The Lab's conversation and the button that asks the model for its next-token distribution."""
+from __future__ import annotations
+
+import streamlit as st
+
+from components.lab import state as ls
+from components.common import state
+from paramlab.lab import next_token
+from paramlab.settings import Endpoint
+from paramlab.request.schema import ValidationError
+
+
+def render(endpoint: Endpoint | None) -> None:
+    c1, c2 = st.columns(2)
+    with c1:
+        ls.bound_text(st.text_area, ls.SYSTEM, label="System prompt", height=68,
+                      help="Sent first with role 'system'; leave empty to send none.")
+        ls.bound_text(st.text_area, ls.USER, label="User message", height=68)
+    with c2:
+        ls.bound_text(st.text_area, ls.PREFIX, label="Assistant reply so far (optional)", height=68,
+                      help="Sent as a trailing assistant message: the model continues it, so the "
+                           "distribution is for the token after this text (llama.cpp servers do this).")
+        model = st.session_state.get(state.MODEL) or ""
+        if st.button("Get next-token distribution", type="primary", key="lab.b.fetch",
+                     disabled=endpoint is None, help="One request: max_tokens 1, logprobs, top_logprobs 20, "
+                                                     "temperature 1, top_p 1."):
+            fetch(endpoint, model)
+    err = st.session_state.get(ls.DIST_ERROR)
+    if err:
+        st.error(err)
+
+
+def fetch(endpoint: Endpoint, model: str) -> None:
+    ss = st.session_state
+    ss.pop(ls.DIST_ERROR, None)
+    if not ss[ls.USER].strip():
+        ss[ls.DIST_ERROR] = "User message: type a message for the model to answer."
+        return
+    try:
+        with st.spinner("Asking the model for its next token…"):
+            ss[ls.DIST] = next_token.fetch(state.client_for(endpoint), model, ls.messages(), ss[ls.PREFIX])
+        ss[ls.SAMPLE] = None
+    except ValidationError as e:
+        ss[ls.DIST_ERROR] = "Not sent — " + "; ".join(str(x) for x in e.errors)
+    except next_token.NextTokenError as e:
+        ss[ls.DIST_ERROR] = str(e)

@@ -1,0 +1,52 @@
+"""Send a real request with the Lab's settings (logit_bias included) and show the reply as a heatmap."""
+from __future__ import annotations
+
+import streamlit as st
+
+from components.lab import state as ls
+from components.common import panes as replies
+from components.common import state
+from components.common import token_heatmap
+from paramlab.request import schema
+from paramlab.settings import Endpoint
+from paramlab.client.result import ChatResult
+
+
+def render(endpoint: Endpoint | None) -> None:
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    max_tokens = c1.number_input("max_tokens", min_value=1, max_value=512, value=40, key="lab.w.send_max")
+    if c2.button("Send with these settings", key="lab.b.send", disabled=endpoint is None,
+                 help="A real request with the Lab's temperature, top_p, penalties, logit_bias and seed. "
+                      "The server counts penalties over its own tokens, not the Lab's history."):
+        send(endpoint, int(max_tokens))
+    res: ChatResult | None = st.session_state.get(ls.SENT)
+    if res is None:
+        return
+    if res.error:
+        st.error(res.error)
+    for c in res.choices[:1]:
+        token_heatmap.render(c.logprobs, key="lab-sent")
+        st.caption(f"finish_reason **{c.finish_reason or 'missing'}** · sent: "
+                   + ", ".join(f"{k}={v}" for k, v in res.request.items() if k not in ("messages", "model")))
+    if res.choices:
+        replies.metrics_row(res)
+
+
+def send(endpoint: Endpoint, max_tokens: int) -> None:
+    msgs = ls.messages()
+    prefix = st.session_state[ls.PREFIX]
+    if prefix:
+        msgs.append({"role": "assistant", "content": prefix})
+    _, errors = ls.logit_bias()
+    if errors:
+        for e in errors:
+            st.error(f"Not sent — {e}")
+        return
+    try:
+        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens))
+    except schema.ValidationError as e:
+        for err in e.errors:
+            st.error(f"Not sent — {err}")
+        return
+    with st.spinner("Waiting for the model…"):
+        st.session_state[ls.SENT] = state.client_for(endpoint).run(body, context=state.request_context("lab"))

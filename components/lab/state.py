@@ -1,0 +1,128 @@
+"""Session keys of the Distribution Lab and the settings it reshapes with.
+
+Canonical values live in plain session_state keys (prefix `lab.`), widgets (prefix `lab.w.`)
+are seeded from them, so leaving the page and coming back keeps everything.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from paramlab.lab import reshape
+from paramlab.request import schema
+from paramlab.lab.guide import ENTRIES
+from paramlab.lab.next_token import show_token
+from paramlab.safety.markdown import safe_markdown
+from paramlab.request.schema import PARAMS
+from paramlab.settings import LLAMACPP_LIKE
+
+PARAM = "lab.param"          # the parameter in focus (set by the Guide's links)
+SYSTEM = "lab.system"
+USER = "lab.user"
+PREFIX = "lab.prefix"        # assistant text the next token continues
+DIST = "lab.dist"            # paramlab.lab.next_token.NextToken last fetched
+DIST_ERROR = "lab.dist_error"
+SETTINGS = "lab.settings"    # temperature, top_p, presence_penalty, frequency_penalty, order
+BIAS_TEXT = "lab.bias_text"  # logit_bias as typed ("id: bias" lines)
+HISTORY_TEXT = "lab.history_text"
+HISTORY_IDS = "lab.history_ids"  # (text, ids) of the last tokenised history
+SAMPLE = "lab.sample"        # {"n": 100, "seed": int} or None
+STEPS = "lab.steps"          # paramlab.lab.next_token.StepRun
+SEED = "lab.seed"
+SENT = "lab.sent"            # ChatResult of the last "send with these settings"
+
+DEFAULT_SETTINGS = {"temperature": 1.0, "top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+
+
+def default_order(backend: str) -> str:
+    """llama.cpp applies temperature after top_p in its default sampler chain."""
+    return "top_p_first" if backend in LLAMACPP_LIKE else "temperature_first"
+
+
+def init(backend: str = "other") -> None:
+    ss = st.session_state
+    ss.setdefault(PARAM, "temperature")
+    ss.setdefault(SYSTEM, "You are a helpful assistant.")
+    ss.setdefault(USER, "Name a colour.")
+    ss.setdefault(PREFIX, "")
+    ss.setdefault(SETTINGS, {**DEFAULT_SETTINGS, "order": default_order(backend)})
+    ss.setdefault(BIAS_TEXT, "")
+    ss.setdefault(HISTORY_TEXT, "")
+    ss.setdefault(SEED, 1)
+    ss.setdefault(SAMPLE, None)
+    wanted = st.query_params.get("param")
+    if wanted in PARAMS and wanted in ENTRIES:
+        ss[PARAM] = wanted
+
+
+def messages() -> list[dict[str, str]]:
+    ss = st.session_state
+    msgs = [{"role": "system", "content": ss[SYSTEM]}] if ss[SYSTEM].strip() else []
+    return msgs + [{"role": "user", "content": ss[USER]}]
+
+
+def logit_bias() -> tuple[dict[int, float], list[str]]:
+    """The typed logit_bias and any errors (naming the field); the text itself is never lost."""
+    try:
+        return schema.parse_logit_bias(st.session_state[BIAS_TEXT]), []
+    except schema.ValidationError as e:
+        return {}, [str(err) for err in e.errors]
+
+
+def history_ids() -> list[int]:
+    cached = st.session_state.get(HISTORY_IDS)
+    return list(cached[1]) if cached and cached[0] == st.session_state[HISTORY_TEXT] else []
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|~"
+
+
+def md_token(token: str) -> str:
+    """A token as inline Markdown text: visible whitespace, Markdown and HTML neutralised."""
+    shown = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in show_token(token))
+    return "“" + safe_markdown(shown) + "”"
+
+
+def settings(extra_history: tuple[int, ...] = ()) -> reshape.Settings:
+    s = st.session_state[SETTINGS]
+    bias, _ = logit_bias()
+    return reshape.Settings(s["temperature"], s["top_p"], s["presence_penalty"], s["frequency_penalty"],
+                            bias, tuple(history_ids()) + tuple(extra_history), s["order"])
+
+
+def request_params(max_tokens: int = 60) -> dict[str, Any]:
+    """The Lab's settings as request parameters (for 'send with these settings')."""
+    s = st.session_state[SETTINGS]
+    bias, _ = logit_bias()
+    return {"temperature": s["temperature"], "top_p": s["top_p"], "presence_penalty": s["presence_penalty"],
+            "frequency_penalty": s["frequency_penalty"], "logit_bias": bias or None, "max_tokens": max_tokens,
+            "logprobs": True, "top_logprobs": 5, "seed": int(st.session_state[SEED])}
+
+
+def bound(widget, name: str, **kwargs):
+    """A widget for SETTINGS[name], seeded from it and writing back to it."""
+    wkey = f"lab.w.{name}"
+
+    def save():
+        st.session_state[SETTINGS][name] = st.session_state[wkey]
+    if wkey not in st.session_state:
+        st.session_state[wkey] = st.session_state[SETTINGS][name]
+    return widget(key=wkey, on_change=save, **kwargs)
+
+
+def bound_text(widget, key: str, **kwargs):
+    """A text widget for a plain session key."""
+    wkey = f"lab.w.{key}"
+
+    def save():
+        st.session_state[key] = st.session_state[wkey]
+    if wkey not in st.session_state:
+        st.session_state[wkey] = st.session_state[key]
+    return widget(key=wkey, on_change=save, **kwargs)
+
+
+def set_text(key: str, value: str) -> None:
+    """Change a text key and its widget (call from a callback, before the widget is drawn)."""
+    st.session_state[key] = value
+    st.session_state[f"lab.w.{key}"] = value

@@ -1,0 +1,64 @@
+"""Step mode: generate token by token, showing the distribution at each step and the token chosen."""
+from __future__ import annotations
+
+import random
+
+import streamlit as st
+
+from components.lab import chart as lab_chart
+from components.lab import state as ls
+from components.common import state
+from paramlab.lab import next_token
+from paramlab.lab import reshape
+from paramlab.settings import Endpoint
+
+MAX_STEPS = 64  # keep a run bounded
+STEP_PICK = "lab.w.step_pick"
+
+
+def _run(endpoint: Endpoint, count: int) -> None:
+    ss = st.session_state
+    run: next_token.StepRun = ss.setdefault(ls.STEPS, next_token.StepRun())
+    rng = random.Random(f"{ss[ls.SEED]}:{len(run.steps)}")
+    client = state.client_for(endpoint)
+    model = ss.get(state.MODEL) or ""
+    try:
+        with st.spinner("Generating…"):
+            for _ in range(count):
+                if run.finished or len(run.steps) >= MAX_STEPS:
+                    break
+                next_token.step(client, model, ls.messages(), run, ls.settings(), rng)
+    except next_token.NextTokenError as e:
+        st.error(str(e))
+    ss.pop(STEP_PICK, None)
+
+
+def render(endpoint: Endpoint | None) -> None:
+    ss = st.session_state
+    st.caption("Each step asks the model for its next-token distribution after the text so far (sent as an "
+               "assistant prefix, which llama.cpp continues), reshapes it with the settings above — the tokens "
+               "generated so far count for the penalties — and draws one token with the Lab's seed.")
+    c1, c2, c3 = st.columns(3)
+    disabled = endpoint is None
+    if c1.button("Next token", key="lab.b.step1", disabled=disabled):
+        _run(endpoint, 1)
+    if c2.button("Next 5 tokens", key="lab.b.step5", disabled=disabled):
+        _run(endpoint, 5)
+    if c3.button("Reset steps", key="lab.b.step_reset"):
+        ss.pop(ls.STEPS, None)
+        ss.pop(STEP_PICK, None)
+    run: next_token.StepRun | None = ss.get(ls.STEPS)
+    if not run or not run.steps:
+        return
+    st.markdown("**Text so far** (" + f"{len(run.steps)} tokens" + (", end of reply" if run.finished else "")
+                + "):")
+    st.text(run.text or "(empty)")  # plain text: exactly what was generated, nothing interpreted
+    labels = [f"{i + 1}: {next_token.show_token(s.token.token)}" for i, s in enumerate(run.steps)]
+    pick = st.select_slider("Step", options=labels, value=labels[-1], key=STEP_PICK) if len(labels) > 1 else labels[0]
+    i = labels.index(pick)
+    s = run.steps[i]
+    rows = reshape.reshape(s.candidates, ls.settings(tuple(run.ids[:i])))
+    st.markdown(f"Step {i + 1}: chose {ls.md_token(s.token.token)} with probability {s.chosen_prob:.1%} "
+                f"(model: {rows[s.chosen].raw_prob:.1%} of the candidates).")
+    dist = next_token.NextToken(s.candidates, "", reshape.coverage(s.candidates), s.prefix)
+    lab_chart.render(dist, rows, key=f"step-{i}")

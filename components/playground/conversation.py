@@ -1,0 +1,94 @@
+"""The editable conversation: every turn rendered safely, with edit, delete and insert; clear.
+
+Turns live in st.session_state[state.MESSAGES] as {"role", "content", optional "result"}.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from components.common import panes as replies
+from components.common import state
+from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.safety.markdown import safe_markdown
+
+EDITING = "pl.editing"  # index of the turn being edited
+
+
+def _msgs() -> list[dict]:
+    return st.session_state[state.MESSAGES]
+
+
+def _save_edit(i: int) -> None:
+    m = _msgs()[i]
+    m["content"] = st.session_state[f"w.edit.{i}"]
+    m["role"] = st.session_state[f"w.edit.role.{i}"]
+    m.pop("result", None)  # edited text is no longer what the model said
+    st.session_state.pop(EDITING, None)
+
+
+def _delete(i: int) -> None:
+    del _msgs()[i]
+    st.session_state.pop(EDITING, None)
+
+
+def _insert() -> None:
+    text = st.session_state.get("w.insert.text", "")
+    if not text.strip():
+        st.session_state["pl.insert_error"] = "content: type the text of the turn to insert"
+        return
+    pos = st.session_state.get("w.insert.pos", len(_msgs()) + 1)
+    _msgs().insert(max(0, min(int(pos) - 1, len(_msgs()))),
+                   {"role": st.session_state.get("w.insert.role", "user"), "content": text})
+    st.session_state["w.insert.text"] = ""
+    st.session_state["w.insert.pos"] = len(_msgs()) + 1
+    st.session_state.pop("pl.insert_error", None)
+
+
+def _clear() -> None:
+    st.session_state[state.MESSAGES] = []
+    st.session_state.pop(EDITING, None)
+    st.session_state.pop("pl.run", None)
+
+
+def render() -> None:
+    msgs = _msgs()
+    editing = st.session_state.get(EDITING)
+    for i, m in enumerate(msgs):
+        with st.chat_message(m["role"]):
+            if editing == i:
+                st.selectbox("Role", ("user", "assistant"), index=0 if m["role"] == "user" else 1,
+                             key=f"w.edit.role.{i}")
+                st.text_area("Text", value=m["content"], key=f"w.edit.{i}", height=120)
+                c1, c2 = st.columns(2)
+                c1.button("Save", key=f"edit.save.{i}", on_click=_save_edit, args=(i,))
+                c2.button("Cancel", key=f"edit.cancel.{i}", on_click=lambda: st.session_state.pop(EDITING, None))
+                continue
+            res = m.get("result")
+            if isinstance(res, ChatResult) and res.choices and res.choices[0].logprobs \
+                    and res.choices[0].text == m["content"]:
+                replies.heatmap(res.choices[0].logprobs, f"conv.hm{i}")
+            else:
+                st.markdown(safe_markdown(m["content"]) or "_(empty)_")
+            if isinstance(res, ChatResult) and res.choices:
+                c = res.choices[0]
+                st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
+                replies.metrics_row(res)
+            c1, c2, _ = st.columns([1, 1, 6])
+            c1.button("Edit", key=f"edit.{i}", help=f"Edit turn {i + 1} (text and role)", type="tertiary",
+                      icon=":material/edit:", on_click=lambda i=i: st.session_state.update({EDITING: i}))
+            c2.button("Delete", key=f"del.{i}", help=f"Delete turn {i + 1}", type="tertiary",
+                      icon=":material/delete:", on_click=_delete, args=(i,))
+    with st.expander("Insert a turn" if msgs else "Add a turn by hand (user or assistant)", key="conv-insert"):
+        pos = st.session_state.get("w.insert.pos")
+        if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
+            st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append
+        c1, c2 = st.columns([2, 1])
+        c1.radio("Role", ("user", "assistant"), key="w.insert.role", horizontal=True)
+        c2.number_input("Position", min_value=1, max_value=len(msgs) + 1, key="w.insert.pos",
+                        help="1 inserts before the first turn; the last value appends.")
+        st.text_area("Text of the turn", key="w.insert.text", height=80)
+        st.button("Insert turn", key="insert", on_click=_insert)
+        if st.session_state.get("pl.insert_error"):
+            st.error(st.session_state["pl.insert_error"])
+    if msgs:
+        st.button("Clear conversation", key="clear", on_click=_clear)

@@ -1,0 +1,185 @@
+"""Sweep page: choosing parameters, values and repeats; the plan's size and worst-case cost;
+the confirmation above a threshold; and starting / cancelling the run."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from components.common import params_panel
+from components.common import state
+from paramlab.request import schema
+from paramlab.experiments import sweep
+from paramlab.settings import Endpoint
+from paramlab.runs.live import LiveRun
+from paramlab.client.metrics import fmt_cost
+from paramlab.runs.parallel import Job
+from paramlab.request.schema import FieldError, ValidationError
+from paramlab.experiments.sweep import Axis, SweepJob, SweepPlan
+
+CFG = "sw.cfg"
+BASE = "sw.base"
+RUN = "sw.run"
+STARTED = "sw.started"
+CONFIRM_REQUESTS = 20      # above this many requests the user must confirm
+CONFIRM_COST = 0.10        # ... or above this worst-case cost in dollars
+DEFAULT_MAX_TOKENS = 128   # sweeps multiply requests: bound each reply unless the user sets one
+NONE = "(none)"
+
+
+@dataclass
+class Started:
+    """A snapshot of what the running / last sweep was started with."""
+    plan: SweepPlan
+    jobs: list[SweepJob]
+    axes: list[str]
+    prompt: str
+
+
+def init() -> None:
+    ss = st.session_state
+    ss.setdefault(CFG, {"p1": "temperature", "v1": "0, 1, 1.5", "p2": NONE, "v2": "0.5, 1", "repeats": 3,
+                        "concurrency": 4, "prompt": "Write one sentence about the sea."})
+    if BASE not in ss:
+        base = copy.deepcopy(ss[state.PARAMS])
+        if base.get("max_tokens") is None and base.get("max_completion_tokens") is None:
+            base["max_tokens"] = DEFAULT_MAX_TOKENS
+        ss[BASE] = base
+
+
+def running() -> bool:
+    run: LiveRun | None = st.session_state.get(RUN)
+    return run is not None and not run.finished
+
+
+def _w(name: str, widget, label: str, **kw) -> Any:
+    """A widget seeded from, and written back to, the canonical config (widget state is per page)."""
+    cfg = st.session_state[CFG]
+    cfg[name] = widget(label, key=f"w.sw.{name}", **kw)
+    return cfg[name]
+
+
+def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]:
+    """The sweep definition; returns the plan (or None) and the errors naming each bad field."""
+    init()
+    cfg = st.session_state[CFG]
+    errors: list[FieldError] = []
+    c1, c2, c3, c4 = st.columns([1.2, 1.6, 1.2, 1.6])
+    opts = list(sweep.SWEEPABLE)
+    p1 = _w("p1", c1.selectbox, "Parameter 1", options=opts, index=opts.index(cfg["p1"]) if cfg["p1"] in opts else 0)
+    v1 = _w("v1", c2.text_input, f"{p1} values", value=cfg["v1"], help="Comma-separated, e.g. 0, 0.5, 1, 1.5")
+    opts2 = [NONE] + [o for o in opts if o != p1]
+    p2 = _w("p2", c3.selectbox, "Parameter 2 (optional)", options=opts2,
+            index=opts2.index(cfg["p2"]) if cfg["p2"] in opts2 else 0)
+    v2 = _w("v2", c4.text_input, f"{p2} values" if p2 != NONE else "values", value=cfg["v2"], disabled=p2 == NONE)
+    c5, c6, _ = st.columns([1, 1, 2])
+    repeats = _w("repeats", c5.number_input, "Repeats per cell", min_value=1, max_value=sweep.MAX_REPEATS,
+                 value=int(cfg["repeats"]), step=1, help="Same request this many times: diversity needs ≥ 2.")
+    _w("concurrency", c6.slider, "Concurrency limit", min_value=1, max_value=8, value=int(cfg["concurrency"]),
+       help="Requests in flight at once. The embedded engine decodes 4 in parallel.")
+    _w("prompt", st.text_area, "Message (user)", value=cfg["prompt"], height=68)
+    if not cfg["prompt"].strip():
+        errors.append(FieldError("message", "type the message to send"))
+    with st.expander("Base parameters (every cell starts from these; the swept ones are overridden)"):
+        st.caption("Seeded from the Playground. max_tokens bounds each reply so the worst case is known.")
+        params_panel.render(st.session_state[BASE], endpoint.backend if endpoint else "other", key="sw.pp")
+    errors += [FieldError(e.field, e.message) for e in schema.validate_params(st.session_state[BASE])]
+    axes = []
+    for name, text in ((p1, v1), (p2, v2)):
+        if name == NONE:
+            continue
+        try:
+            axes.append(Axis(name, tuple(sweep.parse_values(name, text))))
+        except ValidationError as e:
+            errors += e.errors
+    if errors:
+        return None, errors
+    plan = SweepPlan(dict(st.session_state[BASE]), axes, int(repeats))
+    errors += plan.validate()
+    return (None if errors else plan), errors
+
+
+def _messages(prompt: str) -> list[dict]:
+    return state.conversation() + [{"role": "user", "content": prompt}]
+
+
+def _body(job: SweepJob, prompt: str) -> dict:
+    params = dict(job.params)
+    stream = st.session_state[state.STREAM]
+    params["stream"] = True if stream else None
+    params["stream_options"] = {"include_usage": True} if stream and st.session_state[state.INCLUDE_USAGE] else None
+    return schema.build_body(st.session_state[state.MODEL] or "", _messages(prompt), params)
+
+
+def worst_case(endpoint: Endpoint, jobs: list[SweepJob], prompt: str) -> float | None:
+    """Sum of every request's worst case, None (unknown) when pricing cannot tell."""
+    try:
+        from paramlab.usage import budget
+    except ImportError:
+        return None
+
+    def one(job: SweepJob) -> float | None:
+        try:
+            return budget.worst_case_for(endpoint, _body(job, prompt))
+        except Exception:  # noqa: BLE001 - a price problem means "unknown", never a crash
+            return None
+    return sweep.worst_case_total(jobs, one)
+
+
+def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list[FieldError]) -> bool:
+    """Show the request count and worst case, and the confirmation when needed; True when it may start."""
+    for e in errors:
+        st.error(str(e))
+    if plan is None or endpoint is None:
+        return False
+    jobs = plan.jobs()
+    prompt = st.session_state[CFG]["prompt"]
+    try:
+        _body(jobs[0], prompt)
+    except ValidationError as e:
+        for err in e.errors:
+            st.error(str(err))
+        return False
+    wc = worst_case(endpoint, jobs, prompt)
+    cells = len(plan.cells())
+    wc_text = "unknown (no price for this model, or no max_tokens)" if wc is None else fmt_cost(wc)
+    st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
+            f"{endpoint.name} · model {st.session_state[state.MODEL]} · worst-case cost **{wc_text}**", icon="🧮")
+    try:
+        from components.common import budget as budget_ui
+        budget_ui.warn(wc)
+    except Exception:  # noqa: BLE001 - budgets are optional here
+        pass
+    if sweep.needs_confirmation(plan.request_count, wc, CONFIRM_REQUESTS, CONFIRM_COST):
+        return st.checkbox(f"I confirm sending {plan.request_count} requests (worst case {wc_text})",
+                           key="sw.confirm", value=False)
+    return True
+
+
+def start(endpoint: Endpoint, plan: SweepPlan) -> None:
+    ss = st.session_state
+    prompt = ss[CFG]["prompt"]
+    jobs = plan.jobs()
+    client = state.client_for(endpoint)
+    ctx = state.request_context("sweep")
+    run_jobs = [Job(client, _body(j, prompt), {**ctx, "cell": j.cell, "repeat": j.repeat}) for j in jobs]
+    ss[STARTED] = Started(plan, jobs, [a.name for a in plan.axes], prompt)
+    ss[RUN] = LiveRun(run_jobs, max_workers=int(ss[CFG]["concurrency"]))
+    ss.pop("sw.confirm", None)
+
+
+def cancel() -> None:
+    run: LiveRun | None = st.session_state.get(RUN)
+    if run is not None:
+        run.cancel()
+
+
+def controls(endpoint: Endpoint | None, plan: SweepPlan | None, may_start: bool) -> None:
+    if running():
+        st.button("⏹ Cancel sweep", on_click=cancel, type="primary", key="sw.cancel",
+                  help="Stops every request; finished cells keep their results.")
+    else:
+        st.button("▶ Run sweep", type="primary", key="sw.go", disabled=not may_start,
+                  on_click=start, args=(endpoint, plan))

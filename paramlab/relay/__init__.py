@@ -1,0 +1,1 @@
+"""ParamLab Relay: an OpenAI-compatible endpoint that records the traffic it forwards."""

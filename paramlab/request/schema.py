@@ -1,0 +1,320 @@
+"""One declarative definition of every Chat Completions request parameter.
+
+The UI panel, validation, presets and code export are all generated from PARAMS.
+A parameter whose value is None is "unset" and is left out of the request JSON.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+ROLES = ("system", "user", "assistant")
+# Backend kinds ParamLab knows about; "embedded" is the bundled llama.cpp server.
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # float | int | bool | str | stop | logit_bias | response_format | stream_options
+    default: Any  # the API's own default (what the server does when the field is unset)
+    short: str
+    long: str
+    group: str = "Sampling"
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    choices: tuple = ()
+    ignored_by: tuple[str, ...] = ()  # backend kinds known to ignore or reject it
+    backend_note: str = ""
+
+
+PARAMS: dict[str, Param] = {p.name: p for p in [
+    Param("temperature", "float", 1.0,
+          "Randomness of sampling: 0 ≈ greedy, higher spreads probability to less likely tokens.",
+          "Divides the logits before softmax. 0 picks the most likely token every time (greedy); 1 "
+          "samples from the model's own distribution; above 1 flattens it and the text gets erratic. "
+          "Change temperature or top_p, not usually both.",
+          min=0.0, max=2.0, step=0.05),
+    Param("top_p", "float", 1.0,
+          "Nucleus sampling: sample only from the smallest token set whose probability reaches p.",
+          "Tokens are sorted by probability and kept until their cumulative probability reaches "
+          "top_p; the rest can never be sampled. 1 keeps everything. Change top_p or temperature, "
+          "not usually both.",
+          min=0.0, max=1.0, step=0.01),
+    Param("n", "int", 1,
+          "How many independent choices to return for the same prompt (not a length).",
+          "Each choice is sampled independently from the same prompt and billed separately: "
+          "completion tokens grow n-fold. Useful with temperature > 0 to see the spread of answers.",
+          min=1, max=128, step=1, ignored_by=("ollama",),
+          backend_note="Ollama ignores n; llama.cpp returns n choices only with n_parallel ≥ n."),
+    Param("max_tokens", "int", None,
+          "Upper bound on generated tokens per choice; reaching it gives finish_reason 'length'.",
+          "Bounds the completion only, not the prompt. Deprecated by OpenAI in favour of "
+          "max_completion_tokens and rejected by its reasoning models.",
+          group="Length", min=1, max=1_000_000, step=1),
+    Param("max_completion_tokens", "int", None,
+          "Newer name for max_tokens; on reasoning models it also counts reasoning tokens.",
+          "Upper bound on tokens generated for a choice, including hidden reasoning tokens on "
+          "reasoning models. Ollama does not accept it.",
+          group="Length", min=1, max=1_000_000, step=1, ignored_by=("ollama",),
+          backend_note="Ollama does not support max_completion_tokens; use max_tokens."),
+    Param("stop", "stop", None,
+          "Up to 4 strings; generation stops before any of them, and it is not included.",
+          "When the model is about to emit one of these strings, generation ends with "
+          "finish_reason 'stop'. The stop text itself is not part of the reply.",
+          group="Length"),
+    Param("presence_penalty", "float", 0.0,
+          "Subtracts a flat amount from the logit of every token that has appeared already.",
+          "logit −= presence_penalty × [count > 0]. Positive values push the model to new topics; "
+          "negative values make repetition more likely. Range −2 to 2.",
+          group="Penalties", min=-2.0, max=2.0, step=0.1),
+    Param("frequency_penalty", "float", 0.0,
+          "Subtracts an amount proportional to how often a token has appeared already.",
+          "logit −= frequency_penalty × count. Positive values reduce verbatim repetition in "
+          "proportion to it. Range −2 to 2.",
+          group="Penalties", min=-2.0, max=2.0, step=0.1),
+    Param("logit_bias", "logit_bias", None,
+          "Map of token id → bias (−100..100) added to that token's logit.",
+          "Keys are token ids of the model's own tokenizer, not words. −100 effectively bans a "
+          "token and +100 effectively forces it; small values nudge.",
+          group="Penalties", min=-100, max=100, ignored_by=("ollama",),
+          backend_note="Ollama ignores logit_bias."),
+    Param("seed", "int", None,
+          "Integer seed for best-effort reproducible sampling.",
+          "The same seed and parameters should give the same reply; compare system_fingerprint "
+          "between runs, because a backend change breaks reproducibility.",
+          group="Other", min=-(2**63), max=2**63 - 1, step=1),
+    Param("user", "str", None,
+          "An id for your end user, for the provider's abuse monitoring.",
+          "Free text sent to the provider; it does not change the reply.",
+          group="Other", ignored_by=("ollama",), backend_note="Ollama ignores user."),
+    Param("response_format", "response_format", None,
+          "Force plain text, any JSON object, or JSON matching a schema.",
+          "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
+          "{'type': 'json_schema', 'json_schema': {...}} constrains it to a schema.",
+          group="Other", choices=("text", "json_object", "json_schema")),
+    Param("logprobs", "bool", None,
+          "Return the log probability of each generated token.",
+          "When true, each choice carries the log probability of every token it generated, "
+          "which ParamLab shows as a coloured heatmap.",
+          group="Log probabilities"),
+    Param("top_logprobs", "int", None,
+          "With logprobs, also return the n most likely alternatives at each position (0–20).",
+          "Needs logprobs=true. ParamLab shows the alternatives when you hover a token.",
+          group="Log probabilities", min=0, max=20, step=1),
+    Param("stream", "bool", None,
+          "Receive the reply token by token as server-sent events.",
+          "Streaming shows text as it is generated and lets ParamLab measure time to first token.",
+          group="Transport"),
+    Param("stream_options", "stream_options", None,
+          "With stream, {'include_usage': true} asks for token usage in a final chunk.",
+          "Some proxies and Azure reject stream_options; turn it off for them.",
+          group="Transport"),
+]}
+
+SAMPLING_NAMES = tuple(n for n in PARAMS if n not in ("stream", "stream_options"))
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """Raised before anything is sent; names every bad field."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_range(p: Param, v: Any, errors: list[FieldError]) -> None:
+    if v != v:  # NaN passes every comparison and would be sent as null
+        errors.append(FieldError(p.name, "must be a number, got NaN"))
+    elif p.min is not None and v < p.min or p.max is not None and v > p.max:
+        errors.append(FieldError(p.name, f"must be between {_fmt(p.min)} and {_fmt(p.max)}, got {v!r}"))
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def _check_one(p: Param, v: Any, errors: list[FieldError]) -> None:
+    if p.kind == "float":
+        if not _is_number(v):
+            errors.append(FieldError(p.name, f"must be a number, got {v!r}"))
+        else:
+            _check_range(p, v, errors)
+    elif p.kind == "int":
+        if not _is_int(v):
+            errors.append(FieldError(p.name, f"must be an integer, got {v!r}"))
+        else:
+            _check_range(p, v, errors)
+    elif p.kind == "bool":
+        if not isinstance(v, bool):
+            errors.append(FieldError(p.name, f"must be true or false, got {v!r}"))
+    elif p.kind == "str":
+        if not isinstance(v, str):
+            errors.append(FieldError(p.name, f"must be a string, got {v!r}"))
+    elif p.kind == "stop":
+        _check_stop(v, errors)
+    elif p.kind == "logit_bias":
+        _check_logit_bias(p, v, errors)
+    elif p.kind == "response_format":
+        _check_response_format(v, errors)
+    elif p.kind == "stream_options":
+        if not isinstance(v, dict) or set(v) - {"include_usage"} or not isinstance(v.get("include_usage", False), bool):
+            errors.append(FieldError(p.name, 'must be {"include_usage": true|false}'))
+
+
+def _check_stop(v: Any, errors: list[FieldError]) -> None:
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+        errors.append(FieldError("stop", "must be a string or a list of strings"))
+    elif len(items) > 4:
+        errors.append(FieldError("stop", f"at most 4 sequences, got {len(items)}"))
+    elif any(s == "" for s in items):
+        errors.append(FieldError("stop", "sequences must not be empty"))
+
+
+def _check_logit_bias(p: Param, v: Any, errors: list[FieldError]) -> None:
+    if not isinstance(v, dict):
+        errors.append(FieldError("logit_bias", "must be a map of token id to bias"))
+        return
+    for key, bias in v.items():
+        if not (_is_int(key) or isinstance(key, str) and key.strip().lstrip("-").isdigit()) or int(key) < 0:
+            errors.append(FieldError("logit_bias", f"key {key!r} is not a token id (a non-negative integer)"))
+        elif not _is_number(bias) or not -100 <= bias <= 100:
+            errors.append(FieldError("logit_bias", f"bias for token {key} must be a number from -100 to 100, got {bias!r}"))
+
+
+def _check_response_format(v: Any, errors: list[FieldError]) -> None:
+    if not isinstance(v, dict) or v.get("type") not in PARAMS["response_format"].choices:
+        errors.append(FieldError("response_format", 'must be {"type": "text" | "json_object" | "json_schema"}'))
+        return
+    if v["type"] == "json_schema":
+        js = v.get("json_schema")
+        if not isinstance(js, dict) or not isinstance(js.get("name"), str) or not js.get("name") \
+                or not isinstance(js.get("schema"), dict):
+            errors.append(FieldError("response_format", 'json_schema needs {"name": str, "schema": {...}}'))
+
+
+def validate_messages(messages: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(messages, list) or not messages:
+        return [FieldError("messages", "at least one message is needed")]
+    for i, m in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(m, dict):
+            errors.append(FieldError(where, "must be an object with role and content"))
+            continue
+        if m.get("role") not in ROLES:
+            errors.append(FieldError(f"{where}.role", f"must be one of {', '.join(ROLES)}, got {m.get('role')!r}"))
+        if not isinstance(m.get("content"), str):
+            errors.append(FieldError(f"{where}.content", "must be text"))
+    return errors
+
+
+def validate_params(params: Mapping[str, Any]) -> list[FieldError]:
+    """Check every set parameter against the schema, plus cross-field rules."""
+    errors: list[FieldError] = []
+    for name, value in params.items():
+        if value is None:
+            continue
+        p = PARAMS.get(name)
+        if p is None:
+            errors.append(FieldError(name, "is not a Chat Completions parameter ParamLab knows"))
+            continue
+        _check_one(p, value, errors)
+    if params.get("top_logprobs") is not None and params.get("logprobs") is not True:
+        errors.append(FieldError("top_logprobs", "needs logprobs set to true"))
+    if params.get("stream_options") is not None and params.get("stream") is not True:
+        errors.append(FieldError("stream_options", "only allowed when stream is true"))
+    return errors
+
+
+def normalise(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop unset values and convert forms the UI produces into API forms."""
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        if name == "logit_bias" and isinstance(value, dict):
+            if not value:
+                continue
+            value = {str(int(k)): v for k, v in value.items()}
+        if name == "stop" and isinstance(value, list) and not value:
+            continue
+        out[name] = value
+    return out
+
+
+def build_body(model: str, messages: list[dict], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The exact JSON body to send. Raises ValidationError naming every bad field."""
+    errors: list[FieldError] = []
+    if not isinstance(model, str) or not model.strip():
+        errors.append(FieldError("model", "choose a model"))
+    errors += validate_messages(messages)
+    errors += validate_params(params)
+    if errors:
+        raise ValidationError(errors)
+    body: dict[str, Any] = {"model": model, "messages": [
+        {"role": m["role"], "content": m["content"], **({"name": m["name"]} if m.get("name") else {})}
+        for m in messages]}
+    body.update(normalise(params))
+    return body
+
+
+def ignored_params(params: Mapping[str, Any], backend: str) -> dict[str, str]:
+    """Set parameters the given backend is known to ignore, with the reason."""
+    return {n: PARAMS[n].backend_note or f"{backend} is known to ignore {n}"
+            for n, v in params.items() if v is not None and n in PARAMS and backend in PARAMS[n].ignored_by}
+
+
+def parse_logit_bias(text: str) -> dict[int, float]:
+    """Parse the UI's text form: JSON object, or lines/commas of `id: bias`. Raises ValidationError."""
+    text = text.strip()
+    if not text:
+        return {}
+    try:
+        raw = json.loads(text) if text.startswith("{") else dict(
+            _split_pair(part) for part in text.replace("\n", ",").split(",") if part.strip())
+    except (ValueError, json.JSONDecodeError) as e:
+        raise ValidationError([FieldError("logit_bias", f"cannot read {text[:40]!r}: {e}")]) from None
+    errors: list[FieldError] = []
+    _check_logit_bias(PARAMS["logit_bias"], raw, errors)
+    if errors:
+        raise ValidationError(errors)
+    return {int(k): float(v) for k, v in raw.items()}
+
+
+def _split_pair(part: str) -> tuple[str, float]:
+    key, sep, val = part.partition(":")
+    if not sep:
+        raise ValueError("write each entry as token_id: bias")
+    return key.strip(), float(val)
+
+
+def defaults() -> dict[str, Any]:
+    """All parameters unset: the server's own defaults apply."""
+    return {name: None for name in PARAMS}
+
+
+def iter_groups(names: Iterable[str] = SAMPLING_NAMES) -> list[tuple[str, list[Param]]]:
+    groups: dict[str, list[Param]] = {}
+    for n in names:
+        groups.setdefault(PARAMS[n].group, []).append(PARAMS[n])
+    return list(groups.items())

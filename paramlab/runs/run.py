@@ -1,0 +1,200 @@
+"""One Playground run: n choices from one or more requests, streamed into n panes.
+
+A backend may give fewer choices than n (Ollama ignores n; llama.cpp allows at most n_parallel).
+plan() splits the request up front when that is known; missing() tells what to fan out after
+a request came back short. Run keeps per-choice text and timings as they stream, in plain
+data so it survives reruns and can be saved in a session.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from paramlab.client.assembly import Delta
+from paramlab.client.result import ChatResult
+from paramlab.client.tokens import estimate_tokens
+
+IGNORES_N = ("ollama",)
+
+
+@dataclass
+class Plan:
+    bodies: list[dict[str, Any]]
+    note: str | None = None  # what ParamLab did and why, shown to the user
+
+
+def plan(body: dict[str, Any], backend: str, max_n: int | None = None) -> Plan:
+    """Split a request for n choices into requests the backend can serve."""
+    n = int(body.get("n") or 1)
+    if n <= 1:
+        return Plan([body])
+    if backend in IGNORES_N:
+        return Plan([{**body, "n": 1} for _ in range(n)],
+                    f"{backend} ignores n, so ParamLab sent {n} separate requests with n=1.")
+    if max_n and n > max_n:
+        sizes = [max_n] * (n // max_n) + ([n % max_n] if n % max_n else [])
+        return Plan([{**body, "n": s} if s > 1 else _without_n(body) for s in sizes],
+                    f"This server serves at most n={max_n} per request (n_parallel), so ParamLab split "
+                    f"n={n} into {len(sizes)} requests ({' + '.join(map(str, sizes))}).")
+    return Plan([body])
+
+
+def _without_n(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "n": 1}
+
+
+def fanout_bodies(body: dict[str, Any], missing: int) -> list[dict[str, Any]]:
+    return [_without_n(body) for _ in range(missing)]
+
+
+@dataclass
+class Slot:
+    """One pane: a choice of one request."""
+    job: int
+    index: int  # the choice index within that request
+    text: str = ""
+    first_at: float | None = None  # seconds after the run started
+    last_at: float | None = None
+    finish_reason: str | None = None
+    status: str = "waiting"  # waiting | streaming | ok | truncated | stopped | error
+    logprobs: list[dict] = field(default_factory=list)
+    completion_tokens: int | None = None
+    tokens_estimated: bool = False
+    cost: float | None = None
+    cost_share: bool = False  # the cost is this choice's share of a multi-choice request
+
+
+@dataclass
+class Run:
+    n: int
+    bodies: list[dict[str, Any]]
+    started: float = field(default_factory=time.time)
+    slots: list[Slot] = field(default_factory=list)
+    results: list[dict[str, Any] | None] = field(default_factory=list)  # ChatResult.to_dict per job
+    notes: list[str] = field(default_factory=list)
+    status: str = "running"  # running | done | stopped
+    fanned_out: int = 0
+    continued: bool = False  # a choice was taken into the conversation
+
+    @classmethod
+    def start(cls, n: int, bodies: list[dict[str, Any]], note: str | None = None) -> "Run":
+        run = cls(n, [])
+        run.add_jobs(bodies)
+        if note:
+            run.notes.append(note)
+        return run
+
+    def add_jobs(self, bodies: list[dict[str, Any]]) -> list[int]:
+        """Register requests; returns their job numbers. Slots are given out in order."""
+        ids = []
+        for body in bodies:
+            job = len(self.bodies)
+            self.bodies.append(body)
+            self.results.append(None)
+            for i in range(int(body.get("n") or 1)):
+                if len(self.slots) < self.n:
+                    self.slots.append(Slot(job, i))
+            ids.append(job)
+        return ids
+
+    def slot_for(self, job: int, index: int) -> Slot | None:
+        return next((s for s in self.slots if s.job == job and s.index == index), None)
+
+    def on_delta(self, job: int, d: Delta, now: float | None = None) -> Slot | None:
+        slot = self.slot_for(job, d.index)
+        if slot is None:  # more choices than asked for: ignored
+            return None
+        t = (now or time.time()) - self.started
+        slot.text += d.text
+        slot.first_at = t if slot.first_at is None else slot.first_at
+        slot.last_at = t
+        slot.status = "streaming"
+        return slot
+
+    def on_done(self, job: int, result: ChatResult) -> None:
+        """A request finished: take its final text, finish reasons and usage into its slots."""
+        self.results[job] = result.to_dict()
+        mine = [s for s in self.slots if s.job == job]
+        by_index = {c.index: c for c in result.choices}
+        for s in mine:
+            c = by_index.get(s.index)
+            s.status = result.status
+            if c is None:
+                if result.status == "ok":
+                    s.status = "missing"
+                continue
+            s.text = c.text or s.text
+            s.finish_reason = c.finish_reason
+            s.logprobs = list(c.logprobs or [])
+            if len(result.choices) == 1 and result.usage and result.usage.completion_tokens is not None:
+                s.completion_tokens, s.tokens_estimated = result.usage.completion_tokens, result.usage.estimated
+            elif s.logprobs:
+                s.completion_tokens = len(s.logprobs)
+            else:
+                s.completion_tokens, s.tokens_estimated = estimate_tokens(s.text), True
+            if result.metrics.cost is not None:
+                s.cost = result.metrics.cost / max(len(result.choices), 1)
+                s.cost_share = len(result.choices) > 1
+            if s.last_at is None and result.metrics.latency_s is not None:
+                s.last_at = result.metrics.latency_s
+            if s.first_at is None and result.metrics.ttft_s is not None:
+                s.first_at = result.metrics.ttft_s
+
+    def missing(self) -> int:
+        """Choices still owed after every request so far came back fine but short."""
+        if any(r is None for r in self.results):
+            return 0
+        got = sum(1 for s in self.slots if s.status not in ("missing", "waiting"))
+        if self.status == "stopped" or any(r["status"] not in ("ok", "truncated") for r in self.results if r):
+            return 0
+        return self.n - got
+
+    def refill(self, bodies: list[dict[str, Any]]) -> list[int]:
+        """Give the empty slots to fan-out requests (n=1 each)."""
+        self.slots = [s for s in self.slots if s.status != "missing"]
+        self.fanned_out += len(bodies)
+        return self.add_jobs(bodies)
+
+    def stop(self) -> None:
+        self.status = "stopped"
+        for s in self.slots:
+            if s.status in ("waiting", "streaming"):
+                s.status = "stopped"
+
+    def chat_results(self) -> list[ChatResult]:
+        return [ChatResult.from_dict(r) for r in self.results if r]
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Run":
+        d = dict(d)
+        slots = [Slot(**s) for s in d.pop("slots", [])]
+        known = cls.__dataclass_fields__
+        run = cls(**{k: v for k, v in d.items() if k in known and k != "slots"})
+        run.slots = slots
+        return run
+
+
+def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:
+    """(label, value, help) cells of one pane's metrics row."""
+    from paramlab.client.metrics import fmt_cost, fmt_seconds
+    gen = None if slot.first_at is None or slot.last_at is None else slot.last_at - slot.first_at
+    tps = (slot.completion_tokens / gen) if slot.completion_tokens and gen and gen > 0 else None
+    est = " (est.)" if slot.tokens_estimated else ""
+    return [
+        ("TTFT", fmt_seconds(slot.first_at), "Time from sending to this choice's first token."),
+        ("Latency", fmt_seconds(slot.last_at), "Time from sending to this choice's last token."),
+        ("Tokens/s", "—" if tps is None else f"{tps:.1f}", "This choice's completion tokens per second of generation."),
+        ("Tokens", "—" if slot.completion_tokens is None else f"{slot.completion_tokens}{est}",
+         "Completion tokens of this choice; 'est.' when counted by ParamLab (~4 characters per token)."),
+        ("Cost", fmt_cost(slot.cost) + (" (share)" if slot.cost_share and slot.cost is not None else ""),
+         "From the price table; 'unknown' when the model has no known price. A choice of a multi-choice "
+         "request shows its equal share."),
+    ]

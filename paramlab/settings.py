@@ -1,0 +1,290 @@
+"""Endpoints and settings.
+
+Precedence, per field: CHAT_* environment variables, then OPENAI_API_KEY / OPENAI_BASE_URL,
+then `.streamlit/secrets.toml` (passed in by the app, since this package never imports
+streamlit), then the YAML file. With nothing configured the embedded model is the default.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import yaml
+
+from paramlab.safety import urls as urlsafety
+from paramlab.safety.redaction import Secret, register
+
+# The backend kinds an endpoint may declare; llama.cpp's own server in two guises.
+BACKENDS = ("openai", "vllm", "ollama", "llamacpp", "embedded", "lmstudio", "litellm", "other")
+LLAMACPP_LIKE = ("llamacpp", "embedded")
+
+
+EMBEDDED_NAME = "Embedded SmolLM2 (demo)"
+EMBEDDED_MODEL = "smollm2-135m-instruct"
+ENV_ENDPOINT_NAME = "Environment"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    base_url: str
+    api_key: Secret = field(default_factory=lambda: Secret(""))
+    organization: str | None = None
+    proxy: str | None = None
+    models: tuple[str, ...] = ()
+    backend: str = "other"
+    ca_bundle: str | None = None
+    verify_tls: bool = True
+    context_window: int | None = None
+    embedded: bool = False
+    # The host the key was entered for: the client never sends the key anywhere else, even if
+    # base_url is later changed (dataclasses.replace keeps key_host).
+    key_host: str = ""
+
+    def __post_init__(self) -> None:
+        if self.api_key and not self.key_host:
+            object.__setattr__(self, "key_host", self.host)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    def public(self) -> dict[str, Any]:
+        """Everything but the key, safe to show, log or export."""
+        return {"name": self.name, "base_url": self.base_url, "organization": self.organization,
+                "proxy": self.proxy, "models": list(self.models), "backend": self.backend,
+                "has_key": bool(self.api_key)}
+
+
+@dataclass
+class Settings:
+    endpoints: list[Endpoint]
+    default_endpoint: str
+    default_model: str | None = None
+    port: int = 8501
+    source: dict[str, str] = field(default_factory=dict)  # field -> where it came from
+    config_file: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def endpoint(self, name: str) -> Endpoint:
+        for e in self.endpoints:
+            if e.name == name:
+                return e
+        raise ConfigError(f"endpoint: no endpoint named {name!r}")
+
+
+def guess_backend(base_url: str) -> str:
+    u = urlsplit(base_url)
+    host = (u.hostname or "").lower()
+    if host.endswith("openai.com"):
+        return "openai"
+    if u.port == 11434 or "ollama" in host:
+        return "ollama"
+    if u.port == 1234 or "lmstudio" in host:
+        return "lmstudio"
+    if u.port == 4000 or "litellm" in host:
+        return "litellm"
+    if u.port == 8080 or "llama" in host:
+        return "llamacpp"
+    if u.port == 8000 or "vllm" in host:
+        return "vllm"
+    return "other"
+
+
+def check_base_url(url: str, field_name: str = "base_url") -> str:
+    url = (url or "").strip()
+    u = urlsplit(url)
+    if u.scheme not in ("http", "https"):
+        raise ConfigError(f"{field_name}: must start with http:// or https://, got {url!r}")
+    if not u.hostname:
+        raise ConfigError(f"{field_name}: has no host name: {url!r}")
+    if u.username or u.password:
+        raise ConfigError(f"{field_name}: must not contain a user name or password; put the key in api_key")
+    try:  # metadata names and literal unsafe addresses; the client re-checks resolved addresses
+        urlsafety.check_static(url, field=field_name)
+    except urlsafety.UnsafeURLError as e:
+        raise ConfigError(str(e)) from None
+    return url.rstrip("/")
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    if env.get("CHAT_CONFIG"):
+        return Path(env["CHAT_CONFIG"]).expanduser()
+    return Path("paramlab.yaml")
+
+
+def _endpoint_from_mapping(raw: Mapping[str, Any], where: str, env: Mapping[str, str] | None = None) -> Endpoint:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: must be a mapping")
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise ConfigError(f"{where}.name: is required")
+    base = check_base_url(str(raw.get("base_url") or ""), f"{where}.base_url")
+    models = raw.get("models") or ()
+    if isinstance(models, str):
+        models = (models,)
+    if not isinstance(models, (list, tuple)) or not all(isinstance(m, (str, int, float)) for m in models):
+        raise ConfigError(f"{where}.models: must be a model name or a list of names")
+    verify = raw.get("verify_tls", True)
+    if not isinstance(verify, bool):
+        raise ConfigError(f"{where}.verify_tls: must be true or false, got {verify!r}")
+    ctx = raw.get("context_window")
+    if ctx is not None and (isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 1):
+        raise ConfigError(f"{where}.context_window: must be a positive number of tokens, got {ctx!r}")
+    backend = str(raw.get("backend") or guess_backend(base))
+    if backend not in BACKENDS:
+        raise ConfigError(f"{where}.backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    key = str(raw.get("api_key") or "")
+    if not key and raw.get("api_key_env"):
+        key = (os.environ if env is None else env).get(str(raw["api_key_env"]), "")
+    register(key)
+    return Endpoint(name=name, base_url=base, api_key=Secret(key), organization=raw.get("organization"),
+                    proxy=raw.get("proxy"), models=tuple(str(m) for m in models), backend=backend,
+                    ca_bundle=raw.get("ca_bundle"), verify_tls=verify,
+                    context_window=int(ctx) if ctx else None)
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping")
+    return data
+
+
+def embedded_endpoint(base_url: str = "http://127.0.0.1:0/v1", context_window: int | None = None) -> Endpoint:
+    return Endpoint(name=EMBEDDED_NAME, base_url=base_url, models=(EMBEDDED_MODEL,), backend="embedded",
+                    context_window=context_window, embedded=True)
+
+
+def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None,
+                  path: Path | None = None) -> Settings:
+    """Build the settings. Bad entries are reported in .errors and skipped, never fatal."""
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+    path = path or default_config_path(env)
+    errors: list[str] = []
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = load_file(path)
+        except (ConfigError, OSError) as e:
+            errors.append(str(e))
+    endpoints: list[Endpoint] = []
+    for i, raw in enumerate(data.get("endpoints") or []):
+        try:
+            endpoints.append(_endpoint_from_mapping(raw, f"{path.name}: endpoints[{i}]", env))
+        except ConfigError as e:
+            errors.append(str(e))
+    for i, raw in enumerate(secrets.get("endpoints") or []):
+        try:
+            endpoints.append(_endpoint_from_mapping(raw, f"secrets.toml: endpoints[{i}]", env))
+        except ConfigError as e:
+            errors.append(str(e))
+
+    # Single-endpoint settings: CHAT_ > OPENAI_ > secrets.toml > file, field by field.
+    source: dict[str, str] = {}
+
+    def pick(fieldname: str, *candidates: tuple[str, Any]) -> Any:
+        for where, value in candidates:
+            if value not in (None, ""):
+                source[fieldname] = where
+                return value
+        return None
+
+    base_url = pick("base_url", ("CHAT_BASE_URL", env.get("CHAT_BASE_URL")),
+                    ("OPENAI_BASE_URL", env.get("OPENAI_BASE_URL")),
+                    ("secrets.toml", secrets.get("CHAT_BASE_URL") or secrets.get("OPENAI_BASE_URL")),
+                    (path.name, data.get("base_url")))
+    api_key = pick("api_key", ("CHAT_APIKEY", env.get("CHAT_APIKEY")),
+                   ("OPENAI_API_KEY", env.get("OPENAI_API_KEY")),
+                   ("secrets.toml", secrets.get("CHAT_APIKEY") or secrets.get("OPENAI_API_KEY")),
+                   (path.name, data.get("api_key")))
+    model = pick("model", ("CHAT_MODEL", env.get("CHAT_MODEL")), ("secrets.toml", secrets.get("CHAT_MODEL")),
+                 (path.name, data.get("model")))
+    org = pick("organization", ("CHAT_ORG", env.get("CHAT_ORG")), ("OPENAI_ORG_ID", env.get("OPENAI_ORG_ID")),
+               ("secrets.toml", secrets.get("CHAT_ORG")), (path.name, data.get("organization")))
+    proxy = pick("proxy", ("CHAT_PROXY", env.get("CHAT_PROXY")), ("secrets.toml", secrets.get("CHAT_PROXY")),
+                 (path.name, data.get("proxy")))
+    port_raw = pick("port", ("CHAT_PORT", env.get("CHAT_PORT")), (path.name, data.get("port"))) or 8501
+    try:
+        port = int(port_raw)
+        if not 1 <= port <= 65535:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(f"CHAT_PORT: must be a port number 1-65535, got {port_raw!r}")
+        port = 8501
+
+    default_name = data.get("default_endpoint")
+    if base_url or (api_key and not endpoints):
+        base = base_url or "https://api.openai.com/v1"
+        try:
+            base = check_base_url(str(base), source.get("base_url", "base_url"))
+            register(str(api_key or ""))
+            env_ep = Endpoint(name=ENV_ENDPOINT_NAME, base_url=base, api_key=Secret(str(api_key or "")),
+                              organization=org, proxy=proxy, models=(str(model),) if model else (),
+                              backend=guess_backend(base))
+            endpoints.insert(0, env_ep)
+            default_name = ENV_ENDPOINT_NAME
+        except ConfigError as e:
+            errors.append(str(e))
+    elif proxy or org:
+        endpoints = [replace(e, proxy=e.proxy or proxy, organization=e.organization or org) for e in endpoints]
+
+    emb = embedded_endpoint()
+    if not data.get("disable_embedded"):
+        endpoints.append(emb)
+    if not endpoints:
+        endpoints.append(emb)
+    names = [e.name for e in endpoints]
+    if default_name not in names:
+        default_name = names[0] if names[0] != EMBEDDED_NAME or len(names) == 1 else names[0]
+    return Settings(endpoints=endpoints, default_endpoint=default_name, default_model=model, port=port,
+                    source=source, config_file=str(path) if path.exists() else None, errors=errors)
+
+
+def engine_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Embedded engine settings from CHAT_GGUF, CHAT_ENGINE_THREADS, CHAT_ENGINE_CTX, CHAT_ENGINE_PARALLEL."""
+    env = os.environ if env is None else env
+    opts: dict[str, Any] = {"gguf": env.get("CHAT_GGUF") or None}
+    for key, name, default in (("threads", "CHAT_ENGINE_THREADS", 0), ("n_ctx", "CHAT_ENGINE_CTX", 8192),
+                               ("n_parallel", "CHAT_ENGINE_PARALLEL", 4)):
+        raw = env.get(name)
+        try:
+            opts[key] = int(raw) if raw else default
+        except ValueError:
+            raise ConfigError(f"{name}: must be an integer, got {raw!r}") from None
+        if opts[key] < 0:
+            raise ConfigError(f"{name}: must not be negative, got {raw!r}")
+    if opts["n_ctx"] == 0 and env.get("CHAT_ENGINE_CTX"):
+        raise ConfigError("CHAT_ENGINE_CTX: must be at least 1")
+    if opts["n_parallel"] < 1:
+        raise ConfigError("CHAT_ENGINE_PARALLEL: must be at least 1")
+    return opts
+
+
+def custom_endpoint(name: str, base_url: str, api_key: str = "", model: str = "", backend: str = "",
+                    taken: tuple[str, ...] = ()) -> Endpoint:
+    """An endpoint typed into the UI for one browser session. Raises ConfigError naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise ConfigError("name: give the endpoint a name")
+    if name in taken:
+        raise ConfigError(f"name: an endpoint called {name!r} exists already")
+    base = check_base_url(base_url, "base_url")
+    backend = backend or guess_backend(base)
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    key = (api_key or "").strip()
+    register(key)
+    models = tuple(m.strip() for m in (model or "").split(",") if m.strip())
+    return Endpoint(name=name, base_url=base, api_key=Secret(key), models=models, backend=backend)

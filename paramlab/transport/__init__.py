@@ -1,0 +1,1 @@
+"""One HTTP transport for every call ParamLab makes (see ARCHITECTURE.md)."""

@@ -1,0 +1,107 @@
+"""Daily and monthly spending budgets, and the warnings they give before and after requests.
+
+Budgets are saved in `budget.yaml` in the user data directory; CHAT_BUDGET_DAILY and
+CHAT_BUDGET_MONTHLY (dollars) override them. Spend comes from the usage ledger.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from paramlab import paths
+from paramlab.usage import pricing
+from paramlab.client import tokens
+
+FILE = "budget.yaml"
+
+
+class BudgetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Budget:
+    daily: float | None = None    # dollars per calendar day (local time); None = no budget
+    monthly: float | None = None  # dollars per calendar month
+
+
+def _amount(value: Any, field_name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise BudgetError(f"{field_name}: must be an amount in dollars, got {value!r}") from None
+    if f < 0 or f != f:
+        raise BudgetError(f"{field_name}: must be zero or more, got {value!r}")
+    return f
+
+
+def budget_path() -> Path:
+    return paths.data_dir() / FILE
+
+
+def load_budget(env: Mapping[str, str] | None = None) -> Budget:
+    env = os.environ if env is None else env
+    doc: dict = {}
+    p = budget_path()
+    if p.exists():
+        try:
+            doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise BudgetError(f"budget file {p}: cannot be read ({e})") from None
+        if not isinstance(doc, dict):
+            raise BudgetError(f"budget file {p}: must be a mapping with daily and monthly")
+    daily = env.get("CHAT_BUDGET_DAILY", doc.get("daily"))
+    monthly = env.get("CHAT_BUDGET_MONTHLY", doc.get("monthly"))
+    return Budget(_amount(daily, "daily budget"), _amount(monthly, "monthly budget"))
+
+
+def save_budget(b: Budget) -> Path:
+    p = budget_path()
+    p.write_text(yaml.safe_dump({"daily": b.daily, "monthly": b.monthly}), encoding="utf-8")
+    return p
+
+
+def period_starts(now: float | None = None) -> tuple[float, float]:
+    """Unix times of the start of today and of this month, in local time."""
+    d = datetime.fromtimestamp(time.time() if now is None else now)
+    day = d.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.timestamp(), day.replace(day=1).timestamp()
+
+
+def check(b: Budget, spent_today: float, spent_month: float, worst_case: float | None = None) -> list[str]:
+    """Warnings (empty when all is well): a budget already exceeded, or one this request could exceed."""
+    out = []
+    for name, limit, spent in (("daily", b.daily, spent_today), ("monthly", b.monthly, spent_month)):
+        if limit is None:
+            continue
+        if spent >= limit:
+            out.append(f"The {name} budget of ${limit:.2f} is used up: ${spent:.4f} spent.")
+        elif worst_case is not None and spent + worst_case > limit:
+            out.append(f"This request could cost up to ${worst_case:.4f}, which would pass the {name} "
+                       f"budget of ${limit:.2f} (${spent:.4f} spent).")
+    return out
+
+
+def worst_case_for(endpoint: Any, body: Mapping[str, Any], table: pricing.PriceTable | None = None) -> float | None:
+    """The worst case of a request body: estimated prompt + n × max tokens at the model's price.
+
+    Unknown (None) when the model has no price or no max_tokens / max_completion_tokens is set
+    (then only the context window bounds the reply, which we may not know).
+    """
+    table = table or pricing.load_prices()
+    price = table.price_for(str(body.get("model") or ""), endpoint)
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+    prompt = tokens.estimate_messages_tokens(list(body.get("messages") or []))
+    if max_tokens is None and price is not None and price.output == 0 and price.input == 0:
+        return 0.0
+    if max_tokens is None and getattr(endpoint, "context_window", None):
+        max_tokens = max(int(endpoint.context_window) - prompt, 0)
+    return pricing.worst_case_cost(prompt, max_tokens, int(body.get("n") or 1), price)

@@ -1,0 +1,70 @@
+"""Creating the ledger's tables and upgrading an older database in place, one version step at a
+time (the tables themselves are declared in schema.py)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
+
+from paramlab.usage.ledger.rollups import backfill
+from paramlab.usage.ledger.schema import (DURATION_ROLLUP, META, METADATA, REQUESTS, ROLLUPS, SCHEMA_VERSION,
+                                          TEXTS)
+
+
+def read_version(conn: Connection) -> int | None:
+    """The stored schema version; None for an empty database."""
+    names = set(inspect(conn).get_table_names())
+    if "ledger_requests" not in names:
+        return None
+    if "ledger_meta" not in names:
+        return 1
+    v = conn.execute(select(META.c.value).where(META.c.key == "schema_version")).scalar()
+    return int(v) if v is not None else 1
+
+
+def _set_version(conn: Connection, v: int) -> None:
+    conn.execute(META.delete().where(META.c.key == "schema_version"))
+    conn.execute(META.insert().values(key="schema_version", value=str(v)))
+
+
+def _upgrade_1_to_2(conn: Connection) -> None:
+    for col in ("cached_tokens", "reasoning_tokens"):
+        conn.execute(text(f"ALTER TABLE ledger_requests ADD COLUMN {col} INTEGER"))
+    TEXTS.create(conn, checkfirst=True)
+    for ix in REQUESTS.indexes:
+        ix.create(conn, checkfirst=True)
+
+
+def _upgrade_2_to_3(conn: Connection) -> None:
+    for ix in REQUESTS.indexes:
+        ix.create(conn, checkfirst=True)
+    for table in (*ROLLUPS.values(), DURATION_ROLLUP):
+        table.create(conn, checkfirst=True)
+    backfill(conn)
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # from version -> step
+
+
+class NewerSchema(RuntimeError):
+    pass
+
+
+def ensure(conn: Connection) -> tuple[int | None, int]:
+    """Create or upgrade the tables in place; returns (version found, version now)."""
+    found = read_version(conn)
+    if found is None:
+        METADATA.create_all(conn, checkfirst=True)
+        _set_version(conn, SCHEMA_VERSION)
+        return None, SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        raise NewerSchema(f"the ledger database has schema version {found}, newer than this ParamLab "
+                          f"understands ({SCHEMA_VERSION}); update ParamLab or use another CHAT_DATABASE_URL")
+    META.create(conn, checkfirst=True)
+    v = found
+    while v < SCHEMA_VERSION:
+        UPGRADES[v](conn)
+        v += 1
+    _set_version(conn, v)
+    return found, v

@@ -1,0 +1,326 @@
+"""The Usage page's questions, answered by the database: only small results come back.
+
+Aggregates read the hourly rollups (rollups.py), so a 30-day view costs about the same with ten
+thousand or a million requests in it. A query reads the smallest rollup that holds every column
+it filters or groups on; a range that starts or ends inside an hour reads the raw rows of those
+partial hours, so every figure is exact. Latency / TTFT percentiles and distributions come from
+log-spaced buckets and are accurate to the bucket's width (≤ 1/16 of the value; the reported
+middle is within ~3 %). Lists (recent requests, export) read the raw rows.
+
+Every function takes a Connection and a Filters; times are unix milliseconds.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import BigInteger, and_, case, cast, false, func, literal, select, true, union_all
+from sqlalchemy.engine import Connection
+
+from paramlab.usage.ledger.rollups import DURATION_COLUMNS, HOUR_MS, bucket_lo_sql, bucket_mid, key_sql, measures_sql
+from paramlab.usage.ledger.schema import DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS, TEXTS as T
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Filters:
+    start_ms: int | None = None
+    end_ms: int | None = None  # exclusive
+    endpoints: Sequence[str] = ()
+    models: Sequence[str] = ()
+    labels: Sequence[str] = ()
+    pages: Sequence[str] = ()
+    sessions: Sequence[str] = ()
+
+    def chosen(self) -> dict[str, list[str]]:
+        """Column name -> the values picked, for the columns that are filtered on."""
+        pairs = (("endpoint", self.endpoints), ("model", self.models), ("label", self.labels),
+                 ("page", self.pages), ("session_id", self.sessions))
+        return {name: list(values) for name, values in pairs if values}
+
+    def match(self, c) -> list:
+        return [c[name].in_(values) for name, values in self.chosen().items()]
+
+    def where(self):
+        """The conditions on the raw rows (ledger_requests)."""
+        conds = self.match(R.c)
+        if self.start_ms is not None:
+            conds.append(R.c.ts_ms >= int(self.start_ms))
+        if self.end_ms is not None:
+            conds.append(R.c.ts_ms < int(self.end_ms))
+        return and_(*conds) if conds else true()
+
+
+def _rows(conn: Connection, q) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# -- where the figures come from ---------------------------------------------------------------
+def _split(f: Filters) -> tuple[tuple[int | None, int | None] | None, list[tuple[int, int]]]:
+    """(whole hours [first, end) read from a rollup or None, [start, end) ms ranges read from raw rows)."""
+    s = None if f.start_ms is None else int(f.start_ms)
+    e = None if f.end_ms is None else int(f.end_ms)
+    first = None if s is None else -(-s // HOUR_MS)
+    last = None if e is None else e // HOUR_MS
+    if first is not None and last is not None and first >= last:  # no whole hour inside
+        return None, [(s, e)] if s < e else []
+    edges = []
+    if s is not None and s < first * HOUR_MS:
+        edges.append((s, first * HOUR_MS))
+    if e is not None and last * HOUR_MS < e:
+        edges.append((last * HOUR_MS, e))
+    return (first, last), edges
+
+
+def _hour_range(col, whole: tuple[int | None, int | None]) -> list:
+    conds = []
+    if whole[0] is not None:
+        conds.append(col >= whole[0])
+    if whole[1] is not None:
+        conds.append(col < whole[1])
+    return conds
+
+
+def _source(f: Filters, names: Sequence[str]):
+    """Rollup-shaped rows (hour, *names, *MEASURES) covering f, from the smallest rollup that can answer."""
+    need = set(names) | set(f.chosen())
+    table = next(ROLLUPS[t] for t, keys in ROLLUP_KEYS.items() if need <= set(keys))
+    whole, edges = _split(f)
+    parts = []
+    if whole is not None:
+        c = table.c
+        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in MEASURES])
+                     .where(and_(true(), *f.match(c), *_hour_range(c.hour, whole))))
+    raw = measures_sql()
+    for lo, hi in edges:
+        parts.append(select((R.c.ts_ms // HOUR_MS).label("hour"), *[key_sql(n).label(n) for n in names],
+                            *[expr.label(m) for m, expr in raw.items()])
+                     .where(and_(R.c.ts_ms >= lo, R.c.ts_ms < hi, *f.match(R.c))))
+    if not parts:  # an empty range
+        c = table.c
+        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in MEASURES]).where(false()))
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+def _isum(col):
+    return cast(func.coalesce(func.sum(col), 0), BigInteger)  # PostgreSQL sums bigints as numeric
+
+
+def _cost(src):
+    """Known costs summed; NULL (unknown) when no request in the group has a price."""
+    return case((func.sum(src.c.cost_unknown) == func.sum(src.c.requests), None),
+                else_=func.sum(src.c.cost)).label("cost")
+
+
+# -- the page's figures ----------------------------------------------------------------------
+def options(conn: Connection, f: Filters) -> dict[str, list[str]]:
+    """Endpoints, models, labels and pages seen in the date range (for the filter pickers)."""
+    dated = Filters(f.start_ms, f.end_ms)
+    out: dict[str, list[str]] = {}
+    for names in (("endpoint", "model", "page"), ("label",)):
+        src = _source(dated, names)
+        cols = [src.c[n] for n in names]
+        got = conn.execute(select(*cols).group_by(*cols)).all()
+        for i, n in enumerate(names):
+            out[n + "s"] = sorted({row[i] for row in got})
+    return {k: out[k] for k in ("endpoints", "models", "labels", "pages")}
+
+
+def totals(conn: Connection, f: Filters) -> dict[str, Any]:
+    src = _source(f, [])
+    c = src.c
+    q = select(
+        _isum(c.requests).label("requests"),
+        _isum(c.prompt_tokens).label("prompt_tokens"),
+        _isum(c.completion_tokens).label("completion_tokens"),
+        _isum(c.cached_tokens).label("cached_tokens"),
+        _isum(c.reasoning_tokens).label("reasoning_tokens"),
+        func.coalesce(func.sum(c.cost), 0.0).label("cost"),
+        (_isum(c.requests) - _isum(c.cost_unknown)).label("priced"),
+        _isum(c.estimated).label("estimated"),
+        _isum(c.errors).label("errors"),
+        _isum(c.latency_n).label("timed"),
+        _isum(c.ttft_n).label("ttft_timed"),
+    )
+    d = dict(conn.execute(q).mappings().one())
+    ses = _source(f, ["session_id"])
+    d["sessions"] = conn.execute(select(func.count(func.distinct(ses.c.session_id)))).scalar_one()
+    return {k: (v or 0) for k, v in d.items()}
+
+
+def cost_since(conn: Connection, since_ms: int) -> float:
+    """Dollars spent since a unix time in ms (requests with a known cost)."""
+    src = _source(Filters(start_ms=since_ms), [])
+    return float(conn.execute(select(func.coalesce(func.sum(src.c.cost), 0.0))).scalar_one() or 0.0)
+
+
+def over_time(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: int = 0) -> list[dict[str, Any]]:
+    """Tokens, requests and cost per hour or day (local time via tz_offset_s), with cumulative cost.
+    Each UTC hour falls wholly in one bucket: with a :30 or :45 offset a day starts at the hour
+    holding local midnight."""
+    width = HOUR_MS if bucket == "hour" else DAY_MS
+    off = int(tz_offset_s) * 1000
+    src = _source(f, [])
+    b = ((src.c.hour * HOUR_MS + off) // width).label("b")
+    inner = (select(b, _isum(src.c.requests).label("requests"),
+                    _isum(src.c.prompt_tokens).label("prompt_tokens"),
+                    _isum(src.c.completion_tokens).label("completion_tokens"),
+                    func.coalesce(func.sum(src.c.cost), 0.0).label("cost"))
+             .group_by(b).subquery())
+    q = select(inner, func.sum(inner.c.cost).over(order_by=inner.c.b).label("cumulative_cost")).order_by(inner.c.b)
+    out = _rows(conn, q)
+    for r in out:  # bucket number back to a UTC instant that displays as local midnight / hour
+        r["start_ms"] = int(r.pop("b")) * width - off
+    return out
+
+
+def by_model(conn: Connection, f: Filters) -> list[dict[str, Any]]:
+    src = _source(f, ["model"])
+    c = src.c
+    q = (select(c.model, _isum(c.requests).label("requests"), _isum(c.total_tokens).label("tokens"),
+                _cost(src), _isum(c.cost_unknown).label("unpriced"))
+         .group_by(c.model).order_by(func.sum(c.cost).desc(), c.model))
+    return _rows(conn, q)
+
+
+def by_status(conn: Connection, f: Filters) -> list[dict[str, Any]]:
+    src = _source(f, ["status", "error_class"])
+    c = src.c
+    status = case((c.status == "error", case((c.error_class == "", "error"), else_=c.error_class)),
+                  else_=c.status).label("status")
+    q = select(status, _isum(c.requests).label("requests")).group_by(status).order_by(status)
+    return _rows(conn, q)
+
+
+def sessions(conn: Connection, f: Filters, limit: int = 200) -> list[dict[str, Any]]:
+    """Totals per (label, browser session), newest first."""
+    src = _source(f, ["label", "session_id"])
+    c = src.c
+    q = (select(c.label, c.session_id, func.min(c.first_ms).label("first_ms"), func.max(c.last_ms).label("last_ms"),
+                _isum(c.requests).label("requests"), _isum(c.prompt_tokens).label("prompt_tokens"),
+                _isum(c.completion_tokens).label("completion_tokens"), _cost(src),
+                _isum(c.cost_unknown).label("unpriced"), _isum(c.errors).label("errors"))
+         .group_by(c.label, c.session_id).order_by(func.max(c.last_ms).desc(), c.session_id).limit(limit))
+    rows = _rows(conn, q)
+    if rows:  # distinct models for just these sessions (the finest rollup has an index on session_id)
+        ms = _source(replace(f, sessions=tuple(sorted({r["session_id"] for r in rows}))),
+                     ["label", "session_id", "model"])
+        counts = {(lab, sid): n for lab, sid, n in conn.execute(
+            select(ms.c.label, ms.c.session_id, func.count(func.distinct(ms.c.model)))
+            .group_by(ms.c.label, ms.c.session_id))}
+        for r in rows:
+            r["models"] = counts.get((r["label"], r["session_id"]), 0)
+    return rows
+
+
+def duration_buckets(conn: Connection, f: Filters, which: str) -> list[tuple[int, int]]:
+    """(bucket lower bound ms, requests) for latency or TTFT, in order."""
+    col = R.c[DURATION_COLUMNS[which]]
+
+    def raw(conds):
+        return select(bucket_lo_sql(col).label("lo"), literal(1, BigInteger).label("n")).where(
+            and_(col.isnot(None), *conds))
+
+    if f.chosen():  # the duration rollup has no endpoint/model/label/page columns: raw rows
+        parts = [raw([f.where()])]
+    else:
+        whole, edges = _split(f)
+        d = DURATION_ROLLUP.c
+        parts = [] if whole is None else [
+            select(d.lo, d.n).where(and_(d.metric == which, *_hour_range(d.hour, whole)))]
+        parts += [raw([R.c.ts_ms >= lo, R.c.ts_ms < hi]) for lo, hi in edges]
+        if not parts:
+            return []
+    src = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    q = select(src.c.lo, _isum(src.c.n)).group_by(src.c.lo).order_by(src.c.lo)
+    return [(int(lo), int(n)) for lo, n in conn.execute(q)]
+
+
+def percentiles_from(buckets: Sequence[tuple[int, int]], ps: Sequence[float] = (0.5, 0.95)) -> dict[float, int | None]:
+    """Nearest-rank percentiles, as the middle of the bucket holding that rank (ms)."""
+    total = sum(n for _, n in buckets)
+    if not total:
+        return {p: None for p in ps}
+    out = {}
+    for p in ps:
+        rank, seen = max(1, min(total, math.ceil(p * total))), 0
+        for lo, n in buckets:
+            seen += n
+            if seen >= rank:
+                out[p] = int(round(bucket_mid(lo)))
+                break
+    return out
+
+
+def bins_from(buckets: Sequence[tuple[int, int]], upper_ms: int, bins: int = 30) -> list[dict[str, Any]]:
+    """Counts per bin of width upper_ms/bins (a bucket counts in the bin of its middle); the last bin
+    also holds everything above upper_ms."""
+    width = max(1, -(-int(upper_ms) // bins))
+    counts: dict[int, int] = {}
+    for lo, n in buckets:
+        b = min(bins - 1, max(0, int(bucket_mid(lo)) // width))
+        counts[b] = counts.get(b, 0) + n
+    return [{"from_ms": b * width, "to_ms": (b + 1) * width, "requests": counts[b], "overflow": b == bins - 1}
+            for b in sorted(counts)]
+
+
+def percentiles(conn: Connection, f: Filters, which: str, ps: Sequence[float] = (0.5, 0.95)) -> dict[float, int | None]:
+    return percentiles_from(duration_buckets(conn, f, which), ps)
+
+
+def histogram(conn: Connection, f: Filters, which: str, upper_ms: int, bins: int = 30) -> list[dict[str, Any]]:
+    return bins_from(duration_buckets(conn, f, which), upper_ms, bins)
+
+
+def usage_view(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: int = 0) -> dict[str, Any]:
+    """Everything the Usage page shows for one set of filters (the page and the benchmark call this)."""
+    data: dict[str, Any] = {
+        "totals": totals(conn, f),
+        "over_time": over_time(conn, f, bucket, tz_offset_s),
+        "by_model": by_model(conn, f),
+        "by_status": by_status(conn, f),
+        "sessions": sessions(conn, f),
+        "recent": recent(conn, f),
+    }
+    for which in DURATION_COLUMNS:
+        b = duration_buckets(conn, f, which)
+        p = data[f"{which}_p"] = percentiles_from(b)
+        data[f"{which}_hist"] = bins_from(b, int((p[0.95] or 0) * 1.5) or 1000)
+    return data
+
+
+LIST_COLUMNS = ("id", "ts_ms", "label", "page", "endpoint", "model", "status", "prompt_tokens",
+                "completion_tokens", "cost", "ttft_ms", "latency_ms", "finish_reasons")
+
+
+def recent(conn: Connection, f: Filters, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest requests (no text) for the requests table and drill-down."""
+    q = select(*[R.c[c] for c in LIST_COLUMNS]).where(f.where()).order_by(R.c.ts_ms.desc(), R.c.id.desc()).limit(limit)
+    return _rows(conn, q)
+
+
+EXPORT_COLUMNS = [c.name for c in R.columns]
+
+
+def export_csv(conn: Connection, f: Filters, with_text: bool = True, chunk: int = 5000) -> Iterator[str]:
+    """The filtered requests as CSV text, streamed in chunks (text columns when stored)."""
+    cols = [R.c[c] for c in EXPORT_COLUMNS]
+    header = list(EXPORT_COLUMNS)
+    q = select(*cols)
+    if with_text:
+        q = select(*cols, T.c.messages, T.c.replies).join(T, T.c.request_id == R.c.id, isouter=True)
+        header += ["messages", "replies"]
+    q = q.where(f.where()).order_by(R.c.ts_ms, R.c.id)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(q)
+    for partition in result.partitions(chunk):
+        w.writerows(partition)
+        yield buf.getvalue()
+        buf.seek(0), buf.truncate()
+    yield buf.getvalue()

@@ -1,0 +1,113 @@
+"""The ledger's tables, their version, and the in-place upgrades between versions.
+
+Version history
+  1: ledger_requests without cached/reasoning tokens; no stored text.
+  2: + cached_tokens, reasoning_tokens; message text and replies in ledger_texts (kept apart so
+     the aggregation scans stay narrow); index on (model, ts_ms).
+  3: + hourly rollups kept up to date on every insert (see rollups.py): the Usage page reads these,
+     so its cost grows with hours × distinct keys, not with the number of requests; index on
+     (label, ts_ms) for label-filtered latency/TTFT percentiles, which still read the raw rows.
+Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
+day is integer division, the same on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text)
+
+SCHEMA_VERSION = 3
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _request_columns(version: int) -> list[Column]:
+    cols = [
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("ts_ms", BigInteger, nullable=False),       # when the request was sent
+        Column("session_id", String(64), nullable=False, default=""),   # browser session
+        Column("label", String(200), nullable=False, default=""),       # user's session/experiment label
+        Column("page", String(64), nullable=False, default=""),
+        Column("endpoint", String(200), nullable=False, default=""),    # endpoint name
+        Column("host", String(255), nullable=False, default=""),        # base URL host only, never the key
+        Column("backend", String(32), nullable=False, default=""),
+        Column("model", String(200), nullable=False, default=""),       # model asked for
+        Column("response_model", String(200)),                          # model the server named
+        Column("params", Text),                                         # JSON: the body without messages
+        Column("n", Integer),
+        Column("stream", Boolean),
+        Column("prompt_tokens", Integer),
+        Column("completion_tokens", Integer),
+        Column("total_tokens", Integer),
+    ]
+    if version >= 2:
+        cols += [Column("cached_tokens", Integer), Column("reasoning_tokens", Integer)]
+    cols += [
+        Column("estimated", Boolean, nullable=False, default=False),  # counts estimated, not reported
+        Column("cost", Float),                                        # dollars; NULL = unknown price
+        Column("ttft_ms", Integer),
+        Column("latency_ms", Integer),
+        Column("status", String(16), nullable=False, default="ok"),   # ok | truncated | stopped | error
+        Column("error_class", String(64)),
+        Column("error", Text),
+        Column("finish_reasons", Text),                               # JSON list
+        Column("request_id", String(200)),                            # x-request-id header
+        Column("response_id", String(200)),                           # the completion's id
+    ]
+    return cols
+
+
+# Hourly rollups, smallest first: a query reads the first one holding every column it filters or groups
+# on. Each row sums the requests of one UTC hour (hour = ts_ms // 3,600,000) with the same key values.
+# error_class is '' when there is none (key columns cannot be NULL on PostgreSQL).
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "ledger_rollup_model": ("endpoint", "model", "page", "status", "error_class"),
+    "ledger_rollup_session": ("label", "page", "session_id"),
+    "ledger_rollup": ("endpoint", "model", "label", "page", "session_id", "status", "error_class"),
+}
+# Summed on every insert, except first_ms / last_ms (min / max). cost sums the known costs only;
+# cost_unknown counts the requests without a price, so "unknown" never reads as $0.
+MEASURES: tuple[str, ...] = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+                             "reasoning_tokens", "estimated", "errors", "cost", "cost_unknown", "latency_sum",
+                             "latency_n", "ttft_sum", "ttft_n", "first_ms", "last_ms")
+_KEY_LEN = {"endpoint": 200, "model": 200, "label": 200, "page": 64, "session_id": 64, "status": 16, "error_class": 64}
+
+
+def _rollup(md: MetaData, name: str, keys: tuple[str, ...]) -> Table:
+    cols = [Column("hour", BigInteger, primary_key=True, autoincrement=False)]
+    cols += [Column(k, String(_KEY_LEN[k]), primary_key=True) for k in keys]
+    cols += [Column(m, Float if m == "cost" else BigInteger, nullable=False, default=0) for m in MEASURES]
+    return Table(name, md, *cols, sqlite_with_rowid=False)  # SQLite: rows stored in key (hour-first) order
+
+
+def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Table | None, Table]:
+    md = MetaData()
+    meta = Table("ledger_meta", md, Column("key", String(64), primary_key=True), Column("value", String(200)))
+    requests = Table("ledger_requests", md, *_request_columns(version))
+    Index("ix_ledger_ts", requests.c.ts_ms)
+    Index("ix_ledger_session", requests.c.session_id, requests.c.ts_ms)
+    texts = None
+    if version >= 2:
+        Index("ix_ledger_model_ts", requests.c.model, requests.c.ts_ms)
+        texts = Table("ledger_texts", md,
+                      Column("request_id", _ID, ForeignKey("ledger_requests.id", ondelete="CASCADE"),
+                             primary_key=True),
+                      Column("messages", Text),  # JSON list of {role, content}
+                      Column("replies", Text))   # JSON list of choice texts
+    if version >= 3:
+        Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
+        for name, keys in ROLLUP_KEYS.items():
+            _rollup(md, name, keys)
+        fine = md.tables["ledger_rollup"]  # the sessions table looks up its 200 sessions' models here
+        Index("ix_ledger_rollup_session", fine.c.session_id, fine.c.hour)
+        # Latency / TTFT counts per log-spaced bucket (lo = the bucket's lower bound in ms, see rollups.py)
+        Table("ledger_rollup_duration", md, Column("hour", BigInteger, primary_key=True, autoincrement=False),
+              Column("metric", String(8), primary_key=True),  # latency | ttft
+              Column("lo", BigInteger, primary_key=True, autoincrement=False),
+              Column("n", BigInteger, nullable=False, default=0), sqlite_with_rowid=False)
+    return md, requests, texts, meta
+
+
+METADATA, REQUESTS, TEXTS, META = build_metadata()
+ROLLUPS: dict[str, Table] = {name: METADATA.tables[name] for name in ROLLUP_KEYS}
+DURATION_ROLLUP: Table = METADATA.tables["ledger_rollup_duration"]

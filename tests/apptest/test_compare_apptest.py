@@ -1,0 +1,106 @@
+"""AppTest of the Compare page on the embedded model, with a broken endpoint in one pane."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support.failing_servers import closed_port
+
+pytestmark = pytest.mark.engine
+PAGE = "../../pages/2_Compare.py"
+KEY = "sk-compare-apptest-secret-987654321"
+
+
+@pytest.fixture
+def broken_config(tmp_path, monkeypatch):
+    """A config with the embedded model plus 'Broken' (a closed port, with a key that must never leak)."""
+    cfg = tmp_path / "compare-config-with-a-broken-endpoint.yaml"
+    cfg.write_text(f"endpoints:\n  - name: Broken\n    base_url: http://127.0.0.1:{closed_port()}/v1\n"
+                   f"    api_key: {KEY}\n    models: [broken-model]\n    backend: vllm\n"
+                   f"default_endpoint: Embedded SmolLM2 (demo)\n")
+    monkeypatch.setenv("CHAT_CONFIG", str(cfg))
+    # state._settings_cached ignores its `_fingerprint` argument (leading underscore = not hashed),
+    # so drop the cached settings around this test.
+    from components.common import state
+    state._settings_cached.clear()
+    yield cfg
+    state._settings_cached.clear()
+
+
+def _app():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _short(at, max_tokens=16):
+    for p in at.session_state["cmp.panes"]:
+        p.params["max_tokens"] = max_tokens
+
+
+def test_two_panes_run_and_show_replies_metrics_diff_and_exports():
+    at = _app()
+    assert at.title[0].value == "🆚 Compare"
+    assert len(at.session_state["cmp.panes"]) == 2
+    _short(at)
+    at.session_state["cmp.panes"][1].params["temperature"] = 1.5
+    at.run()
+    assert "Pane 2 · temperature=1.5" in [m.value.strip("*") for m in at.markdown]
+    at.button(key="cmp.go").click().run(timeout=180)
+    assert not at.exception
+    run = at.session_state["cmp.run"]
+    assert run.finished and [r.status for r in run.results] == ["ok", "ok"]
+    captions = [c.value for c in at.caption]
+    assert sum("TTFT **" in c and "Tokens/s" in c and "Cost" in c for c in captions) == 2
+    assert sum(c.startswith("finish_reason **") for c in captions) == 2
+    assert at.selectbox(key="cmp.diff.a") and any(c.startswith("Similarity **") for c in captions)
+    at.radio(key="cmp.pref").set_value(1).run()
+    from components.compare import results as compare_results
+    assert at.session_state["cmp.preferred"] == 1
+    recs = compare_results.records(at.session_state["cmp.snapshot"], run, at.session_state["cmp.preferred"])
+    assert [r["preferred"] for r in recs] == [False, True]
+    assert len(at.get("download_button")) == 3
+
+
+def test_a_broken_endpoint_fails_in_its_pane_and_the_others_answer(broken_config):
+    at = _app()
+    _short(at)
+    at.selectbox(key=f"cmp.{at.session_state['cmp.panes'][1].id}.endpoint").set_value("Broken").run()
+    at.button(key="cmp.go").click().run(timeout=180)
+    assert not at.exception
+    ok, bad = at.session_state["cmp.run"].results
+    assert ok.status == "ok" and ok.choices[0].text
+    assert bad.status == "error" and "could not connect" in bad.error
+    assert any("ERROR: could not connect" in e.value for e in at.error)
+    from components.compare import results as compare_results
+    from paramlab.experiments import compare
+    recs = compare_results.records(at.session_state["cmp.snapshot"], at.session_state["cmp.run"], None)
+    exported = compare.to_json(recs, []) + compare.to_csv(recs) + compare.to_markdown(recs, [])
+    assert KEY not in exported and "Broken" in exported
+
+
+def test_invalid_pane_settings_are_not_sent_and_named():
+    at = _app()
+    _short(at)
+    at.session_state["cmp.panes"][0].params["top_logprobs"] = 3  # needs logprobs=true
+    at.button(key="cmp.go").click().run(timeout=180)
+    assert any(e.value.startswith("Not sent — top_logprobs: needs logprobs") for e in at.error)
+    assert at.session_state["cmp.run"].results[0].status == "ok"  # pane 2 is job 0 and still ran
+
+
+def test_clone_add_and_vary_one_parameter():
+    at = _app()
+    first = at.session_state["cmp.panes"][0]
+    at.button(key=f"cmp.{first.id}.clone").click().run()
+    assert len(at.session_state["cmp.panes"]) == 3
+    at.button[[b.label for b in at.button].index("➕ Add pane")].click().run()
+    assert len(at.session_state["cmp.panes"]) == 4
+    at.selectbox(key="cmp.vary.name").set_value("top_p")
+    at.text_input(key="cmp.vary.values").set_value("0.2, 0.6, 1")
+    at.button(key="cmp.vary.go").click().run()
+    panes = at.session_state["cmp.panes"]
+    assert [p.params["top_p"] for p in panes] == [0.2, 0.6, 1.0]
+    at.text_input(key="cmp.vary.values").set_value("0.2, 7")
+    at.button(key="cmp.vary.go").click().run()
+    assert any("top_p values: must be between 0 and 1" in e.value for e in at.error)
+    assert len(at.session_state["cmp.panes"]) == 3  # nothing replaced by the bad input

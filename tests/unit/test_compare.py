@@ -1,0 +1,152 @@
+"""Compare: the pane model, exports (never the key) and the word-level diff. Pure Python."""
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from paramlab.experiments import compare
+from paramlab.request import schema
+from paramlab.experiments import worddiff
+from paramlab.safety.redaction import register
+from paramlab.client.result import ChatResult, Choice, Metrics, Usage
+
+KEY = "sk-compare-secret-0123456789"
+
+
+def _pane(**params):
+    return compare.Pane("Embedded SmolLM2 (demo)", "smollm2-135m-instruct", {**schema.defaults(), **params})
+
+
+def test_clone_is_independent_and_gets_a_new_id():
+    a = _pane(temperature=0.3, stop=["x"])
+    b = a.clone()
+    b.params["temperature"] = 1.2
+    b.params["stop"].append("y")
+    assert a.params["temperature"] == 0.3 and a.params["stop"] == ["x"]
+    assert a.id != b.id and (b.endpoint, b.model) == (a.endpoint, a.model)
+
+
+def test_from_settings_seeds_every_pane_from_the_playground():
+    panes = compare.from_settings("ep", "m", {"temperature": 0.2}, count=3)
+    assert len(panes) == 3 and all(p.params == {"temperature": 0.2} and p.model == "m" for p in panes)
+    assert len({p.id for p in panes}) == 3
+
+
+def test_vary_one_parameter_makes_panes_differing_only_there():
+    base = _pane(temperature=0.5, top_p=0.9, max_tokens=50)
+    panes = compare.vary_one(base, "temperature", [0.0, 0.7, 1.4])
+    assert [p.params["temperature"] for p in panes] == [0.0, 0.7, 1.4]
+    assert compare.differences(panes) == ["temperature"]
+    assert compare.pane_title(panes, 1) == "Pane 2 · temperature=0.7"
+    assert base.params["temperature"] == 0.5
+
+
+@pytest.mark.parametrize("values", [[1.0], [0.1 * i for i in range(7)]])
+def test_vary_one_needs_two_to_six_values(values):
+    with pytest.raises(schema.ValidationError) as e:
+        compare.vary_one(_pane(), "temperature", values)
+    assert e.value.errors[0].field == "temperature values"
+
+
+def test_differences_include_endpoint_and_model():
+    a, b = _pane(), _pane()
+    b.endpoint, b.model = "Other", "gpt-4o-mini"
+    assert compare.differences([a, b]) == ["endpoint", "model"]
+    assert compare.pane_title([a, b], 0) == "Pane 1 · endpoint=Embedded SmolLM2 (demo), model=smollm2-135m-instruct"
+
+
+def test_body_for_names_the_bad_field_and_sends_stream_options():
+    body = compare.body_for(_pane(temperature=0.4), [{"role": "user", "content": "hi"}])
+    assert body["temperature"] == 0.4 and body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True} and "top_p" not in body
+    with pytest.raises(schema.ValidationError) as e:
+        compare.body_for(_pane(temperature=3.0), [{"role": "user", "content": "hi"}])
+    assert [x.field for x in e.value.errors] == ["temperature"]
+    p = _pane()
+    p.model = None
+    with pytest.raises(schema.ValidationError) as e:
+        compare.body_for(p, [{"role": "user", "content": "hi"}])
+    assert e.value.errors[0].field == "model"
+
+
+def _result(text, status="ok", error=None):
+    return ChatResult(status=status, choices=[Choice(0, text, finish_reason="stop" if status == "ok" else None)],
+                      usage=Usage(10, 5, 15), metrics=Metrics(ttft_s=0.1, latency_s=0.5, tokens_per_s=12.0, cost=0.0),
+                      error=error, request_headers={"Authorization": f"Bearer {KEY}"}, system_fingerprint="fp1")
+
+
+def _records():
+    register(KEY)
+    panes = compare.vary_one(_pane(max_tokens=20), "temperature", [0.0, 1.0, 1.5])
+    titles = [compare.pane_title(panes, i) for i in range(3)]
+    return [
+        compare.record(panes[0], 0, titles[0], _result("A | pipe\nand ```code```")),
+        compare.record(panes[1], 1, titles[1], _result("second reply"), preferred=True),
+        compare.record(panes[2], 2, titles[2], _result("", "error", f"HTTP 401: bad key {KEY}")),
+    ]
+
+
+MESSAGES = [{"role": "user", "content": "Say something"}]
+
+
+def test_exports_carry_replies_metrics_and_the_preferred_mark():
+    recs = _records()
+    doc = json.loads(compare.to_json(recs, MESSAGES))
+    assert doc["messages"] == MESSAGES
+    assert [p["preferred"] for p in doc["panes"]] == [False, True, False]
+    assert doc["panes"][1]["choices"][0]["text"] == "second reply"
+    assert doc["panes"][0]["params"] == {"temperature": 0.0, "max_tokens": 20}
+    assert doc["panes"][0]["ttft_s"] == 0.1 and doc["panes"][0]["finish_reason"] == "stop"
+    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs))))
+    assert rows[0]["text"] == "A | pipe\nand ```code```" and rows[2]["status"] == "error"
+    md = compare.to_markdown(recs, MESSAGES)
+    assert "| 2 ★ |" in md and "second reply" in md and "````text" in md
+    assert "Error: HTTP 401" in md and "```text\n\n```" not in md
+
+
+def test_exports_never_contain_the_key():
+    recs = _records()
+    for text in (compare.to_json(recs, MESSAGES), compare.to_csv(recs), compare.to_markdown(recs, MESSAGES)):
+        assert KEY not in text
+        assert "Authorization" not in text
+    assert "bad key ***" in compare.to_json(recs, MESSAGES)
+
+
+def test_a_pane_that_was_not_sent_exports_its_reason():
+    rec = compare.record(_pane(), 0, "Pane 1", None, error="Not sent — temperature: out of range")
+    assert rec["status"] == "not sent" and rec["error"].startswith("Not sent")
+
+
+# -- word diff --------------------------------------------------------------------------
+def test_diff_ops_rebuild_both_texts():
+    a, b = "The quick brown fox\njumps over the dog.", "The slow brown fox jumps over the lazy dog!"
+    ops = worddiff.diff(a, b)
+    assert "".join(o.text for o in ops if o.tag != "insert") == a
+    assert "".join(o.text for o in ops if o.tag != "delete") == b
+    assert {"delete", "insert", "equal"} <= {o.tag for o in ops}
+    n = worddiff.counts(ops)
+    assert n["delete"] >= 1 and n["insert"] >= 2
+
+
+def test_similarity_of_identical_and_disjoint_texts():
+    assert worddiff.similarity("a b c", "a  b\nc") == 1.0
+    assert worddiff.similarity("a b", "c d") == 0.0
+
+
+def test_diff_markdown_escapes_model_text():
+    evil = "<script>alert(1)</script> [click](javascript:alert(1)) ![x](http://evil/img.png) **bold** :red[x]"
+    md = worddiff.to_markdown(worddiff.diff("safe words", evil))
+    # every Markdown/HTML-active character of the model text is backslash-escaped
+    assert not re.search(r"(?<!\\)[<>\[\]()!*:]", md.replace(":green-background[**", "").replace("**]", "")
+                         .replace(":red-background[~~", "").replace("~~]", ""))
+    assert ":green-background[**\\<script\\>alert\\(1\\)\\<\\/script\\>**]" in md
+    assert worddiff.to_markdown(worddiff.diff("a_b", "a_b")) == "a\\_b"
+
+
+def test_diff_markdown_styles_words_not_whitespace():
+    md = worddiff.to_markdown(worddiff.diff("one two", "one three four"))
+    assert md.startswith("one ")
+    assert ":red-background[~~two~~]" in md
+    assert ":green-background[**three**] :green-background[**four**]" in md
