@@ -27,6 +27,7 @@ class ChunkAssembler:
         self.model: str | None = None
         self.created: int | None = None
         self.system_fingerprint: str | None = None
+        self.service_tier: str | None = None
         self.saw_content = False
 
     def add(self, chunk: dict[str, Any]) -> list[Delta]:
@@ -34,6 +35,7 @@ class ChunkAssembler:
         self.model = self.model or chunk.get("model")
         self.created = self.created or chunk.get("created")
         self.system_fingerprint = chunk.get("system_fingerprint") or self.system_fingerprint
+        self.service_tier = service_tier(chunk) or self.service_tier
         usage = Usage.from_api(chunk.get("usage"))
         if usage is not None:
             self.usage = usage if self.usage is None else self.usage.add(usage)
@@ -67,6 +69,12 @@ class ChunkAssembler:
 
     def partial_texts(self) -> dict[int, str]:
         return {i: c.text for i, c in self.choices.items()}
+
+
+def service_tier(payload: Any) -> str | None:
+    """The tier a response says served it (priced per tier), or None."""
+    tier = payload.get("service_tier") if isinstance(payload, dict) else None
+    return tier if isinstance(tier, str) and tier else None
 
 
 def _merge_tool_call(calls: list[dict], tc: dict) -> None:

@@ -25,7 +25,7 @@ from paramlab import errors
 from paramlab.client import observers
 from paramlab.safety import urls as urlsafety
 from paramlab.backends.llamacpp import tokenize
-from paramlab.client.assembly import ChunkAssembler, Delta, choices_from_response
+from paramlab.client.assembly import ChunkAssembler, Delta, choices_from_response, service_tier
 from paramlab.settings import Endpoint
 from paramlab.safety.redaction import mask_headers, redact, redact_obj
 from paramlab.client.result import ChatResult, Metrics, Usage
@@ -402,6 +402,7 @@ class ChatClient:
         self._scrub_raw(result)
         result.id, result.model = payload.get("id"), payload.get("model")
         result.created, result.system_fingerprint = payload.get("created"), payload.get("system_fingerprint")
+        result.service_tier = service_tier(payload)
         result.usage = self._fix_llamacpp_usage(Usage.from_api(payload.get("usage")), choices)
         self._finish_metrics(result, resp, latency, None, None)
         return result
@@ -585,6 +586,7 @@ class ChatClient:
         result.choices = choices
         result.usage = Usage.from_api(payload.get("usage"))
         result.id, result.model = payload.get("id"), payload.get("model")
+        result.service_tier = service_tier(payload)
         for c in choices:
             if c.text:
                 yield Delta(c.index, c.text, c.logprobs or None)
@@ -638,6 +640,7 @@ def _fill(result: ChatResult, asm: ChunkAssembler) -> None:
     result.model = asm.model or result.model
     result.created = asm.created or result.created
     result.system_fingerprint = asm.system_fingerprint or result.system_fingerprint
+    result.service_tier = asm.service_tier or result.service_tier
 
 
 def _iter_raw(resp: requests.Response) -> Iterator[bytes]:

@@ -34,30 +34,70 @@ class Usage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
-    cached_tokens: int | None = None
-    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None      # part of prompt_tokens read from the provider's cache
+    reasoning_tokens: int | None = None   # part of completion_tokens spent thinking
     estimated: bool = False  # True when ParamLab counted, not the server
+    # More parts of the same two counts, as billed (None = the server did not say):
+    cache_write_tokens: int | None = None   # prompt tokens written to the cache (Anthropic, OpenRouter)
+    audio_input_tokens: int | None = None   # prompt_tokens_details.audio_tokens
+    audio_output_tokens: int | None = None  # completion_tokens_details.audio_tokens
+    accepted_prediction_tokens: int | None = None  # predicted output that matched (billed as output)
+    rejected_prediction_tokens: int | None = None  # predicted output that did not (still billed)
 
     @classmethod
     def from_api(cls, u: dict | None) -> "Usage | None":
         if not isinstance(u, dict):
             return None
-        pd = u.get("prompt_tokens_details") or {}
-        cd = u.get("completion_tokens_details") or {}
-        return cls(u.get("prompt_tokens"), u.get("completion_tokens"), u.get("total_tokens"),
-                   pd.get("cached_tokens") if isinstance(pd, dict) else None,
-                   cd.get("reasoning_tokens") if isinstance(cd, dict) else None)
+        pd = u.get("prompt_tokens_details")
+        cd = u.get("completion_tokens_details")
+        pd, cd = (pd if isinstance(pd, dict) else {}), (cd if isinstance(cd, dict) else {})
+        return cls(
+            _count(u.get("prompt_tokens")), _count(u.get("completion_tokens")), _count(u.get("total_tokens")),
+            # DeepSeek says prompt_cache_hit_tokens; Anthropic-shaped gateways cache_read_input_tokens;
+            # the Hugging Face router puts cached_tokens at the top level.
+            _first(pd.get("cached_tokens"), u.get("prompt_cache_hit_tokens"), u.get("cache_read_input_tokens"),
+                   u.get("cached_tokens")),
+            _count(cd.get("reasoning_tokens")),
+            cache_write_tokens=_first(pd.get("cache_write_tokens"), pd.get("cache_creation_tokens"),
+                                      u.get("cache_creation_input_tokens")),
+            audio_input_tokens=_count(pd.get("audio_tokens")),
+            audio_output_tokens=_count(cd.get("audio_tokens")),
+            accepted_prediction_tokens=_count(cd.get("accepted_prediction_tokens")),
+            rejected_prediction_tokens=_count(cd.get("rejected_prediction_tokens")))
 
     def add(self, other: "Usage") -> "Usage":
-        """Combine usage reported per choice (llama.cpp sends one usage chunk per child task)."""
+        """Combine usage reported per choice (llama.cpp sends one usage chunk per child task):
+        the prompt is shared (its parts kept once), completions add up."""
         def s(a, b):
             return None if a is None and b is None else (a or 0) + (b or 0)
+
+        def once(a, b):
+            return a if a is not None else b
         prompt = max(self.prompt_tokens or 0, other.prompt_tokens or 0) if (
             self.prompt_tokens is not None or other.prompt_tokens is not None) else None
         completion = s(self.completion_tokens, other.completion_tokens)
         total = None if prompt is None and completion is None else (prompt or 0) + (completion or 0)
-        return Usage(prompt, completion, total, self.cached_tokens, s(self.reasoning_tokens, other.reasoning_tokens),
-                     self.estimated or other.estimated)
+        return Usage(prompt, completion, total, once(self.cached_tokens, other.cached_tokens),
+                     s(self.reasoning_tokens, other.reasoning_tokens), self.estimated or other.estimated,
+                     cache_write_tokens=once(self.cache_write_tokens, other.cache_write_tokens),
+                     audio_input_tokens=once(self.audio_input_tokens, other.audio_input_tokens),
+                     audio_output_tokens=s(self.audio_output_tokens, other.audio_output_tokens),
+                     accepted_prediction_tokens=s(self.accepted_prediction_tokens, other.accepted_prediction_tokens),
+                     rejected_prediction_tokens=s(self.rejected_prediction_tokens, other.rejected_prediction_tokens))
+
+
+def _count(v: Any) -> int | None:
+    """A token count as the server sent it, or None for anything that is not a count."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v < 0:
+        return None
+    return int(v)
+
+
+def _first(*values: Any) -> int | None:
+    for v in values:
+        if (c := _count(v)) is not None:
+            return c
+    return None
 
 
 @dataclass
@@ -81,6 +121,7 @@ class ChatResult:
     model: str | None = None
     created: int | None = None
     system_fingerprint: str | None = None
+    service_tier: str | None = None   # the tier the response says served it (default, flex, priority...)
     metrics: Metrics = field(default_factory=Metrics)
     error: str | None = None          # message, already free of secrets
     error_class: str | None = None
