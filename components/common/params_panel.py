@@ -55,6 +55,8 @@ def widget_value(p: Param, current: Any) -> Any:
         stops = [current] if isinstance(current, str) else (current or [])
         return "\n".join(escape_stop(x) for x in stops)
     if p.kind == "logit_bias":
+        if isinstance(current, str):  # text that did not parse stays as typed
+            return current
         return "\n".join(f"{k}: {v:g}" for k, v in (current or {}).items())
     if p.kind == "response_format":
         return (current or {}).get("type", "text")
@@ -95,11 +97,13 @@ def _n_note(params: dict, backend: str, max_n: int | None) -> None:
 
 
 def _header(p: Param, params: dict, key: str, backend: str) -> bool:
-    """Draw the name, 'send' toggle and reset; returns whether the value will be sent."""
-    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    """Draw the name, 'send' toggle and reset; returns whether the value will be sent.
+    Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
     _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
-    on = c1.checkbox(f"**{p.name}**", key=f"{key}.{p.name}.on", help=p.long)
-    c2.button("", icon=":material/restart_alt:", type="tertiary", key=f"{key}.{p.name}.reset", help=f"Reset {p.name}: not sent, server default applies",
+    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long)
+    c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
+              help=f"Reset {p.name}: not sent, server default applies",
               on_click=_reset, args=(key, p.name, params), disabled=params.get(p.name) is None and not on)
     st.caption(f"{p.short} _({_range_text(p)})_")
     if on and backend in p.ignored_by:
@@ -107,9 +111,11 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     return on
 
 
-def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None) -> None:
+def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None) -> Any:
+    """One parameter's control; returns the slot under it where its validation errors go."""
     with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
         _control_body(p, params, key, backend, max_n)
+        return st.empty()
 
 
 def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None) -> None:
@@ -123,8 +129,9 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
                       label_visibility="collapsed")
         params[p.name] = float(v) if on else None
     elif p.kind == "int":
-        v = st.number_input(p.name, min_value=max(int(p.min), -JS_SAFE), max_value=min(int(p.max), JS_SAFE), step=1,
-                            key=wkey,
+        # Only the browser's own limits: a number input refuses a value outside its bounds and keeps
+        # showing it while the old value is sent. The schema's range is checked below, by the field.
+        v = st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey,
                             disabled=not on, label_visibility="collapsed")
         params[p.name] = int(v) if on else None
         if p.name == "n":
@@ -151,9 +158,8 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
         if on:
             try:
                 params[p.name] = schema.parse_logit_bias(text) or None
-            except schema.ValidationError as e:
-                st.error(str(e))
-                params[p.name] = current
+            except schema.ValidationError:
+                params[p.name] = text  # kept as typed: it fails validation, so nothing stale is sent
         else:
             params[p.name] = None
     elif p.kind == "response_format":
@@ -169,6 +175,7 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
             try:
                 value["json_schema"] = json.loads(text)
             except json.JSONDecodeError as e:
+                value["json_schema"] = text  # fails validation: Send stays blocked until it parses
                 st.error(f"response_format.json_schema: not valid JSON ({e.msg} at line {e.lineno})")
         params[p.name] = value if on else None
 
@@ -176,16 +183,37 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
 def render(params: dict[str, Any], backend: str, key: str = "pp",
            names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None) -> dict[str, Any]:
     """Draw the panel for `params` (edited in place and returned)."""
+    slots: dict[str, Any] = {}
+    errors = field_errors(params)
     for group, plist in schema.iter_groups(names):
-        # keyed: the group stays open when elements above it come and go
-        with st.expander(group, expanded=group == "Sampling", key=f"{key}-group-{group.lower().replace(' ', '-')}"):
+        # keyed: the group stays open when elements above it come and go; a group with an
+        # invalid field opens so its message is seen
+        bad = any(p.name in errors for p in plist)
+        with st.expander(group, expanded=group == "Sampling" or bad,
+                         key=f"{key}-group-{group.lower().replace(' ', '-')}"):
             for p in plist:
-                _control(p, params, key, backend, max_n)
+                slots[p.name] = _control(p, params, key, backend, max_n)
     warn_interactions(params)
-    errors = schema.validate_params(params)
-    for e in errors:
-        st.error(str(e))
+    for name, messages in field_errors(params).items():  # next to the field they are about
+        target = slots.get(name)
+        text = "\n\n".join(messages)
+        (target.error(text) if target is not None else st.error(text))
     return params
+
+
+def field_errors(params: dict[str, Any]) -> dict[str, list[str]]:
+    """Validation errors by field name, each message naming the field."""
+    out: dict[str, list[str]] = {}
+    for e in schema.validate_params(params):
+        msgs = out.setdefault(e.field, [])
+        if str(e) not in msgs:
+            msgs.append(str(e))
+    return out
+
+
+def invalid_fields(params: dict[str, Any]) -> list[str]:
+    """Names of the parameters whose value cannot be sent as shown (Send is blocked while any is)."""
+    return list(field_errors(params))
 
 
 def warn_interactions(params: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from components.common import panes as replies
 from components.common import state
 from paramlab.request import context as ctx
 from paramlab.runs import run as runs
+from paramlab.runs.choice import choice_result
 from paramlab.request import schema
 from paramlab.settings import Endpoint
 from paramlab.runs.parallel import Batch, Job, JobDelta, JobDone
@@ -106,13 +107,17 @@ def composer(endpoint: Endpoint | None) -> ctx.ContextCount | None:
                  disabled=endpoint is None)
     count = context_meter(endpoint, st.session_state.get(PROMPT, ""))
     streaming = st.session_state.get(LIVE) is not None or st.session_state.get(PENDING) is not None
+    invalid = params_panel.invalid_fields(st.session_state[state.PARAMS])
     c1, c2, c3 = st.columns([1, 1, 5], vertical_alignment="center")
-    c1.button("Send", type="primary", key="send", on_click=_queue_send, disabled=endpoint is None,
+    c1.button("Send", type="primary", key="send", on_click=_queue_send, disabled=endpoint is None or bool(invalid),
               use_container_width=True, help="Sends the conversation plus your message with the current parameters.")
     c2.button("■ Stop", key="stop", on_click=_stop, disabled=not streaming, use_container_width=True,
               help="Ends every stream at once; the text so far is kept and marked stopped.")
     with c3:
         worst_case_cost(endpoint, count)
+    if invalid:
+        st.caption(f":red[Send is blocked until {', '.join(invalid)} "
+                   f"{'is' if len(invalid) == 1 else 'are'} fixed (see the message under the field in the sidebar).]")
     for e in st.session_state.get(SEND_ERRORS, []):
         st.error(f"Not sent — {e}")
     return count
@@ -178,10 +183,8 @@ def worst_case_cost(endpoint: Endpoint | None, count: ctx.ContextCount | None) -
 # -- replies ----------------------------------------------------------------------------------
 def _continue_with(pos: int) -> None:
     run: runs.Run = st.session_state[RUN]
-    slot = run.slots[pos]
-    raw = run.results[slot.job] if slot.job < len(run.results) else None
-    st.session_state[state.MESSAGES].append({"role": "assistant", "content": slot.text,
-                                             "result": ChatResult.from_dict(raw) if raw else None})
+    st.session_state[state.MESSAGES].append({"role": "assistant", "content": run.slots[pos].text,
+                                             "result": choice_result(run, pos)})
     run.continued = True
 
 

@@ -71,7 +71,7 @@ def user_dir() -> Path:
 
 def dump(name: str, description: str, params: Mapping[str, Any]) -> str:
     sent = schema.normalise({k: v for k, v in params.items() if k in schema.SAMPLING_NAMES})
-    if "logit_bias" in sent:
+    if isinstance(sent.get("logit_bias"), dict):
         sent["logit_bias"] = {int(k): v for k, v in sent["logit_bias"].items()}
     return yaml.safe_dump({"name": name, "description": description, "params": sent},
                           sort_keys=False, allow_unicode=True)

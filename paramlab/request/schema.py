@@ -191,6 +191,12 @@ def _check_stop(v: Any, errors: list[FieldError]) -> None:
 
 
 def _check_logit_bias(p: Param, v: Any, errors: list[FieldError]) -> None:
+    if isinstance(v, str):  # the panel's text form, kept as typed while it does not parse
+        try:
+            parse_logit_bias(v)
+        except ValidationError as e:
+            errors += e.errors
+        return
     if not isinstance(v, dict):
         errors.append(FieldError("logit_bias", "must be a map of token id to bias"))
         return
@@ -252,6 +258,11 @@ def normalise(params: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         if value is None:
             continue
+        if name == "logit_bias" and isinstance(value, str):
+            try:  # the panel's text form; text that does not parse stays as typed (build_body refuses it)
+                value = parse_logit_bias(value)
+            except ValidationError:
+                pass
         if name == "logit_bias" and isinstance(value, dict):
             if not value:
                 continue
