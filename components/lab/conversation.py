@@ -38,7 +38,8 @@ def fetch(endpoint: Endpoint, model: str) -> None:
         return
     try:
         with st.spinner("Asking the model for its next token…"):
-            ss[ls.DIST] = next_token.fetch(state.client_for(endpoint), model, ls.messages(), ss[ls.PREFIX])
+            ss[ls.DIST] = next_token.fetch(state.client_for(endpoint), model, ls.messages(), ss[ls.PREFIX],
+                                              {**state.request_context("lab"), "action": "distribution"})
         ss[ls.SAMPLE] = None
     except ValidationError as e:
         ss[ls.DIST_ERROR] = "Not sent — " + "; ".join(str(x) for x in e.errors)

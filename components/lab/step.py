@@ -27,7 +27,8 @@ def _run(endpoint: Endpoint, count: int) -> None:
             for _ in range(count):
                 if run.finished or len(run.steps) >= MAX_STEPS:
                     break
-                next_token.step(client, model, ls.messages(), run, ls.settings(), rng)
+                next_token.step(client, model, ls.messages(), run, ls.settings(), rng,
+                                context={**state.request_context("lab"), "action": f"next {count}"})
     except next_token.NextTokenError as e:
         st.error(str(e))
     ss.pop(STEP_PICK, None)

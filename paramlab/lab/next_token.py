@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from paramlab.lab import reshape
 from paramlab.request import schema
 from paramlab.client.chat import ChatClient
-from paramlab.errors import ChatError
 
 TOP_N = 20
 PROBE_PARAMS = {"max_tokens": 1, "logprobs": True, "top_logprobs": TOP_N, "temperature": 1.0, "top_p": 1.0}
@@ -72,13 +71,16 @@ def probe_body(model: str, messages: Sequence[dict], prefix: str = "") -> dict:
     return schema.build_body(model, msgs, PROBE_PARAMS)
 
 
-def fetch(client: ChatClient, model: str, messages: Sequence[dict], prefix: str = "") -> NextToken:
-    """The model's top-20 next tokens after `messages` (+ the assistant `prefix`). Raises NextTokenError."""
+def fetch(client: ChatClient, model: str, messages: Sequence[dict], prefix: str = "",
+          context: Mapping[str, Any] | None = None) -> NextToken:
+    """The model's top-20 next tokens after `messages` (+ the assistant `prefix`). Raises NextTokenError.
+
+    Sent through ChatClient.run like every other request, so the usage ledger and the request log
+    (the client's observers) record it under `context`."""
     body = probe_body(model, messages, prefix)
-    try:
-        result = client.complete(body)
-    except ChatError as e:
-        raise NextTokenError(f"the next-token request failed: {e}") from None
+    result = client.run(body, context=context)
+    if result.error or not result.choices:
+        raise NextTokenError(f"the next-token request failed: {result.error or 'no choices'}")
     choice = result.choices[0]
     if not choice.logprobs:
         raise NextTokenError("the server returned no logprobs: it may not support logprobs / top_logprobs")
@@ -101,13 +103,13 @@ def join_tokens(tokens: Sequence[reshape.Candidate]) -> str:
 
 
 def step(client: ChatClient, model: str, messages: Sequence[dict], run: StepRun,
-         settings: reshape.Settings, rng: random.Random) -> Step | None:
+         settings: reshape.Settings, rng: random.Random, context: Mapping[str, Any] | None = None) -> Step | None:
     """Generate one token: fetch, reshape with the run's tokens added to the history, draw one.
 
     Returns None (and marks the run finished) when the end-of-turn token is drawn or nothing
     can be sampled."""
     prefix = run.text
-    nt = fetch(client, model, messages, prefix)
+    nt = fetch(client, model, messages, prefix, context)
     s = reshape.Settings(settings.temperature, settings.top_p, settings.presence_penalty,
                          settings.frequency_penalty, settings.logit_bias,
                          tuple(settings.history) + tuple(run.ids), settings.order)
