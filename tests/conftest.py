@@ -78,3 +78,17 @@ def page(browser):
     ctx.close()
 
 
+@pytest.fixture
+def ledger_at(tmp_path, monkeypatch):
+    """Point the process-wide services at a fresh SQLite ledger (and put it back afterwards):
+    `ledger_at()` opens it, `ledger_at(url)` opens another database."""
+    from components.common import services
+    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+    services.start()
+
+    def use(url: str | None = None):
+        return services.open_ledger(url or f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    yield use
+    monkeypatch.undo()
+    services.open_ledger()
+    services.reload_prices()

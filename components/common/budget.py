@@ -58,13 +58,24 @@ def editor() -> None:
         b = budgets.Budget()
     with st.form("budget_form", border=False):
         c1, c2 = st.columns(2)
-        daily = c1.number_input("Daily budget ($)", min_value=0.0, value=b.daily, step=1.0, format="%.2f",
+        # No min_value: the browser would refuse a negative number and keep the old value, so the
+        # check happens on Save, with the message under the field.
+        daily = c1.number_input("Daily budget ($)", value=b.daily, step=1.0, format="%g",
                                 placeholder="no budget", help="Empty = no daily budget. Days are local time.")
-        monthly = c2.number_input("Monthly budget ($)", min_value=0.0, value=b.monthly, step=5.0, format="%.2f",
+        daily_err = c1.empty()
+        monthly = c2.number_input("Monthly budget ($)", value=b.monthly, step=5.0, format="%g",
                                   placeholder="no budget", help="Empty = no monthly budget.")
+        monthly_err = c2.empty()
         if st.form_submit_button("Save budgets"):
-            path = budgets.save_budget(budgets.Budget(daily, monthly))
-            st.success(f"Budgets saved to {path}.")
+            try:
+                new = budgets.parse_budget(daily, monthly)
+            except budgets.BudgetError as e:
+                (daily_err if str(e).startswith("Daily") else monthly_err).error(f"Not saved — {e}")
+            else:
+                path = budgets.save_budget(new)
+                st.success("Budgets saved: " + " · ".join(
+                    f"{k} {budgets.fmt_dollars(v) if v is not None else 'none'}"
+                    for k, v in (("daily", new.daily), ("monthly", new.monthly))) + f" ({path}).")
     spent = _spent()
     if spent is not None:
         st.caption(f"Spent today ${spent[0]:.4f} · this month ${spent[1]:.4f} (requests with a known cost).")

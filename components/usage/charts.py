@@ -23,14 +23,15 @@ ACCURACY = ("Read from duration buckets: accurate to the bucket width, within ab
 def summary(data: dict[str, Any]) -> None:
     t = data["totals"]
     unpriced = t["requests"] - t["priced"]
-    cols = st.columns(8)
+    top, bottom = st.columns(4), st.columns(4)  # 8 in a row cut the cost to "$0.0…"
+    cols = [*top, *bottom]
     cols[0].metric("Requests", compact(t["requests"]), help=f"{t['requests']:,} requests; {t['errors']:,} ended in an error.")
-    cols[1].metric("Prompt tok.", compact(t["prompt_tokens"]),
+    cols[1].metric("Prompt tokens", compact(t["prompt_tokens"]),
                    help=f"{t['prompt_tokens']:,} prompt tokens. {t['cached_tokens']:,} of them cached. {t['estimated']:,} requests had estimated counts.")
-    cols[2].metric("Output tok.", compact(t["completion_tokens"]),
+    cols[2].metric("Output tokens", compact(t["completion_tokens"]),
                    help=f"{t['completion_tokens']:,} completion tokens, including {t['reasoning_tokens']:,} reasoning tokens.")
-    cols[3].metric("Cost", (f"${t['cost']:,.2f}" if t["cost"] >= 1 else fmt_cost(t["cost"])) if t["priced"] else "unknown",
-                   help=f"Sum over requests with a known price; {unpriced:,} request(s) have an unknown cost.")
+    cols[3].metric("Cost", headline_cost(t["cost"]) if t["priced"] else "unknown",
+                   help=f"Sum over requests with a known price (${t['cost']:.6f}); {unpriced:,} request(s) have an unknown cost.")
     lp, tp = data["latency_p"], data["ttft_p"]
     cols[4].metric("Latency p50", _s(lp[0.5]), help="Median time from sending to the last byte. " + ACCURACY)
     cols[5].metric("Latency p95", _s(lp[0.95]), help="95% of requests finished within this time. " + ACCURACY)
@@ -40,6 +41,13 @@ def summary(data: dict[str, Any]) -> None:
     if unpriced:
         st.caption(f":orange[{unpriced:,} request(s) used a model with no known price: their cost is unknown, "
                    "not counted as $0. Add the model under “Prices, budgets and recording”.]")
+
+
+def headline_cost(c: float) -> str:
+    """Dollars for the headline: cents from $1, four significant digits below."""
+    if c >= 1:
+        return f"${c:,.2f}"
+    return "$0" if c == 0 else f"${c:.4g}" if c >= 1e-4 else f"${c:.2e}"
 
 
 def cost_text(c) -> str:

@@ -69,6 +69,18 @@ def save_budget(b: Budget) -> Path:
     return p
 
 
+def fmt_dollars(x: float) -> str:
+    """An amount as typed: $5.00, $0.25, $0.0001 (never rounded to $0.00)."""
+    if x == 0 or abs(x) >= 0.01:
+        return f"${x:,.2f}"
+    return "$" + f"{x:.8f}".rstrip("0")
+
+
+def parse_budget(daily: Any, monthly: Any) -> Budget:
+    """A Budget from the editor's inputs; BudgetError names the bad field (nothing is saved)."""
+    return Budget(_amount(daily, "Daily budget"), _amount(monthly, "Monthly budget"))
+
+
 def period_starts(now: float | None = None) -> tuple[float, float]:
     """Unix times of the start of today and of this month, in local time."""
     d = datetime.fromtimestamp(time.time() if now is None else now)
@@ -83,10 +95,10 @@ def check(b: Budget, spent_today: float, spent_month: float, worst_case: float |
         if limit is None:
             continue
         if spent >= limit:
-            out.append(f"The {name} budget of ${limit:.2f} is used up: ${spent:.4f} spent.")
+            out.append(f"The {name} budget of {fmt_dollars(limit)} is used up: ${spent:.4f} spent.")
         elif worst_case is not None and spent + worst_case > limit:
-            out.append(f"This request could cost up to ${worst_case:.4f}, which would pass the {name} "
-                       f"budget of ${limit:.2f} (${spent:.4f} spent).")
+            out.append(f"This request could cost up to {fmt_dollars(worst_case)}, which would pass the {name} "
+                       f"budget of {fmt_dollars(limit)} (${spent:.4f} spent).")
     return out
 
 

@@ -19,20 +19,6 @@ from paramlab.usage.ledger import queries as Q
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Usage.py")
 
 
-@pytest.fixture
-def ledger_at(tmp_path, monkeypatch):
-    """Point the process-wide services at a fresh SQLite ledger (and put it back afterwards)."""
-    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
-    services.start()
-
-    def use(url: str | None = None):
-        return services.open_ledger(url or f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    yield use
-    monkeypatch.undo()
-    services.open_ledger()
-    services.reload_prices()
-
-
 def seed(led: Ledger) -> None:
     now = int(time.time() * 1000)
     rows = []
@@ -55,7 +41,7 @@ def test_the_page_shows_totals_charts_and_tables(ledger_at):
     seed(ledger_at())
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception and not at.error
-    assert metric(at, "Requests") == "12" and metric(at, "Prompt tok.") == "1,200"
+    assert metric(at, "Requests") == "12" and metric(at, "Prompt tokens") == "1,200"
     assert metric(at, "Cost") == "$2.00"  # 8 priced requests × $0.25; the 4 unknown are not counted as $0
     assert any("4 request(s) used a model with no known price" in c.value for c in at.caption)
     # nearest rank 6 of 1000..1110 ms is 1050 ms, read from its duration bucket 1024-1087 ms (middle 1055.5 ms)
@@ -138,7 +124,7 @@ def test_budget_warnings(ledger_at, tmp_path):
     quiet = AppTest.from_function(page, args=(0.05,)).run()
     assert not quiet.exception and not quiet.warning
     loud = AppTest.from_function(page, args=(0.50,)).run()
-    assert "could cost up to $0.5000" in loud.warning[0].value and "daily budget" in loud.warning[0].value
+    assert "could cost up to $0.50" in loud.warning[0].value and "daily budget" in loud.warning[0].value
     budget.save_budget(budget.Budget(daily=None, monthly=0.5))
     over = AppTest.from_function(page, args=(None,)).run()
     assert "monthly budget of $0.50 is used up" in over.warning[0].value
