@@ -23,7 +23,7 @@ def lab_rows(led) -> list[dict]:
 
 
 def lab_log_lines() -> list[dict]:
-    path = logs.log_dir() / logs.REQUEST_FILE
+    path = logs.start() / logs.REQUEST_FILE  # the folder the request log was started in
     lines = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
     return [x for x in lines if x.get("page") == "lab"]
 
