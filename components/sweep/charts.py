@@ -11,10 +11,26 @@ def chart_frame(long_rows: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(list(long_rows))
 
 
+def flat_metrics(df: pd.DataFrame) -> list[str]:
+    """Titles of the metrics that are 0 in every cell (e.g. the cost on a local model): a chart of
+    them is a flat line on a "0.000000" axis, so they are said in words instead."""
+    if df.empty:
+        return []
+    flat = df.groupby("title")["value"].apply(lambda v: bool((v == 0).all()))
+    return [t for t, is_flat in flat.items() if is_flat]
+
+
 def build(df: pd.DataFrame, axes: Sequence[str]) -> alt.FacetChart | None:
-    """x = first swept parameter, colour = the second (if any), one facet per metric with its own y scale."""
+    """x = first swept parameter, colour = the second (if any), one facet per metric with its own y scale.
+    Metrics without a value in any cell have no rows, and flat-zero ones are left out, so no
+    facet is empty; the columns are chosen so the last row is as full as possible."""
     if df.empty:
         return None
+    df = df[~df["title"].isin(flat_metrics(df))]
+    if df.empty:
+        return None
+    count = df["title"].nunique()
+    columns = min((3, 4, 2), key=lambda c: ((-count) % c, c != 3)) if count > 3 else count
     x, color = axes[0], (axes[1] if len(axes) > 1 else None)
     base = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60)).encode(
         x=alt.X(f"{x}:Q", title=x),
@@ -24,5 +40,5 @@ def build(df: pd.DataFrame, axes: Sequence[str]) -> alt.FacetChart | None:
     if color:
         base = base.encode(color=alt.Color(f"{color}:N", title=color))
     return (base.properties(width=260, height=170)
-            .facet(facet=alt.Facet("title:N", title=None), columns=3)
+            .facet(facet=alt.Facet("title:N", title=None), columns=columns)
             .resolve_scale(y="independent"))

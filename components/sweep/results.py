@@ -77,6 +77,9 @@ def results() -> None:
         st.caption("Nothing to chart: no request succeeded.")
     else:
         st.altair_chart(chart, width="content")
+    flat = sweep_charts.flat_metrics(df)
+    if flat:
+        st.caption(f"Not charted, 0 in every cell: {', '.join(flat)}.")
     st.caption("distinct-n: share of unique word n-grams across the repeats (1 = no repetition). "
                "Mean similarity: word-level similarity of every pair of repeats (1 = identical).")
     cell_outputs(cells)

@@ -80,6 +80,7 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
     _w("concurrency", c6.slider, "Concurrency limit", min_value=1, max_value=8, value=int(cfg["concurrency"]),
        help="Requests in flight at once. The embedded engine decodes 4 in parallel.")
     _w("prompt", st.text_area, "Message (user)", value=cfg["prompt"], height=68)
+    context_choice(cfg)
     if not cfg["prompt"].strip():
         errors.append(FieldError("message", "type the message to send"))
     with st.expander("Base parameters (every cell starts from these; the swept ones are overridden)"):
@@ -101,8 +102,32 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
     return (None if errors else plan), errors
 
 
+# What is sent before the message: never the Playground's whole conversation unless chosen.
+CONTEXT_OPTIONS = ("message", "system", "conversation")
+
+
+def context_choice(cfg: dict) -> None:
+    """The explicit, visible choice of what every request sends before the message."""
+    turns = len(st.session_state[state.MESSAGES])
+    system = st.session_state[state.SYSTEM].strip()
+    labels = {"message": "Only this message",
+              "system": "The Playground's system prompt, then this message" if system
+              else "The Playground's system prompt (empty), then this message",
+              "conversation": f"The Playground's system prompt and its {turns} turn(s), then this message"}
+    cfg.setdefault("context", "message")
+    _w("context", st.radio, "Sent before the message", options=CONTEXT_OPTIONS, index=CONTEXT_OPTIONS.index(
+        cfg["context"] if cfg["context"] in CONTEXT_OPTIONS else "message"), format_func=labels.get,
+       horizontal=True, help="Every request of the sweep sends exactly this, then the message above.")
+
+
 def _messages(prompt: str) -> list[dict]:
-    return state.conversation() + [{"role": "user", "content": prompt}]
+    how = st.session_state[CFG].get("context", "message")
+    before: list[dict] = []
+    if how == "conversation":
+        before = state.conversation()
+    elif how == "system" and st.session_state[state.SYSTEM].strip():
+        before = [{"role": "system", "content": st.session_state[state.SYSTEM]}]
+    return before + [{"role": "user", "content": prompt}]
 
 
 def _body(job: SweepJob, prompt: str) -> dict:
@@ -145,8 +170,10 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
     wc = worst_case(endpoint, jobs, prompt)
     cells = len(plan.cells())
     wc_text = "unknown (no price for this model, or no max_tokens)" if wc is None else fmt_cost(wc)
+    sent = _messages(prompt)
     st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
-            f"{endpoint.name} · model {st.session_state[state.MODEL]} · worst-case cost **{wc_text}**", icon="🧮")
+            f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {len(sent)} message(s) · "
+            f"worst-case cost **{wc_text}**", icon="🧮")
     try:
         from components.common import budget as budget_ui
         budget_ui.warn(wc)
