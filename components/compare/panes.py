@@ -233,15 +233,17 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
         pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
                                    placeholder="model name, e.g. gpt-4o-mini") or None
     st.caption("Sends: " + params_panel.sent_summary(pane.params))
-    b1, b2, b3 = st.columns(3)
-    if b1.button("⧉ Clone", key=f"{k}.clone", disabled=len(panes) >= compare.MAX_PANES or running(),
-                 help="Add a copy of this pane next to it."):
+    # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
+    b1, b2 = st.columns(2)
+    if b1.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
+                 disabled=len(panes) >= compare.MAX_PANES or running(), help="Add a copy of this pane next to it."):
         panes.insert(i + 1, pane.clone())
         st.rerun()
-    if b2.button("✕ Remove", key=f"{k}.remove", disabled=len(panes) <= compare.MIN_PANES or running()):
+    if b2.button("Remove", icon=":material/close:", key=f"{k}.remove", type="tertiary",
+                 disabled=len(panes) <= compare.MIN_PANES or running(), help="Remove this pane."):
         panes.pop(i)
         st.rerun()
-    if b3.toggle("Edit", key=f"{k}.edit", help="Show this pane's parameter panel."):
+    if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
         params_panel.render(pane.params, backend, key=f"{k}.pp")
 
 

@@ -147,11 +147,17 @@ def _md_cell(text: Any) -> str:
     return str("" if text is None else text).replace("|", "\\|").replace("\n", " ")
 
 
+def _fenced(text: str) -> list[str]:
+    """Text in a fence longer than any backtick run inside it: shown verbatim, every line kept."""
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return [f"{fence}text", text, fence]
+
+
 def to_markdown(records: Sequence[dict], messages: Sequence[dict]) -> str:
     """A readable report: the conversation, a metrics table, then each reply in a fenced block."""
-    lines = ["# ParamLab comparison", ""]
-    for m in messages:
-        lines.append(f"**{m['role']}:** {_md_cell(m['content'])}  ")
+    lines = ["# ParamLab comparison", "", "## Conversation"]
+    for m in messages:  # each turn whole, line breaks kept (a table cell or one line would flatten it)
+        lines += ["", f"**{_md_cell(m['role'])}:**", "", *_fenced(str(m["content"]))]
     lines += ["", "| pane | endpoint | model | parameters | status | finish_reason | TTFT | latency | tok/s | tokens | cost |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
@@ -165,9 +171,8 @@ def to_markdown(records: Sequence[dict], messages: Sequence[dict]) -> str:
     for r in records:
         lines += ["", f"## {_md_cell(r['title'])}{' (preferred)' if r['preferred'] else ''}", ""]
         if r["error"]:
-            lines.append(f"> Error: {_md_cell(r['error'])}")
+            lines += [f"> {line}" if i else f"> Error: {line}" for i, line in enumerate(str(r["error"]).splitlines())]
             lines.append("")
         for c in (c for c in r["choices"] if c["text"]):
-            fence = "`" * max(3, _longest_backtick_run(c["text"]) + 1)
-            lines += [f"{fence}text", c["text"], fence]
+            lines += _fenced(c["text"])
     return redact_obj("\n".join(lines) + "\n", known())

@@ -150,3 +150,13 @@ def test_diff_markdown_styles_words_not_whitespace():
     assert md.startswith("one ")
     assert ":red-background[~~two~~]" in md
     assert ":green-background[**three**] :green-background[**four**]" in md
+
+
+def test_markdown_export_keeps_multi_line_turns_and_replies():
+    recs = _records()
+    turns = [{"role": "user", "content": "line one\nline two\n\n- a list item"},
+             {"role": "assistant", "content": "reply\nover two lines"}]
+    md = compare.to_markdown(recs, turns)
+    assert "```text\nline one\nline two\n\n- a list item\n```" in md
+    assert "```text\nreply\nover two lines\n```" in md
+    assert "line one line two" not in md
