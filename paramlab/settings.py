@@ -63,6 +63,30 @@ class Endpoint:
                 "has_key": bool(self.api_key)}
 
 
+@dataclass(frozen=True)
+class RelayKey:
+    """A key an application sends to ParamLab's relay (never forwarded upstream), with its budgets."""
+    label: str
+    key: Secret
+    daily_budget: float | None = None    # dollars per day; None = no budget
+    monthly_budget: float | None = None
+
+
+# The seed's names for the /chat-room conversation's settings (CHAT_MODEL is shared with the endpoint).
+CHAT_ROOM_ENV = {"system_prompt": "CHAT_SYSTEM_PROMPT", "max_tokens": "CHAT_MAX_TOKENS",
+                 "temperature": "CHAT_TEMPERATURE", "top_p": "CHAT_TOP_P",
+                 "presence_penalty": "CHAT_PRESENCE_PENALTY", "frequency_penalty": "CHAT_FREQUENCY_PENALTY"}
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    keys: tuple[RelayKey, ...] = ()
+    models: dict[str, str] = field(default_factory=dict)  # model name -> endpoint name (beyond endpoints' own)
+    max_body_bytes: int = 4 * 1024 * 1024
+    context_messages: int = 20       # /chat-room keeps this many past messages per client
+    chat_room: dict[str, Any] = field(default_factory=dict)  # system_prompt, model and sampling values
+
+
 @dataclass
 class Settings:
     endpoints: list[Endpoint]
@@ -72,6 +96,7 @@ class Settings:
     source: dict[str, str] = field(default_factory=dict)  # field -> where it came from
     config_file: str | None = None
     errors: list[str] = field(default_factory=list)
+    relay: RelaySettings = field(default_factory=RelaySettings)
 
     def endpoint(self, name: str) -> Endpoint:
         for e in self.endpoints:
@@ -248,8 +273,99 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
     names = [e.name for e in endpoints]
     if default_name not in names:
         default_name = names[0] if names[0] != EMBEDDED_NAME or len(names) == 1 else names[0]
+    relay = relay_settings(env, data, path.name, errors)
     return Settings(endpoints=endpoints, default_endpoint=default_name, default_model=model, port=port,
-                    source=source, config_file=str(path) if path.exists() else None, errors=errors)
+                    source=source, config_file=str(path) if path.exists() else None, errors=errors, relay=relay)
+
+
+def _number(raw: Any, where: str, kind: type = float, minimum: float = 0) -> Any:
+    if isinstance(raw, bool):
+        raise ConfigError(f"{where}: must be a number, got {raw!r}")
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    if value != value or value < minimum:
+        raise ConfigError(f"{where}: must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _relay_key(raw: Any, where: str, env: Mapping[str, str]) -> RelayKey:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: must be a mapping with label and key (or key_env)")
+    label = str(raw.get("label") or "").strip()
+    if not label:
+        raise ConfigError(f"{where}.label: is required (it names the key on the Usage page)")
+    key = str(raw.get("key") or (env.get(str(raw["key_env"]), "") if raw.get("key_env") else ""))
+    if len(key) < 8:
+        raise ConfigError(f"{where}.key: must be at least 8 characters (or name a set variable in key_env)")
+    budgets = {b: None if raw.get(b) in (None, "") else _number(raw[b], f"{where}.{b}")
+               for b in ("daily_budget", "monthly_budget")}
+    register(key)
+    return RelayKey(label, Secret(key), **budgets)
+
+
+def relay_settings(env: Mapping[str, str], data: Mapping[str, Any], file_name: str = "paramlab.yaml",
+                   errors: list[str] | None = None) -> RelaySettings:
+    """The relay's keys (CHAT_RELAY_KEY, or `relay.keys` in the file), model routes, limits and the
+    /chat-room settings (the seed's CHAT_* names over `chat_room` in the file). Bad entries are
+    reported in `errors` and skipped."""
+    errors = [] if errors is None else errors
+    raw = data.get("relay") or {}
+    if not isinstance(raw, Mapping):
+        errors.append(f"{file_name}: relay: must be a mapping")
+        raw = {}
+    keys: list[RelayKey] = []
+    if env.get("CHAT_RELAY_KEY"):
+        try:
+            keys.append(_relay_key({"label": env.get("CHAT_RELAY_LABEL") or "CHAT_RELAY_KEY",
+                                    "key": env["CHAT_RELAY_KEY"],
+                                    "daily_budget": env.get("CHAT_RELAY_BUDGET_DAILY"),
+                                    "monthly_budget": env.get("CHAT_RELAY_BUDGET_MONTHLY")}, "CHAT_RELAY_KEY", env))
+        except ConfigError as e:
+            errors.append(str(e))
+    for i, item in enumerate(raw.get("keys") or []):
+        try:
+            k = _relay_key(item, f"{file_name}: relay.keys[{i}]", env)
+            if any(k.label == o.label for o in keys):
+                raise ConfigError(f"{file_name}: relay.keys[{i}].label: {k.label!r} is used twice")
+            keys.append(k)
+        except ConfigError as e:
+            errors.append(str(e))
+    models = raw.get("models") or {}
+    if not isinstance(models, Mapping):
+        errors.append(f"{file_name}: relay.models: must map model names to endpoint names")
+        models = {}
+    out: dict[str, Any] = {"keys": tuple(keys), "models": {str(k): str(v) for k, v in models.items()}}
+    for name, var, kind, default in (("max_body_bytes", "CHAT_RELAY_MAX_BODY", int, None),
+                                     ("context_messages", "CHAT_CONTEXT_MESSAGES", int, None)):
+        value = env.get(var) or raw.get(name)
+        if value not in (None, ""):
+            try:
+                out[name] = _number(value, var if env.get(var) else f"{file_name}: relay.{name}", int, 1)
+            except ConfigError as e:
+                errors.append(str(e))
+    room = data.get("chat_room") or {}
+    if not isinstance(room, Mapping):
+        errors.append(f"{file_name}: chat_room: must be a mapping")
+        room = {}
+    chat_room: dict[str, Any] = {}
+    for name, var in (("model", "CHAT_MODEL"), *CHAT_ROOM_ENV.items()):
+        value = env.get(var) if env.get(var) not in (None, "") else room.get(name)
+        if value in (None, ""):
+            continue
+        where = var if env.get(var) else f"{file_name}: chat_room.{name}"
+        try:
+            if name in ("model", "system_prompt"):
+                chat_room[name] = str(value)
+            elif name == "max_tokens":
+                chat_room[name] = _number(value, where, int, 1)
+            else:
+                chat_room[name] = _number(value, where, float, -2 if name.endswith("penalty") else 0)
+        except ConfigError as e:
+            errors.append(str(e))
+    out["chat_room"] = chat_room
+    return RelaySettings(**out)
 
 
 def engine_options(env: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -205,9 +205,11 @@ def _shutdown_socket(sock: socket.socket) -> None:
 class ChatStream:
     """Iterate for Delta objects; `.result` is complete after iteration. cancel() from any thread."""
 
-    def __init__(self, client: "ChatClient", body: dict[str, Any]):
+    def __init__(self, client: "ChatClient", body: dict[str, Any],
+                 on_event: Callable[[str | None, str], None] | None = None):
         self._client = client
         self._body = body
+        self._on_event = on_event  # every SSE event as received (the relay passes them through)
         self._watchdog = _Watchdog()
         self.result = client._new_result(body, stream=True)
 
@@ -219,7 +221,7 @@ class ChatStream:
         return self._watchdog.fired == "cancel"
 
     def __iter__(self) -> Iterator[Delta]:
-        return self._client._stream_iter(self._body, self.result, self._watchdog)
+        return self._client._stream_iter(self._body, self.result, self._watchdog, self._on_event)
 
 
 class ChatClient:
@@ -422,18 +424,21 @@ class ChatClient:
         return Usage(usage.prompt_tokens, completion, (usage.prompt_tokens or 0) + completion,
                      usage.cached_tokens, usage.reasoning_tokens, usage.estimated)
 
-    def stream(self, body: dict[str, Any]) -> ChatStream:
-        return ChatStream(self, {**body, "stream": True})
+    def stream(self, body: dict[str, Any],
+               on_event: Callable[[str | None, str], None] | None = None) -> ChatStream:
+        return ChatStream(self, {**body, "stream": True}, on_event)
 
     def run(self, body: dict[str, Any], *, on_delta: Callable[[Delta], None] | None = None,
-            stream_holder: list | None = None, context: Mapping[str, Any] | None = None) -> ChatResult:
+            stream_holder: list | None = None, context: Mapping[str, Any] | None = None,
+            on_event: Callable[[str | None, str], None] | None = None) -> ChatResult:
         """Send (streaming if body says so) and return a ChatResult; never raises ChatError.
 
         `stream_holder`, if given, receives the ChatStream so another thread can cancel it.
+        `on_event(event, data)`, if given, hears every SSE event of a stream as it arrives.
         Observers (the usage ledger, logs) are told about every finished request.
         """
         if body.get("stream"):
-            s = self.stream(body)
+            s = self.stream(body, on_event)
             if stream_holder is not None:
                 stream_holder.append(s)
             try:
@@ -469,11 +474,14 @@ class ChatClient:
         result.status = "stopped" if str(e) == "cancelled" else "error"
         result.error = self._clean(str(e))
         result.error_class = e.error_class
+        result.error_info = {"status": e.status, "message": self._clean(e.message), "type": e.type,
+                             "code": e.code, "param": e.param}
         if result.metrics.request_id is None:
             result.metrics.request_id = e.request_id
 
     # -- streaming ----------------------------------------------------------------------
-    def _stream_iter(self, body: dict[str, Any], result: ChatResult, watchdog: _Watchdog) -> Iterator[Delta]:
+    def _stream_iter(self, body: dict[str, Any], result: ChatResult, watchdog: _Watchdog,
+                     on_event: Callable[[str | None, str], None] | None = None) -> Iterator[Delta]:
         deadline = time.monotonic() + self.timeouts.total
         t0 = time.perf_counter()
         resp = self._send(body, True, watchdog, deadline, result)
@@ -496,6 +504,8 @@ class ChatClient:
                 if not raw_lines and len(head) < 1024:
                     head += chunk  # kept to explain a body that is not an event stream at all
                 for ev in decoder.feed(chunk):
+                    if on_event is not None:
+                        on_event(ev.event, ev.data)
                     if len(raw_lines) < MAX_RAW_LINES:
                         raw_lines.append(ev.data if ev.event is None else f"event: {ev.event}\n{ev.data}")
                     if ev.data == "[DONE]":
@@ -511,6 +521,8 @@ class ChatClient:
                     break
             else:
                 for ev in (() if return_early else decoder.close()):
+                    if on_event is not None:
+                        on_event(ev.event, ev.data)
                     if ev.data == "[DONE]":
                         done = True
                     else:

@@ -125,6 +125,8 @@ class ChatResult:
     metrics: Metrics = field(default_factory=Metrics)
     error: str | None = None          # message, already free of secrets
     error_class: str | None = None
+    # the API error's status, message (free of secrets), type, code and param, to relay it as it was
+    error_info: dict[str, Any] | None = None
     request: dict[str, Any] = field(default_factory=dict)  # body sent
     request_headers: dict[str, str] = field(default_factory=dict)  # masked
     raw: Any = None  # the JSON response, or a capped list of SSE lines

@@ -1,0 +1,121 @@
+"""A relayed request from body to reply: validated through the schema, sent on with usage asked for,
+and the upstream's answer passed back as it came (less the usage chunk the client did not ask for)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from paramlab.client.result import ChatResult
+from paramlab.relay.wire import DONE, RelayError, frame, json_frame
+from paramlab.request import schema
+
+UNKNOWN_PARAM = "is not a Chat Completions parameter"
+
+
+@dataclass
+class Prepared:
+    body: dict[str, Any]     # what goes upstream
+    wants_usage: bool        # the client asked for the usage chunk itself
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RelayError(400, "We could not parse the JSON body of your request: it is not valid JSON.") from None
+    if not isinstance(obj, dict):
+        raise RelayError(400, "The request body must be a JSON object.")
+    return obj
+
+
+def validate(obj: dict[str, Any]) -> Prepared:
+    """The schema's checks (a 400 naming the field, in OpenAI's shape); the body it builds goes upstream."""
+    params = {k: v for k, v in obj.items() if k not in ("model", "messages")}
+    try:
+        body = schema.build_body(obj.get("model"), obj.get("messages"), params)
+    except schema.ValidationError as e:
+        first = e.errors[0]
+        unknown = UNKNOWN_PARAM in first.message
+        raise RelayError(400, str(e), param=first.field,
+                         code="unsupported_parameter" if unknown else "invalid_value") from None
+    wants = bool(body.get("stream")) and bool((body.get("stream_options") or {}).get("include_usage"))
+    if body.get("stream") and not wants:  # ask for exact usage; the extra chunk is stripped again
+        body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+    return Prepared(body, wants)
+
+
+class Passthrough:
+    """Turns each upstream event back into bytes for the client, unchanged except for usage the relay
+    asked for on the client's behalf: that chunk is dropped (or its usage field, if it has choices)."""
+
+    def __init__(self, strip_usage: bool):
+        self.strip_usage = strip_usage
+        self.sent = 0
+
+    def __call__(self, event: str | None, data: str) -> bytes | None:
+        out = self._convert(event, data)
+        if out is not None:
+            self.sent += 1
+        return out
+
+    def _convert(self, event: str | None, data: str) -> bytes | None:
+        if self.strip_usage and '"usage"' in data:
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict) and obj.get("usage") is not None:
+                if not obj.get("choices"):
+                    return None
+                return json_frame({k: v for k, v in obj.items() if k != "usage"})
+        if event is None and "\n" not in data:
+            return b"data: " + data.encode("utf-8") + b"\n\n"
+        return frame(data, event)
+
+
+def synthesized_stream(result: ChatResult, include_usage: bool) -> list[bytes]:
+    """The upstream ignored stream=true and answered with one JSON body: the client, which asked for a
+    stream, gets it as one chunk per choice."""
+    base = {"id": result.id or "chatcmpl-relay", "object": "chat.completion.chunk",
+            "created": result.created or int(time.time()), "model": result.model or result.request.get("model")}
+    out = [json_frame({**base, "choices": [{"index": c.index, "delta": {"role": c.role, "content": c.text},
+                                            "finish_reason": c.finish_reason}]}) for c in result.choices]
+    if include_usage and result.usage is not None:
+        out.append(json_frame({**base, "choices": [], "usage": usage_json(result)}))
+    return out + [DONE]
+
+
+def usage_json(result: ChatResult) -> dict[str, Any]:
+    u = result.usage
+    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "total_tokens": u.total_tokens}
+
+
+def completion_json(result: ChatResult) -> dict[str, Any]:
+    """The upstream's JSON reply; usage corrected where ParamLab counted it exactly (llama.cpp reports
+    only choice 0's tokens for n > 1), so the client and the ledger agree."""
+    payload = dict(result.raw) if isinstance(result.raw, dict) else {}
+    u = result.usage
+    if u is not None and not u.estimated and isinstance(payload.get("usage"), dict):
+        payload["usage"] = {**payload["usage"], **usage_json(result)}
+    return payload
+
+
+def upstream_error(result: ChatResult) -> RelayError:
+    """The upstream's failure with its status and message; 502/504 where it never answered."""
+    info = result.error_info or {}
+    status = info.get("status")
+    message = info.get("message") or result.error or "the upstream request failed"
+    if result.error_class == "APITimeoutError":
+        return RelayError(504, f"The upstream did not answer in time: {message}", type="timeout", code="upstream_timeout")
+    if not status or status < 400:
+        return RelayError(502, f"The upstream failed: {message}", type="upstream_error", code="bad_gateway")
+    return RelayError(int(status), message, type=info.get("type") or "upstream_error", param=info.get("param"),
+                      code=info.get("code"))
