@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/streamlit run playground.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here), with
 # emoji and CJK fonts so screenshots of the 中文 guide and icons are readable.

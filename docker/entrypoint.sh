@@ -16,10 +16,12 @@ if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
   echo "CHAT_PORT: must be a port number 1-65535, got '$port'" >&2; exit 2
 fi
 
-# The app directory is the one above this script (playground.py, pages/, .streamlit/ live there).
+# The app directory is the one above this script (serve.py, playground.py, pages/, .streamlit/ live there).
+# serve.py serves the pages and the relay (/v1, /chat-room); the relay stays off unless a relay key
+# (CHAT_RELAY_KEY) is set, because the container listens on every interface (CHAT_ADDRESS=0.0.0.0).
 cd "$(dirname "$0")/.."
 
-exec "${CHAT_PYTHON:-python3}" -m streamlit run playground.py \
+exec "${CHAT_PYTHON:-python3}" -m streamlit run serve.py \
   --server.address "${CHAT_ADDRESS:-0.0.0.0}" \
   --server.port "$port" \
   --server.headless true \

@@ -96,16 +96,22 @@ class Relay:
                holder: list | None = None) -> ChatResult:
         """Pass the upstream's events to `emit` as they arrive; returns the finished result."""
         passthrough = Passthrough(strip_usage=not prep.wants_usage)
+        held: list[bytes] = []
 
         def on_event(event: str | None, data: str) -> None:
             out = passthrough(event, data)
-            if out is not None:
+            if out is None:
+                return
+            if held or data == "[DONE]":  # the end waits until the request is recorded (a few ms)
+                held.append(out)
+            else:
                 emit(out)
 
         result = client.run(prep.body, on_event=on_event, stream_holder=holder, context=self.context(caller))
         if passthrough.sent == 0 and result.status != "error":
-            for f in synthesized_stream(result, prep.wants_usage):
-                emit(f)
+            held = synthesized_stream(result, prep.wants_usage)
+        for f in held:  # so a client that has seen [DONE] finds its request in the ledger and budget
+            emit(f)
         return result
 
     @staticmethod

@@ -24,7 +24,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "playground.py"):
+def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "serve.py"):
     port = free_port()
     # No file watcher: a module reload mid-test would reset sessions and the engine.
     env = {**os.environ, "CHAT_DATA_DIR": str(data_dir), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
