@@ -17,9 +17,10 @@ import yaml
 from paramlab.safety import urls as urlsafety
 from paramlab.safety.redaction import Secret, register
 
-# The backend kinds an endpoint may declare; llama.cpp's own server in two guises.
-BACKENDS = ("openai", "vllm", "ollama", "llamacpp", "embedded", "lmstudio", "litellm", "other")
-LLAMACPP_LIKE = ("llamacpp", "embedded")
+# The backend names an endpoint may declare ("auto": detected). Only the names: what each kind
+# means, and how "auto" is detected, lives in paramlab.backends.registry (a test keeps both in step).
+BACKENDS = ("openai", "azure", "vllm", "ollama", "llamacpp", "embedded", "lmstudio", "litellm", "other")
+AUTO_BACKEND = "auto"
 
 
 EMBEDDED_NAME = "Embedded SmolLM2 (demo)"
@@ -39,7 +40,7 @@ class Endpoint:
     organization: str | None = None
     proxy: str | None = None
     models: tuple[str, ...] = ()
-    backend: str = "other"
+    backend: str = AUTO_BACKEND  # a BACKENDS name, or "auto" (paramlab.backends.registry detects it)
     ca_bundle: str | None = None
     verify_tls: bool = True
     context_window: int | None = None
@@ -105,24 +106,6 @@ class Settings:
         raise ConfigError(f"endpoint: no endpoint named {name!r}")
 
 
-def guess_backend(base_url: str) -> str:
-    u = urlsplit(base_url)
-    host = (u.hostname or "").lower()
-    if host.endswith("openai.com"):
-        return "openai"
-    if u.port == 11434 or "ollama" in host:
-        return "ollama"
-    if u.port == 1234 or "lmstudio" in host:
-        return "lmstudio"
-    if u.port == 4000 or "litellm" in host:
-        return "litellm"
-    if u.port == 8080 or "llama" in host:
-        return "llamacpp"
-    if u.port == 8000 or "vllm" in host:
-        return "vllm"
-    return "other"
-
-
 def check_base_url(url: str, field_name: str = "base_url") -> str:
     url = (url or "").strip()
     u = urlsplit(url)
@@ -163,8 +146,8 @@ def _endpoint_from_mapping(raw: Mapping[str, Any], where: str, env: Mapping[str,
     ctx = raw.get("context_window")
     if ctx is not None and (isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 1):
         raise ConfigError(f"{where}.context_window: must be a positive number of tokens, got {ctx!r}")
-    backend = str(raw.get("backend") or guess_backend(base))
-    if backend not in BACKENDS:
+    backend = str(raw.get("backend") or AUTO_BACKEND)
+    if backend not in BACKENDS + (AUTO_BACKEND,):
         raise ConfigError(f"{where}.backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
     key = str(raw.get("api_key") or "")
     if not key and raw.get("api_key_env"):
@@ -257,7 +240,7 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
             register(str(api_key or ""))
             env_ep = Endpoint(name=ENV_ENDPOINT_NAME, base_url=base, api_key=Secret(str(api_key or "")),
                               organization=org, proxy=proxy, models=(str(model),) if model else (),
-                              backend=guess_backend(base))
+                              backend=AUTO_BACKEND)
             endpoints.insert(0, env_ep)
             default_name = ENV_ENDPOINT_NAME
         except ConfigError as e:
@@ -397,8 +380,8 @@ def custom_endpoint(name: str, base_url: str, api_key: str = "", model: str = ""
     if name in taken:
         raise ConfigError(f"name: an endpoint called {name!r} exists already")
     base = check_base_url(base_url, "base_url")
-    backend = backend or guess_backend(base)
-    if backend not in BACKENDS:
+    backend = backend or AUTO_BACKEND
+    if backend not in BACKENDS + (AUTO_BACKEND,):
         raise ConfigError(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
     key = (api_key or "").strip()
     register(key)

@@ -15,7 +15,7 @@ from paramlab.lab.guide import ENTRIES
 from paramlab.lab.next_token import show_token
 from paramlab.safety.markdown import safe_markdown
 from paramlab.request.schema import PARAMS
-from paramlab.settings import LLAMACPP_LIKE
+from paramlab.backends import registry
 
 PARAM = "lab.param"          # the parameter in focus (set by the Guide's links)
 SYSTEM = "lab.system"
@@ -36,8 +36,9 @@ DEFAULT_SETTINGS = {"temperature": 1.0, "top_p": 1.0, "presence_penalty": 0.0, "
 
 
 def default_order(backend: str) -> str:
-    """llama.cpp applies temperature after top_p in its default sampler chain."""
-    return "top_p_first" if backend in LLAMACPP_LIKE else "temperature_first"
+    """The backend's sampler chain decides whether temperature comes before or after top_p."""
+    chain = registry.get(backend).lab_chain
+    return "top_p_first" if chain and chain[-1] == "temperature" else "temperature_first"
 
 
 def init(backend: str = "other") -> None:

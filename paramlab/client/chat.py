@@ -30,7 +30,7 @@ from paramlab.settings import Endpoint
 from paramlab.safety.redaction import mask_headers, redact, redact_obj
 from paramlab.client.result import ChatResult, Metrics, Usage
 from paramlab.client.retry import RetryPolicy, delay_for, should_retry_status
-from paramlab.settings import LLAMACPP_LIKE
+from paramlab.backends import registry
 from paramlab.client.sse import SSEDecoder
 from paramlab.client.tokens import estimate_messages_tokens, estimate_tokens
 
@@ -410,9 +410,9 @@ class ChatClient:
         return result
 
     def _fix_llamacpp_usage(self, usage: Usage | None, choices: list) -> Usage | None:
-        """llama.cpp's non-streaming answer with n > 1 reports the completion tokens of choice 0
-        only; recount every choice with the server's own /tokenize, which is exact."""
-        if usage is None or len(choices) < 2 or self.endpoint.backend not in LLAMACPP_LIKE:
+        """Some servers' non-streaming answer with n > 1 reports the completion tokens of choice 0
+        only (llama.cpp, per the registry); recount every choice with the server's own /tokenize."""
+        if usage is None or len(choices) < 2 or not registry.for_endpoint(self.endpoint).recount_n_usage:
             return usage
         auth = {"Authorization": self.headers()["Authorization"]} if self.endpoint.api_key else None
         try:

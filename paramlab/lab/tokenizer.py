@@ -22,7 +22,7 @@ from paramlab.settings import Endpoint
 from paramlab.safety import urls as urlsafety
 from paramlab.backends.llamacpp import tokenize as llamacpp_tokenize
 from paramlab.errors import ChatError
-from paramlab.settings import LLAMACPP_LIKE
+from paramlab.backends import registry
 
 TIMEOUT_S = 3.0
 # Where tiktoken keeps the encodings it downloaded (tiktoken.load.read_file_cached).
@@ -68,12 +68,13 @@ def tokenize_words(endpoint: Endpoint, model: str | None, words: Iterable[str],
                 texts.append(v)
     if not texts:
         return []
-    if endpoint.backend == "openai":
+    backend = registry.for_endpoint(endpoint)
+    if backend.tokenizer == "tiktoken":
         return _tiktoken(model or "", texts)
-    if endpoint.backend in LLAMACPP_LIKE or endpoint.backend == "other":
+    if backend.tokenizer == "server":
         return [_llamacpp(endpoint, t) for t in texts]
     raise TokenizerUnavailable(
-        f"logit_bias helper: ParamLab has no tokenizer for {endpoint.backend} endpoints; "
+        f"logit_bias helper: ParamLab has no tokenizer for {backend.label} endpoints; "
         "enter token ids directly in logit_bias (id: bias)")
 
 

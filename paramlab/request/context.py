@@ -12,7 +12,7 @@ import requests
 from paramlab.settings import Endpoint
 from paramlab.backends.llamacpp import server_post, tokenize
 from paramlab.errors import ChatError
-from paramlab.settings import LLAMACPP_LIKE
+from paramlab.backends import registry
 from paramlab.client.tokens import estimate_messages_tokens
 
 # Published context windows of common models (tokens), matched by prefix; longest prefix wins.
@@ -73,7 +73,7 @@ def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
           reply_budget: int | None = None) -> ContextCount:
     window = window_for(endpoint, model)
     msgs = [{"role": m["role"], "content": m["content"]} for m in messages]
-    if endpoint is not None and endpoint.backend in LLAMACPP_LIKE and msgs:
+    if endpoint is not None and registry.for_endpoint(endpoint).prompt_tokens == "server" and msgs:
         try:
             n = exact_prompt_tokens(endpoint.base_url, msgs)
             return ContextCount(n, window, True, "exact, from the server's tokenizer", reply_budget)

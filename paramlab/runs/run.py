@@ -14,8 +14,7 @@ from typing import Any
 from paramlab.client.assembly import Delta
 from paramlab.client.result import ChatResult
 from paramlab.client.tokens import estimate_tokens
-
-IGNORES_N = ("ollama",)
+from paramlab.backends import registry
 
 
 @dataclass
@@ -29,7 +28,7 @@ def plan(body: dict[str, Any], backend: str, max_n: int | None = None) -> Plan:
     n = int(body.get("n") or 1)
     if n <= 1:
         return Plan([body])
-    if backend in IGNORES_N:
+    if registry.get(backend).splits_n:
         return Plan([{**body, "n": 1} for _ in range(n)],
                     f"{backend} ignores n, so ParamLab sent {n} separate requests with n=1.")
     if max_n and n > max_n:

@@ -15,10 +15,10 @@ from typing import Any, Mapping
 import yaml
 
 from paramlab import paths
+from paramlab.backends import registry
 
 SHIPPED = Path(__file__).parent / "data" / "prices.yaml"
 USER_FILE = "prices.yaml"
-LOCAL_BACKENDS = frozenset({"embedded", "llamacpp", "ollama", "lmstudio"})
 PER = 1_000_000
 # Dated snapshots ("gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4-0613") share the alias' price.
 _SNAPSHOT = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -87,7 +87,8 @@ class PriceTable:
 
 
 def is_local(endpoint: Any) -> bool:
-    return bool(getattr(endpoint, "embedded", False)) or getattr(endpoint, "backend", None) in LOCAL_BACKENDS
+    """Local servers (per the backend registry) and the embedded engine cost nothing."""
+    return registry.for_endpoint(endpoint).local
 
 
 def _num(value: Any, where: str, optional: bool = False) -> float | None:

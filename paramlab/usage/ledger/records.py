@@ -6,6 +6,8 @@ import time
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from paramlab.backends import registry
+
 
 def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else int(round(seconds * 1000))
@@ -34,7 +36,7 @@ def from_result(endpoint: Any, result: Any, context: Mapping[str, Any] | None,
         "page": _cut(ctx.get("page"), 64),
         "endpoint": _cut(getattr(endpoint, "name", ""), 200),
         "host": _cut(urlsplit(base_url).hostname, 255),
-        "backend": _cut(getattr(endpoint, "backend", ""), 32),
+        "backend": _cut(registry.kind_of(endpoint) if endpoint is not None else "", 32),
         "model": _cut(body.get("model") or result.model, 200),
         "response_model": result.model[:200] if result.model else None,
         "params": _json(body),
