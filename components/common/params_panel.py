@@ -8,6 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import backend_params
+from paramlab.backends import registry
 from paramlab.request import schema
 from paramlab.request.schema import PARAMS, Param
 
@@ -25,7 +27,7 @@ def unescape_stop(s: str) -> str:
     return re.sub(r"\\(.)", lambda m: _UNESCAPES.get(m.group(1), m.group(0)), s)
 
 
-def _range_text(p: Param) -> str:
+def _range_text(p: Param, backend: str = "other") -> str:
     parts = []
     if p.min is not None and p.max is not None and p.kind in ("float", "int") and p.name != "seed":
         parts.append(f"range {schema._fmt(p.min)}–{schema._fmt(p.max)}")
@@ -33,7 +35,7 @@ def _range_text(p: Param) -> str:
         parts.append("bias −100..100 per token id")
     elif p.kind == "stop":
         parts.append("up to 4 sequences")
-    parts.append("server default" if p.default is None else f"default {p.default}")
+    parts.append(backend_params.default_text(p.name, p.default, backend))  # the server's real default when known
     return " · ".join(parts)
 
 
@@ -71,6 +73,7 @@ def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
             st.session_state[f"{key}.{name}.on"] = params.get(name) is not None
             st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
         st.session_state.pop(f"{key}.{name}.v.schema", None)
+    backend_params.seed_widgets(params, key)
 
 
 def _ensure(wkey: str, value: Any) -> None:
@@ -86,14 +89,14 @@ def _reset(key: str, name: str, params: dict) -> None:
 
 def _n_note(params: dict, backend: str, max_n: int | None) -> None:
     n = params.get("n") or 1
-    if n > 1 and backend in ("ollama",):
-        st.caption(f":orange[{backend} ignores n: ParamLab will send {n} requests with n=1 instead.]")
+    b = registry.get(backend)
+    if n > 1 and b.splits_n:
+        st.caption(f":orange[{b.n_note.format(n=n)}]")
     elif max_n and n > max_n:
         st.caption(f":orange[This server serves at most n={max_n} per request (n_parallel); ParamLab will "
                    f"split n={n} into several requests.]")
-    elif n > 1 and backend == "llamacpp":
-        st.caption(":orange[llama.cpp returns n choices only with n_parallel ≥ n; ParamLab fills any "
-                   "missing ones with extra requests.]")
+    elif n > 1 and b.n_note:
+        st.caption(f":orange[{b.n_note.format(n=n)}]")
 
 
 def _header(p: Param, params: dict, key: str, backend: str) -> bool:
@@ -105,9 +108,10 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
               help=f"Reset {p.name}: not sent, server default applies",
               on_click=_reset, args=(key, p.name, params), disabled=params.get(p.name) is None and not on)
-    st.caption(f"{p.short} _({_range_text(p)})_")
-    if on and backend in p.ignored_by:
-        st.warning(p.backend_note or f"{backend} ignores {p.name}", icon="⚠️")
+    st.caption(f"{p.short} _({_range_text(p, backend)})_")
+    known = registry.ignored({p.name: True}, backend).get(p.name) or backend_params.ignored_note(p.name, backend)
+    if on and known:
+        st.warning(f"{p.name}: {known}", icon="⚠️")
     return on
 
 
@@ -193,6 +197,7 @@ def render(params: dict[str, Any], backend: str, key: str = "pp",
                          key=f"{key}-group-{group.lower().replace(' ', '-')}"):
             for p in plist:
                 slots[p.name] = _control(p, params, key, backend, max_n)
+    slots.update(backend_params.render(params, backend, key))  # the backend's own samplers
     warn_interactions(params)
     for name, messages in field_errors(params).items():  # next to the field they are about
         target = slots.get(name)

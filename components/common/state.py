@@ -15,6 +15,7 @@ from paramlab.request import schema
 from paramlab.client.chat import ChatClient
 from paramlab.settings import Endpoint, Settings
 from paramlab.backends.engine import EngineError, get_engine
+from paramlab.backends import detection as backend_detection
 
 # Keys shared by every page.
 ENDPOINT = "pl.endpoint"      # endpoint name
@@ -81,11 +82,17 @@ def resolve_endpoint(name: str) -> Endpoint:
     """The configured endpoint, with the embedded one started and its real URL filled in."""
     custom = st.session_state.get(CUSTOM, {})
     if name in custom:
-        return custom[name]
+        return backend_detection.resolved(custom[name])
     ep = settings().endpoint(name)
     if ep.embedded:
         return embedded_endpoint()
-    return ep
+    return backend_detection.resolved(ep)
+
+
+def current_backend() -> str:
+    """The registry kind of the chosen endpoint ("other" when there is none)."""
+    ep = current_endpoint()
+    return ep.backend if ep is not None else "other"
 
 
 def current_endpoint() -> Endpoint | None:

@@ -130,8 +130,9 @@ def start_run() -> None:
     jobs: list[Job] = []
     for i, p in enumerate(snap.panes):
         try:
-            body = compare.body_for(p, messages, ss[state.STREAM], ss[state.INCLUDE_USAGE])
-            client = state.client_for(state.resolve_endpoint(p.endpoint))
+            ep = state.resolve_endpoint(p.endpoint)
+            body = compare.body_for(p, messages, ss[state.STREAM], ss[state.INCLUDE_USAGE], backend=ep.backend)
+            client = state.client_for(ep)
         except ValidationError as e:
             snap.errors[i] = "Not sent — " + "; ".join(str(x) for x in e.errors)
             continue

@@ -81,7 +81,8 @@ def _queue_send() -> None:
     if not msgs or msgs[-1]["role"] != "user":
         errors.append("message: type a message (or end the conversation with a user turn) before sending")
     try:
-        body = schema.build_body(st.session_state[state.MODEL] or "", msgs, state.request_params())
+        body = schema.build_body(st.session_state[state.MODEL] or "", msgs, state.request_params(),
+                                 backend=state.current_backend())
     except schema.ValidationError as e:
         errors += [str(x) for x in e.errors]
     if errors:
@@ -290,6 +291,7 @@ def next_body() -> dict | None:
     """The request Send would make now (None while it would not validate)."""
     try:
         return schema.build_body(st.session_state[state.MODEL] or "",
-                                 _draft_messages(st.session_state.get(PROMPT, "")), state.request_params())
+                                 _draft_messages(st.session_state.get(PROMPT, "")), state.request_params(),
+                                 backend=state.current_backend())
     except schema.ValidationError:
         return None

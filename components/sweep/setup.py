@@ -135,7 +135,8 @@ def _body(job: SweepJob, prompt: str) -> dict:
     stream = st.session_state[state.STREAM]
     params["stream"] = True if stream else None
     params["stream_options"] = {"include_usage": True} if stream and st.session_state[state.INCLUDE_USAGE] else None
-    return schema.build_body(st.session_state[state.MODEL] or "", _messages(prompt), params)
+    return schema.build_body(st.session_state[state.MODEL] or "", _messages(prompt), params,
+                             backend=state.current_backend())
 
 
 def worst_case(endpoint: Endpoint, jobs: list[SweepJob], prompt: str) -> float | None:

@@ -83,12 +83,14 @@ def pane_title(panes: Sequence[Pane], i: int) -> str:
     return f"Pane {i + 1}" + (" · " + ", ".join(bits[:3]) if bits else "")
 
 
-def body_for(pane: Pane, messages: list[dict], stream: bool = True, include_usage: bool = True) -> dict[str, Any]:
-    """The request body of a pane; ValidationError names the bad field."""
+def body_for(pane: Pane, messages: list[dict], stream: bool = True, include_usage: bool = True,
+             backend: str | None = None) -> dict[str, Any]:
+    """The request body of a pane (backend extensions only if `backend` accepts them);
+    ValidationError names the bad field."""
     params = dict(pane.params)
     params["stream"] = True if stream else None
     params["stream_options"] = {"include_usage": True} if stream and include_usage else None
-    return schema.build_body(pane.model or "", messages, params)
+    return schema.build_body(pane.model or "", messages, params, backend=backend)
 
 
 # -- exports ------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def user_dir() -> Path:
 
 
 def dump(name: str, description: str, params: Mapping[str, Any]) -> str:
-    sent = schema.normalise({k: v for k, v in params.items() if k in schema.SAMPLING_NAMES})
+    sent = schema.normalise({k: v for k, v in params.items() if k in schema.KNOWN_NAMES})
     if isinstance(sent.get("logit_bias"), dict):
         sent["logit_bias"] = {int(k): v for k, v in sent["logit_bias"].items()}
     return yaml.safe_dump({"name": name, "description": description, "params": sent},

@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from paramlab.backends import registry
+
 ROLES = ("system", "user", "assistant")
-# Backend kinds ParamLab knows about; "embedded" is the bundled llama.cpp server.
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Param:
     max: float | None = None
     step: float | None = None
     choices: tuple = ()
-    ignored_by: tuple[str, ...] = ()  # backend kinds known to ignore or reject it
+    ignored_by: tuple[str, ...] = ()  # unused: what a backend ignores lives in paramlab.backends
     backend_note: str = ""
 
 
@@ -46,8 +47,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "How many independent choices to return for the same prompt (not a length).",
           "Each choice is sampled independently from the same prompt and billed separately: "
           "completion tokens grow n-fold. Useful with temperature > 0 to see the spread of answers.",
-          min=1, max=128, step=1, ignored_by=("ollama",),
-          backend_note="Ollama ignores n; llama.cpp returns n choices only with n_parallel ≥ n."),
+          min=1, max=128, step=1),
     Param("max_tokens", "int", None,
           "Upper bound on generated tokens per choice; reaching it gives finish_reason 'length'.",
           "Bounds the completion only, not the prompt. Deprecated by OpenAI in favour of "
@@ -57,8 +57,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Newer name for max_tokens; on reasoning models it also counts reasoning tokens.",
           "Upper bound on tokens generated for a choice, including hidden reasoning tokens on "
           "reasoning models. Ollama does not accept it.",
-          group="Length", min=1, max=1_000_000, step=1, ignored_by=("ollama",),
-          backend_note="Ollama does not support max_completion_tokens; use max_tokens."),
+          group="Length", min=1, max=1_000_000, step=1),
     Param("stop", "stop", None,
           "Up to 4 strings; generation stops before any of them, and it is not included.",
           "When the model is about to emit one of these strings, generation ends with "
@@ -78,8 +77,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Map of token id → bias (−100..100) added to that token's logit.",
           "Keys are token ids of the model's own tokenizer, not words. −100 effectively bans a "
           "token and +100 effectively forces it; small values nudge.",
-          group="Penalties", min=-100, max=100, ignored_by=("ollama",),
-          backend_note="Ollama ignores logit_bias."),
+          group="Penalties", min=-100, max=100),
     Param("seed", "int", None,
           "Integer seed for best-effort reproducible sampling.",
           "The same seed and parameters should give the same reply; compare system_fingerprint "
@@ -88,7 +86,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
     Param("user", "str", None,
           "An id for your end user, for the provider's abuse monitoring.",
           "Free text sent to the provider; it does not change the reply.",
-          group="Other", ignored_by=("ollama",), backend_note="Ollama ignores user."),
+          group="Other"),
     Param("response_format", "response_format", None,
           "Force plain text, any JSON object, or JSON matching a schema.",
           "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
@@ -114,6 +112,10 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
 ]}
 
 SAMPLING_NAMES = tuple(n for n in PARAMS if n not in ("stream", "stream_options"))
+# Backend extensions (top_k, min_p, ...): declared per backend in paramlab.backends, kept in the
+# same params dict, validated here and sent only to a backend that accepts them.
+EXTENSION_NAMES = registry.EXTENSION_NAMES
+KNOWN_NAMES = SAMPLING_NAMES + EXTENSION_NAMES
 
 
 @dataclass
@@ -234,13 +236,19 @@ def validate_messages(messages: Any) -> list[FieldError]:
     return errors
 
 
-def validate_params(params: Mapping[str, Any]) -> list[FieldError]:
-    """Check every set parameter against the schema, plus cross-field rules."""
+def validate_params(params: Mapping[str, Any], backend: str | None = None) -> list[FieldError]:
+    """Check every set parameter against the schema, plus cross-field rules. Backend extensions
+    are checked against `backend`'s declaration (any backend's when it is None or lacks them)."""
     errors: list[FieldError] = []
     for name, value in params.items():
         if value is None:
             continue
         p = PARAMS.get(name)
+        if p is None and registry.is_extension(name):
+            msg = registry.check_extension(name, value, backend)
+            if msg:
+                errors.append(FieldError(name, msg))
+            continue
         if p is None:
             errors.append(FieldError(name, "is not a Chat Completions parameter ParamLab knows"))
             continue
@@ -273,26 +281,30 @@ def normalise(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_body(model: str, messages: list[dict], params: Mapping[str, Any]) -> dict[str, Any]:
-    """The exact JSON body to send. Raises ValidationError naming every bad field."""
+def build_body(model: str, messages: list[dict], params: Mapping[str, Any],
+               backend: str | None = None) -> dict[str, Any]:
+    """The exact JSON body to send. Raises ValidationError naming every bad field. Backend
+    extensions go in only when `backend` (a registry kind) accepts them."""
     errors: list[FieldError] = []
     if not isinstance(model, str) or not model.strip():
         errors.append(FieldError("model", "choose a model"))
     errors += validate_messages(messages)
-    errors += validate_params(params)
+    extensions = registry.accepted(params, backend)
+    errors += validate_params({k: v for k, v in params.items() if not registry.is_extension(k)
+                               or k in extensions}, backend)
     if errors:
         raise ValidationError(errors)
     body: dict[str, Any] = {"model": model, "messages": [
         {"role": m["role"], "content": m["content"], **({"name": m["name"]} if m.get("name") else {})}
         for m in messages]}
-    body.update(normalise(params))
+    body.update(normalise({k: v for k, v in params.items() if not registry.is_extension(k)}))
+    body.update(normalise(extensions))
     return body
 
 
 def ignored_params(params: Mapping[str, Any], backend: str) -> dict[str, str]:
-    """Set parameters the given backend is known to ignore, with the reason."""
-    return {n: PARAMS[n].backend_note or f"{backend} is known to ignore {n}"
-            for n, v in params.items() if v is not None and n in PARAMS and backend in PARAMS[n].ignored_by}
+    """Set parameters the given backend is known to ignore, with the reason (from the registry)."""
+    return registry.ignored(params, backend)
 
 
 def parse_logit_bias(text: str) -> dict[int, float]:

@@ -91,7 +91,7 @@ def from_json(text: str | bytes) -> tuple[Session, list[str]]:
     for fe in schema.validate_params(params):
         warnings.append(f"params.{fe.field}: {fe.message}; ignored")
         params.pop(fe.field, None)
-    params = {k: v for k, v in params.items() if k in schema.SAMPLING_NAMES}
+    params = {k: v for k, v in params.items() if k in schema.KNOWN_NAMES}
     if isinstance(params.get("logit_bias"), dict):
         params["logit_bias"] = {int(k): v for k, v in params["logit_bias"].items()}
     s.params = {**schema.defaults(), **params}

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from paramlab.settings import (EMBEDDED_NAME, ENV_ENDPOINT_NAME, ConfigError, engine_options, guess_backend,
+from paramlab.backends import registry
+from paramlab.settings import (EMBEDDED_NAME, ENV_ENDPOINT_NAME, ConfigError, engine_options,
                              load_settings)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,7 @@ def test_precedence_is_per_field(tmp_path):
 def test_only_a_key_means_openai(tmp_path):
     s = load_settings({"OPENAI_API_KEY": "sk-only-key-4444"}, {}, tmp_path / "missing.yaml")
     ep = env_endpoint(s)
-    assert ep.base_url == "https://api.openai.com/v1" and ep.backend == "openai"
+    assert ep.base_url == "https://api.openai.com/v1" and registry.kind_of(ep) == "openai"
 
 
 def test_nothing_configured_gives_the_embedded_default(tmp_path):
@@ -119,7 +120,7 @@ def test_example_file_loads_cleanly(monkeypatch):
     names = [e.name for e in s.endpoints]
     assert names == ["OpenAI", "Ollama", "vLLM", "llama.cpp", "LM Studio", "LiteLLM", EMBEDDED_NAME]
     assert s.default_endpoint == "OpenAI"
-    backends = {e.name: e.backend for e in s.endpoints}
+    backends = {e.name: registry.kind_of(e) for e in s.endpoints}
     assert backends == {"OpenAI": "openai", "Ollama": "ollama", "vLLM": "vllm", "llama.cpp": "llamacpp",
                         "LM Studio": "lmstudio", "LiteLLM": "litellm", EMBEDDED_NAME: "embedded"}
     assert "#" in EXAMPLE.read_text()  # it explains itself
@@ -184,7 +185,7 @@ def test_keys_never_in_public_view_or_repr(tmp_path):
                                           ("http://127.0.0.1:4000/v1", "litellm"),
                                           ("https://example.com/v1", "other")])
 def test_guess_backend(url, backend):
-    assert guess_backend(url) == backend
+    assert registry.from_url(url).kind == backend
 
 
 # -- embedded engine options ----------------------------------------------------------------------

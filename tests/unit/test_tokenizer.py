@@ -108,7 +108,7 @@ def test_silent_server_does_not_hang(monkeypatch):
 
 
 def test_backend_without_a_tokenizer():
-    with pytest.raises(tokenizer.TokenizerUnavailable, match="no tokenizer for ollama .* token ids directly"):
+    with pytest.raises(tokenizer.TokenizerUnavailable, match="no tokenizer for Ollama .* token ids directly"):
         tokenizer.tokenize_words(_endpoint("http://127.0.0.1:11434/v1", "ollama"), "llama3", ["blue"])
 
 
