@@ -5,7 +5,7 @@ from components.playground import code_view
 from components.playground import conversation as conversation_editor
 from components.playground import inspector
 from components.playground import sections as playground
-from components.common import state
+from components.common import reopen, state
 
 st.set_page_config(page_title="ParamLab · Playground", page_icon="🎛️", layout="wide")
 state.init()
@@ -13,6 +13,7 @@ state.init()
 endpoint = playground.endpoint_and_sidebar()
 
 st.title("🎛️ Playground")
+reopen.show_note()
 playground.system_prompt()
 conversation_editor.render()
 playground.composer(endpoint)

@@ -66,6 +66,8 @@ def init() -> None:
     ss.setdefault(INCLUDE_USAGE, True)
     ss.setdefault(LABEL, "")
     ss.setdefault(CUSTOM, {})
+    from components.common import relay_note  # the sidebar says when the relay is open to local clients
+    relay_note.render(s.relay.keys)
 
 
 @st.cache_resource(show_spinner="Starting the embedded model…")

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.common import reopen
 from components.usage.charts import cost_text
 from paramlab.usage.ledger import Ledger
 from paramlab.client.metrics import fmt_cost
@@ -60,6 +61,7 @@ def detail(led: Ledger, request_id: int) -> None:
         return
     with st.container(border=True):
         st.markdown(f"**Request {r['id']}** · {_when(r['ts_ms'])} · {r['endpoint']} ({r['host']}) · `{r['model']}`")
+        reopen.button(r, key=f"usage.open.{r['id']}")
         c1, c2 = st.columns([1, 2])
         with c1:
             facts: dict[str, Any] = {k: r[k] for k in (

@@ -201,7 +201,11 @@ class Handlers:
             return _room_error(e)
 
 
+SERVED: list[bool] = []  # set once routes() has been asked for: the app serves the relay on its port
+
+
 def routes(get_relay: Callable[[], Relay]) -> list[Route]:
+    SERVED[:] = [True]
     h = Handlers(get_relay)
     return [Route("/v1/chat/completions", h.chat_completions, methods=["POST"]),
             Route("/v1/models", h.models, methods=["GET"]),

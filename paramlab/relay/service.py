@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from sqlalchemy import select
+
 from paramlab.backends.engine import get_engine
 from paramlab.client.chat import ChatClient
 from paramlab.client.result import ChatResult
@@ -22,6 +24,7 @@ from paramlab.settings import Endpoint, Settings
 from paramlab.usage import budget
 from paramlab.usage.ledger import Ledger
 from paramlab.usage.ledger import queries as Q
+from paramlab.usage.ledger.schema import REQUESTS as R
 
 PAGE = "relay"  # the ledger's page for every relayed request
 Emit = Callable[[bytes], None]
@@ -167,7 +170,13 @@ class Relay:
                 "conversations": self.rooms.count()}
 
 
+RECENT_COLUMNS = ("id", "ts_ms", "label", "session_id", "endpoint", "model", "status", "stream", "prompt_tokens",
+                  "completion_tokens", "cost", "ttft_ms", "latency_ms")
+
+
 def recent(led: Ledger, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest relayed requests, for the Relay page."""
+    """The newest relayed requests with their relay key and client address, for the Relay page."""
+    q = (select(*[R.c[c] for c in RECENT_COLUMNS]).where(R.c.page == PAGE)
+         .order_by(R.c.ts_ms.desc(), R.c.id.desc()).limit(limit))
     with led.engine.connect() as conn:
-        return Q.recent(conn, Q.Filters(pages=[PAGE]), limit=limit)
+        return [dict(r) for r in conn.execute(q).mappings()]
