@@ -6,6 +6,7 @@ from components.lab import bias as lab_bias
 from components.lab import chart as lab_chart
 from components.lab import controls as lab_controls
 from components.lab import conversation as lab_conversation
+from components.lab import engine as lab_engine
 from components.lab import intro as lab_intro
 from components.lab import sample as lab_sample
 from components.lab import send as lab_send
@@ -36,7 +37,8 @@ with right:
         st.info("Press **Get next-token distribution** to ask the model.")
     else:
         rows = reshape.reshape(dist.candidates, lab_state.settings())
-        lab_chart.render(dist, rows)
+        lab_chart.render(dist, rows, settings=lab_state.settings())
+        lab_engine.render(endpoint, dist, rows)
         st.subheader("Sample")
         lab_sample.render(rows)
     st.subheader("Step mode")

@@ -11,7 +11,8 @@ import streamlit as st
 from paramlab.lab import reshape
 from paramlab.lab.next_token import NextToken, show_token
 
-COLOURS = {reshape.NUCLEUS: "#4f46e5", reshape.OUTSIDE: "#d1d5db", reshape.BANNED: "#fca5a5",
+COLOURS = {reshape.NUCLEUS: "#4f46e5", reshape.OUTSIDE: "#d1d5db", reshape.CUT_TOP_K: "#fde68a",
+           reshape.CUT_MIN_P: "#bbf7d0", reshape.CUT_TYPICAL: "#bae6fd", reshape.BANNED: "#fca5a5",
            reshape.NOT_GREEDY: "#e5e7eb"}
 
 
@@ -30,6 +31,7 @@ def frame(rows: Sequence[reshape.Row]) -> pd.DataFrame:
         # Greyed tokens keep the height they had before the cut, so you can see what was removed.
         "height": [r.final_prob if r.sampleable else r.prob for r in rows],
         "reshaped": [r.final_prob for r in rows],
+        "renormalised": [r.renormalised for r in rows],
         "status": [r.status for r in rows],
         "count": [r.count for r in rows],
         "adjustment": [r.adjustment for r in rows],
@@ -54,18 +56,25 @@ def chart(rows: Sequence[reshape.Row], height: int = 320) -> alt.LayerChart:
     return alt.layer(bars, ticks).properties(height=height)
 
 
-def summary(rows: Sequence[reshape.Row], dist: NextToken) -> str:
+def summary(rows: Sequence[reshape.Row], dist: NextToken, outside: tuple[float, float] = (0.0, 0.0)) -> str:
     kept = [r for r in rows if r.sampleable]
-    held = sum(r.prob for r in rows if r.in_nucleus)
-    return (f"{len(kept)} of {len(rows)} candidates can be sampled · nucleus holds {held:.0%} of the "
-            f"candidates' probability · the {len(rows)} candidates hold {dist.coverage:.0%} of the model's "
-            "probability (renormalised to 100 % here) · black ticks: the model's own probability")
+    return (f"{len(kept)} of {len(rows)} candidates can be sampled · the {len(rows)} candidates hold "
+            f"{dist.coverage:.1%} of the model's probability; {outside[0]:.1%} lies outside them, and "
+            f"{outside[1]:.1%} still does after the cut-offs · cut-offs use the real probabilities · "
+            "black ticks: the model's own probability")
 
 
-def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab") -> None:
+def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab",
+           settings: reshape.Settings | None = None) -> None:
     st.altair_chart(chart(rows), width="stretch", key=f"chart-{key}")
-    st.caption(summary(rows, dist))
-    with st.expander("Table"):
-        st.dataframe(frame(rows).drop(columns=["height"]), hide_index=True, width="stretch",
-                     column_config={"model": st.column_config.NumberColumn(format="percent"),
-                                    "reshaped": st.column_config.NumberColumn(format="percent")})
+    outside = reshape.outside(dist.candidates, settings) if settings is not None else (1 - dist.coverage, 0.0)
+    st.caption(summary(rows, dist, outside))
+    with st.expander("Table", expanded=key == "lab"):
+        df = frame(rows).drop(columns=["height"]).rename(columns={
+            "model": "real p (model)", "reshaped": "sampling p", "renormalised": "p if renormalised over the 20"})
+        st.dataframe(df, hide_index=True, width="stretch", key=f"table-{key}",
+                     column_config={c: st.column_config.NumberColumn(format="percent") for c in
+                                    ("real p (model)", "sampling p", "p if renormalised over the 20")})
+        st.caption(f"Outside the {len(rows)} candidates: {outside[0]:.1%} of the model's probability, "
+                   f"{outside[1]:.1%} after the cut-offs. The last column is what the reshaping would give "
+                   "if the 20 candidates were all there is.")

@@ -13,8 +13,8 @@ from paramlab.settings import Endpoint
 from paramlab.lab.reshape import penalty
 from paramlab.request.schema import PARAMS
 
-ORDER_LABELS = {"temperature_first": "temperature, then top_p (OpenAI-style, vLLM)",
-                "top_p_first": "top_p, then temperature (llama.cpp default chain)"}
+ORDER_LABELS = {"temperature_first": "temperature first, then top_k, top_p, min_p (OpenAI-style, vLLM)",
+                "top_p_first": "top_k, typical_p, top_p, min_p, then temperature (llama.cpp's chain)"}
 
 
 def focus_picker() -> str:
@@ -40,13 +40,28 @@ def _slider(name: str, focus: str) -> None:
                  step=float(p.step or 0.01), help=p.short)
 
 
+CUT_OFFS = {"top_k": ("top_k (0 = off)", 0, 100, 1, "Keep the k most likely tokens."),
+            "min_p": ("min_p (0 = off)", 0.0, 1.0, 0.01, "Keep tokens at least min_p × the top token's probability."),
+            "typical_p": ("typical_p (1 = off)", 0.0, 1.0, 0.01,
+                          "Keep the tokens whose surprise is closest to the average (estimated: the entropy "
+                          "of the tokens outside the 20 candidates is not known).")}
+
+
+def _cut_off(name: str, focus: str) -> None:
+    label, lo, hi, step, helptext = CUT_OFFS[name]
+    with st.container(border=name == focus, key=f"lab-ctl-{name}"):
+        ls.bound(st.slider, name, label=("▶ " if name == focus else "") + label, min_value=lo, max_value=hi,
+                 step=step, help=helptext)
+
+
 def sliders(focus: str) -> None:
-    names = ["temperature", "top_p", "presence_penalty", "frequency_penalty"]
+    names = ["temperature", "top_p", "top_k", "min_p", "typical_p", "presence_penalty", "frequency_penalty"]
     names.sort(key=lambda n: n != focus)  # the focused one first
     for n in names:
-        _slider(n, focus)
-    ls.bound(st.radio, "order", label="Order of temperature and top_p", options=list(ORDER_LABELS),
-             format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint.")
+        (_cut_off if n in CUT_OFFS else _slider)(n, focus)
+    ls.bound(st.radio, "order", label="Sampler order", options=list(ORDER_LABELS),
+             format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint's "
+                                                "sampler chain in ParamLab's backend registry.")
 
 
 def history(endpoint: Endpoint | None, focus: str) -> None:

@@ -32,7 +32,9 @@ STEPS = "lab.steps"          # paramlab.lab.next_token.StepRun
 SEED = "lab.seed"
 SENT = "lab.sent"            # ChatResult of the last "send with these settings"
 
-DEFAULT_SETTINGS = {"temperature": 1.0, "top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+DEFAULT_SETTINGS = {"temperature": 1.0, "top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
+                    "top_k": 0, "min_p": 0.0, "typical_p": 1.0}
+CHECK = "lab.engine_check"   # paramlab.lab.engine_check.Comparison of the last check (or an error text)
 
 
 def default_order(backend: str) -> str:
@@ -48,6 +50,8 @@ def init(backend: str = "other") -> None:
     ss.setdefault(USER, "Name a colour.")
     ss.setdefault(PREFIX, "")
     ss.setdefault(SETTINGS, {**DEFAULT_SETTINGS, "order": default_order(backend)})
+    for k, v in DEFAULT_SETTINGS.items():  # settings saved before top_k / min_p / typical_p existed
+        ss[SETTINGS].setdefault(k, v)
     ss.setdefault(BIAS_TEXT, "")
     ss.setdefault(HISTORY_TEXT, "")
     ss.setdefault(SEED, 1)
@@ -89,7 +93,8 @@ def settings(extra_history: tuple[int, ...] = ()) -> reshape.Settings:
     s = st.session_state[SETTINGS]
     bias, _ = logit_bias()
     return reshape.Settings(s["temperature"], s["top_p"], s["presence_penalty"], s["frequency_penalty"],
-                            bias, tuple(history_ids()) + tuple(extra_history), s["order"])
+                            bias, tuple(history_ids()) + tuple(extra_history), s["order"],
+                            int(s["top_k"]), float(s["min_p"]), float(s["typical_p"]))
 
 
 def request_params(max_tokens: int = 60) -> dict[str, Any]:

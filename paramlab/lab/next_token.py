@@ -17,7 +17,7 @@ re-tokenised by the server on every step, so token boundaries may differ from a 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from paramlab.lab import reshape
@@ -110,9 +110,7 @@ def step(client: ChatClient, model: str, messages: Sequence[dict], run: StepRun,
     can be sampled."""
     prefix = run.text
     nt = fetch(client, model, messages, prefix, context)
-    s = reshape.Settings(settings.temperature, settings.top_p, settings.presence_penalty,
-                         settings.frequency_penalty, settings.logit_bias,
-                         tuple(settings.history) + tuple(run.ids), settings.order)
+    s = replace(settings, history=tuple(settings.history) + tuple(run.ids))
     rows = reshape.reshape(nt.candidates, s)
     draw = reshape.sample(rows, 1, rng.randrange(2**32))
     if not draw:

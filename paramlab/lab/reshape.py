@@ -1,15 +1,20 @@
 """Reshape a next-token distribution the way the sampling parameters do, and sample from it.
 
-Works on the ≤ 20 candidates a server returns as top_logprobs, renormalised over them: the
-probability outside those candidates is unknown and ignored. That is an approximation of what
-the server does over its whole vocabulary, and the Lab says so on the page.
+Works on the ≤ 20 candidates a server returns as top_logprobs, with their **real** probabilities
+(exp(logprob) over the whole vocabulary). The probability outside the candidates (the "tail") is
+kept as a block of tokens no likelier than the last candidate, so cut-offs are decided on the
+model's real probabilities, never on the 20 renormalised to 100 %: top_p 0.5 keeps tokens until
+their real probabilities reach 0.5.
 
 Per candidate, with `count` = how often its token id occurs in the token history:
     logit = logprob + logit_bias − presence_penalty × [count > 0] − frequency_penalty × count
-then temperature and top_p. Backends disagree on the order of those two:
-  * "temperature_first" (OpenAI-style, vLLM, Hugging Face): top_p is applied to softmax(logit / T);
-  * "top_p_first" (llama.cpp's default sampler chain, where temperature comes last): top_p is
-    applied to softmax(logit) and temperature then reshapes the tokens that are left.
+then the sampler chain, in the backend's order (paramlab.backends declares it):
+  * llama.cpp: top_k, typical_p, top_p, min_p, then temperature last ("top_p_first");
+  * OpenAI-style / vLLM: temperature first, then the cut-offs ("temperature_first").
+top_k keeps the k most likely tokens (0: off); top_p the smallest set whose probability reaches p;
+min_p the tokens at least min_p × the top token's probability; typical_p the tokens whose
+information is closest to the entropy, until their probability reaches p. Each cut-off works on
+the probabilities after the stages before it, renormalised over what survived (as llama.cpp does).
 Temperature 0 is greedy: only the most likely token remains (ties: the first one listed).
 """
 from __future__ import annotations
@@ -17,10 +22,14 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
-ORDERS = ("temperature_first", "top_p_first")
+# Sampler chains (stage names as in llama.cpp's `samplers`).
+CHAINS = {"top_p_first": ("top_k", "typ_p", "top_p", "min_p", "temperature"),
+          "temperature_first": ("temperature", "top_k", "top_p", "min_p", "typ_p")}
+ORDERS = tuple(CHAINS)
+STAGES = ("top_k", "typ_p", "top_p", "min_p", "temperature")
 BAN = -100.0  # logit_bias value documented as a ban
 EPS = 1e-12  # float slack when comparing a cumulative probability with top_p
 
@@ -29,7 +38,11 @@ NUCLEUS = "in the top_p nucleus"
 OUTSIDE = "outside top_p"
 BANNED = "banned: logit_bias −100"
 NOT_GREEDY = "not the greedy pick"
-STATUSES = (NUCLEUS, OUTSIDE, BANNED, NOT_GREEDY)
+CUT_TOP_K = "cut by top_k"
+CUT_MIN_P = "cut by min_p"
+CUT_TYPICAL = "cut by typical_p"
+STATUSES = (NUCLEUS, OUTSIDE, CUT_TOP_K, CUT_MIN_P, CUT_TYPICAL, BANNED, NOT_GREEDY)
+_CUT = {"top_k": CUT_TOP_K, "top_p": OUTSIDE, "min_p": CUT_MIN_P, "typ_p": CUT_TYPICAL}
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,15 @@ class Settings:
     logit_bias: Mapping[int, float] = field(default_factory=dict)
     history: Sequence[int] = ()  # token ids generated so far, counted for the penalties
     order: str = "temperature_first"
+    top_k: int = 0          # 0: off
+    min_p: float = 0.0      # 0: off
+    typical_p: float = 1.0  # 1: off
+    chain: tuple[str, ...] | None = None  # a backend's own order; None: CHAINS[order]
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        chain = self.chain if self.chain is not None else CHAINS[self.order]
+        return tuple(x for x in chain if x in STAGES)
 
 
 @dataclass(frozen=True)
@@ -56,14 +78,15 @@ class Row:
     rank: int            # position in the server's list (0 = most likely)
     id: int | None
     token: str
-    raw_prob: float      # the model's probability, renormalised over the candidates
+    raw_prob: float      # the model's real probability (exp(logprob), over the whole vocabulary)
     count: int           # occurrences in the history
     adjustment: float    # bias − penalties added to the logit
     logit: float         # adjusted logit (before temperature)
-    prob: float          # after temperature, before top_p (renormalised over the candidates)
-    final_prob: float    # what sampling uses: after temperature and top_p, renormalised
-    in_nucleus: bool
+    prob: float          # after bias, penalties and temperature, before any cut-off (real, with the tail)
+    final_prob: float    # what sampling uses: after the whole chain, over every surviving token
+    in_nucleus: bool     # survived every cut-off
     status: str          # one of STATUSES
+    renormalised: float = 0.0  # the naive figure: the same chain on the 20 candidates renormalised to 100 %
 
     @property
     def sampleable(self) -> bool:
@@ -130,56 +153,140 @@ def nucleus(probs: Sequence[float], top_p: float) -> set[int]:
     return set(kept)
 
 
+@dataclass
+class _Dist:
+    """Candidates' logits plus a tail of `tail_n` tokens of logit `tail_logit` (unknown tokens)."""
+    logits: list[float]
+    alive: list[bool]
+    tail_n: float
+    tail_logit: float
+    temp: float = 1.0   # the temperature applied so far (1 until the temperature stage)
+
+    def weights(self) -> tuple[list[float], float]:
+        live = [l for l, a in zip(self.logits, self.alive) if a]
+        tops = live + ([self.tail_logit] if self.tail_n > 0 else [])
+        if not tops:
+            return [0.0] * len(self.logits), 0.0
+        if self.temp <= 0:
+            if not any(self.alive):
+                return [0.0] * len(self.logits), 0.0
+            best = max((i for i, a in enumerate(self.alive) if a), key=lambda i: (self.logits[i], -i))
+            return [1.0 if i == best else 0.0 for i in range(len(self.logits))], 0.0
+        top = max(tops) / self.temp
+        w = [math.exp(l / self.temp - top) if a else 0.0 for l, a in zip(self.logits, self.alive)]
+        tw = self.tail_n * math.exp(self.tail_logit / self.temp - top) if self.tail_n > 0 else 0.0
+        total = sum(w) + tw
+        return [x / total for x in w], tw / total
+
+    def cut(self, keep: set[int], tail_n: float, why: str, cut_by: dict[int, str]) -> None:
+        for i, a in enumerate(self.alive):
+            if a and i not in keep:
+                self.alive[i] = False
+                cut_by[i] = why
+        self.tail_n = tail_n
+
+
+def _stage(d: _Dist, stage: str, s: Settings, cut_by: dict[int, str]) -> None:
+    if stage == "temperature":
+        d.temp = s.temperature
+        if s.temperature <= 0:
+            probs, _ = d.weights()
+            d.cut({i for i, p in enumerate(probs) if p > 0}, 0.0, NOT_GREEDY, cut_by)
+        return
+    probs, tail = d.weights()
+    order = sorted((i for i, a in enumerate(d.alive) if a), key=lambda i: (-probs[i], i))
+    each = tail / d.tail_n if d.tail_n > 0 else 0.0
+    if stage == "top_k" and s.top_k > 0:
+        keep = order[:s.top_k]
+        d.cut(set(keep), min(d.tail_n, max(0, s.top_k - len(order))), CUT_TOP_K, cut_by)
+    elif stage == "top_p" and s.top_p < 1:
+        kept = set(nucleus([probs[i] if d.alive[i] else 0.0 for i in range(len(probs))], s.top_p)) & set(order)
+        cum = sum(probs[i] for i in kept)
+        need = s.top_p - cum
+        tail_n = 0.0 if need <= EPS or each <= 0 else min(d.tail_n, math.ceil(need / each - 1e-9))
+        d.cut(kept, tail_n, OUTSIDE, cut_by)
+    elif stage == "min_p" and s.min_p > 0:
+        top = max([probs[i] for i in order] + [each])
+        d.cut({i for i in order if probs[i] >= s.min_p * top - EPS},
+              d.tail_n if each >= s.min_p * top - EPS else 0.0, CUT_MIN_P, cut_by)
+    elif stage == "typ_p" and s.typical_p < 1:
+        ent = -sum(probs[i] * math.log(probs[i]) for i in order if probs[i] > 0)
+        ent -= tail * math.log(each) if each > 0 else 0.0
+        scored = sorted(order, key=lambda i: (abs(-math.log(probs[i]) - ent) if probs[i] > 0 else math.inf, i))
+        tail_score = abs(-math.log(each) - ent) if each > 0 else math.inf
+        keep, cum, tail_n = set(), 0.0, 0.0
+        for i in scored:
+            if cum >= s.typical_p - EPS:
+                break
+            if tail_score < abs(-math.log(probs[i]) - ent) and tail_n == 0 and each > 0:
+                tail_n = min(d.tail_n, math.ceil((s.typical_p - cum) / each - 1e-9))
+                cum += tail_n * each
+                if cum >= s.typical_p - EPS:
+                    break
+            keep.add(i)
+            cum += probs[i]
+        d.cut(keep or {order[0]}, tail_n, CUT_TYPICAL, cut_by)
+
+
+def _chain(logits: list[float], tail_mass: float, tail_logit: float, s: Settings) -> tuple[_Dist, dict[int, str]]:
+    each = math.exp(tail_logit) if tail_mass > 0 else 0.0
+    d = _Dist(list(logits), [True] * len(logits), tail_mass / each if each > 0 else 0.0, tail_logit)
+    cut_by: dict[int, str] = {}
+    for stage in s.stages:
+        _stage(d, stage, s, cut_by)
+    if "temperature" not in s.stages:
+        d.temp = s.temperature
+    return d, cut_by
+
+
+def _tail(cands: Sequence[Candidate]) -> tuple[float, float]:
+    """The probability outside the candidates and the logit its tokens are given (the last one's)."""
+    return max(0.0, 1.0 - coverage(cands)), min(c.logprob for c in cands)
+
+
 def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
-    """Apply bias, penalties, temperature and top_p to the candidates (see the module doc)."""
+    """Apply bias, penalties and the sampler chain to the candidates (see the module doc)."""
     if s.order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {s.order!r}")
     if not cands:
         return []
     counts = Counter(s.history)
     bias = {int(k): float(v) for k, v in s.logit_bias.items()}
-    base = [c.logprob for c in cands]
     adjust = [bias.get(c.id, 0.0) - penalty(counts.get(c.id, 0), s.presence_penalty, s.frequency_penalty)
               if c.id is not None else 0.0 for c in cands]
-    logits = [b + a for b, a in zip(base, adjust)]
-    raw = softmax(base)
-    tempered = softmax(logits, s.temperature)
-    untempered = softmax(logits)
-    greedy = s.temperature <= 0
-    kept = nucleus(untempered if s.order == "top_p_first" else tempered, s.top_p)
-    if greedy:
-        final = tempered  # one-hot: top_p cannot change a greedy pick
-    else:
-        mass = sum(tempered[i] for i in kept)
-        final = [tempered[i] / mass if i in kept else 0.0 for i in range(len(cands))]
+    logits = [c.logprob + a for c, a in zip(cands, adjust)]
+    tail_mass, tail_logit = _tail(cands)
+    tempered, _ = _Dist(list(logits), [True] * len(logits),
+                        tail_mass / math.exp(tail_logit) if tail_mass > 0 else 0.0, tail_logit,
+                        s.temperature).weights()
+    d, cut_by = _chain(logits, tail_mass, tail_logit, s)
+    final, _ = d.weights()
+    naive, _ = _chain([l - math.log(coverage(cands) or 1.0) for l in logits], 0.0, tail_logit, s)[0].weights()
     rows = []
     for i, c in enumerate(cands):
-        bid = c.id is not None and bias.get(c.id, 0.0) <= BAN
-        if bid:
-            status, final_i = BANNED, 0.0
-        elif greedy and final[i] == 0:
-            status, final_i = NOT_GREEDY, 0.0
-        elif not greedy and i not in kept:
-            status, final_i = OUTSIDE, 0.0
-        else:
-            status, final_i = NUCLEUS, final[i]
-        rows.append(Row(i, c.id, c.token, raw[i], counts.get(c.id, 0), adjust[i], logits[i], tempered[i],
-                        final_i, i in kept, status))
+        banned = c.id is not None and bias.get(c.id, 0.0) <= BAN
+        status = BANNED if banned else cut_by.get(i, NUCLEUS)
+        p = 0.0 if status != NUCLEUS else final[i]
+        rows.append(Row(i, c.id, c.token, math.exp(c.logprob), counts.get(c.id, 0), adjust[i], logits[i],
+                        tempered[i], p, i not in cut_by, status, 0.0 if banned else naive[i]))
     # A −100 ban is exact here (the server only makes it e^-100 times less likely): renormalise.
-    total = sum(r.final_prob for r in rows)
-    if total > 0 and abs(total - 1) > EPS:
-        rows = [_with_final(r, r.final_prob / total) for r in rows]
+    removed = sum(final[i] for i, r in enumerate(rows) if r.status == BANNED)
+    if removed > 0 and removed < 1:
+        rows = [replace(r, final_prob=r.final_prob / (1 - removed)) for r in rows]
     return rows
 
 
-def _with_final(r: Row, p: float) -> Row:
-    return Row(r.rank, r.id, r.token, r.raw_prob, r.count, r.adjustment, r.logit, r.prob, p, r.in_nucleus,
-               r.status)
+def outside(cands: Sequence[Candidate], s: Settings) -> tuple[float, float]:
+    """Probability on tokens outside the candidates: the model's, and after the sampler chain."""
+    if not cands:
+        return 0.0, 0.0
+    rows = reshape(cands, s)
+    return _tail(cands)[0], max(0.0, 1.0 - sum(r.final_prob for r in rows))
 
 
 def sample(rows: Sequence[Row], n: int, seed: int | None) -> list[int]:
     """n independent draws (row indices) from the reshaped distribution, reproducible by seed."""
-    weights = [r.final_prob for r in rows]
+    weights = [r.final_prob for r in rows]  # the tail cannot be drawn: it has no token to show
     if n <= 0 or not rows or sum(weights) <= 0:
         return []
     return random.Random(seed).choices(range(len(rows)), weights=weights, k=n)

@@ -38,12 +38,45 @@ def test_temperature_zero_is_greedy():
     assert [r.status for r in rows] == [NOT_GREEDY, NUCLEUS, NOT_GREEDY]
 
 
-def test_candidates_are_renormalised():
+def test_cut_offs_use_the_real_probabilities_not_the_renormalised_20():
+    """The issue's "Name a colour." case: real 24 %, 19 %, 4.7 %, 4.5 % … at top_p 0.5 keep 4 tokens
+    (24 + 19 + 4.7 + 4.5 = 52.2 % reaches 50 %); renormalised over the candidates only 2 reach it."""
+    probs = [0.24, 0.19, 0.047, 0.045, 0.03, 0.02, 0.02, 0.01, 0.01, 0.01]
+    c = cands(*probs)
+    assert reshape.coverage(c) == pytest.approx(sum(probs))
+    rows = reshape.reshape(c, Settings(top_p=0.5))
+    assert [r.status for r in rows[:5]] == [NUCLEUS] * 4 + [OUTSIDE]
+    assert [r.raw_prob for r in rows[:2]] == pytest.approx([0.24, 0.19])
+    assert sum(finals(rows)) == pytest.approx(1.0)  # the tail was cut too
+    # the naive figure, for the table: renormalised over the candidates, top_p keeps 2
+    assert sum(1 for r in rows if r.renormalised > 0) == 2
+
+
+def test_the_tail_outside_the_candidates_keeps_its_share():
     c = cands(0.4, 0.2, 0.1)  # the 3 candidates hold 70 % of the probability
-    assert reshape.coverage(c) == pytest.approx(0.7)
     rows = reshape.reshape(c, Settings())
-    assert [r.raw_prob for r in rows] == pytest.approx([4 / 7, 2 / 7, 1 / 7])
-    assert sum(finals(rows)) == pytest.approx(1.0)
+    assert finals(rows) == pytest.approx([0.4, 0.2, 0.1])
+    assert [r.renormalised for r in rows] == pytest.approx([4 / 7, 2 / 7, 1 / 7])
+    assert reshape.outside(c, Settings()) == pytest.approx((0.3, 0.3))
+    assert reshape.outside(c, Settings(top_k=3)) == pytest.approx((0.3, 0.0))
+
+
+def test_top_k_min_p_and_typical_p():
+    c = cands(0.5, 0.25, 0.15, 0.1)
+    assert finals(reshape.reshape(c, Settings(top_k=2))) == pytest.approx([2 / 3, 1 / 3, 0, 0])
+    rows = reshape.reshape(c, Settings(min_p=0.3))  # keeps p >= 0.15
+    assert finals(rows) == pytest.approx([0.5 / 0.9, 0.25 / 0.9, 0.15 / 0.9, 0])
+    assert rows[3].status == reshape.CUT_MIN_P
+    # entropy of (.5,.25,.15,.1) ≈ 1.2080; |−ln p − H|: .5→.515, .25→.178, .15→.689, .1→1.095
+    rows = reshape.reshape(c, Settings(typical_p=0.3))
+    # .25 alone (25 %) does not reach 0.3, so the next most typical (.5) joins it
+    assert [r.status for r in rows] == [NUCLEUS, NUCLEUS, reshape.CUT_TYPICAL, reshape.CUT_TYPICAL]
+
+
+def test_llamacpp_chain_runs_cut_offs_before_temperature():
+    c = cands(0.5, 0.25, 0.15, 0.1)
+    s = Settings(temperature=0.5, min_p=0.3, order="top_p_first")
+    assert finals(reshape.reshape(c, s)) == pytest.approx([0.25 / 0.335, 0.0625 / 0.335, 0.0225 / 0.335, 0])
 
 
 @pytest.mark.parametrize("top_p, kept", [

@@ -1,0 +1,60 @@
+"""The Distribution Lab against the engine: the Lab's reshaped probabilities (computed from the
+model's real top-20 probabilities) beside llama.cpp's own `post_sampling_probs` under the same
+settings, on the embedded model."""
+from __future__ import annotations
+
+import pytest
+
+from paramlab.client.chat import ChatClient
+from paramlab.lab import engine_check, next_token, reshape
+
+PROMPTS = [([{"role": "user", "content": "Name a colour."}], ""),
+           ([{"role": "user", "content": "Write a poem about the sea."}], "The")]
+# Settings whose cut-offs leave no unknown token (the tail) in play: the Lab is exact up to float32.
+EXACT = [dict(top_k=5), dict(top_p=0.5), dict(min_p=0.1), dict(temperature=0.0),
+         dict(temperature=0.7, top_k=10), dict(temperature=1.5, top_k=8),
+         dict(temperature=1.3, top_k=10, top_p=0.9), dict(temperature=0.6, top_p=0.7, min_p=0.05),
+         dict(top_k=20, top_p=0.8)]
+# The tail of the vocabulary outside the 20 candidates stays in play: the Lab models it as tokens
+# no likelier than the 20th, which is exact at temperature 1 and an estimate otherwise.
+WITH_TAIL = [(dict(temperature=1.0), 0.001),
+             (dict(temperature=0.8, top_k=40, top_p=0.95, min_p=0.05), 0.015),  # llama.cpp's own defaults
+             (dict(temperature=0.5, top_p=0.8, min_p=0.02), 0.01),
+             (dict(temperature=0.7), 0.05), (dict(temperature=1.5), 0.05)]
+
+
+@pytest.fixture(scope="module")
+def dists(engine_endpoint):
+    client = ChatClient(engine_endpoint)
+    model = engine_endpoint.models[0]
+    return client, model, [(msgs, prefix, next_token.fetch(client, model, msgs, prefix)) for msgs, prefix in PROMPTS]
+
+
+def _difference(dists, settings: dict) -> float:
+    client, model, items = dists
+    worst = 0.0
+    for msgs, prefix, nt in items:
+        s = reshape.Settings(order="top_p_first", **settings)
+        rows = reshape.reshape(nt.candidates, s)
+        comp = engine_check.check(client, model, msgs, prefix, s, rows, "embedded")
+        assert sum(1 for r in comp.rows if r["difference"] is not None) >= 1
+        worst = max(worst, comp.max_difference)
+    return worst
+
+
+@pytest.mark.parametrize("settings", EXACT, ids=[str(s) for s in EXACT])
+def test_lab_matches_the_engine_within_a_hundredth(dists, settings):
+    assert _difference(dists, settings) <= 0.01
+
+
+@pytest.mark.parametrize("settings, bound", WITH_TAIL, ids=[str(s) for s, _ in WITH_TAIL])
+def test_with_the_tail_in_play_the_gap_is_bounded(dists, settings, bound):
+    assert _difference(dists, settings) <= bound
+
+
+def test_the_check_refuses_a_server_without_post_sampling_probs(dists):
+    client, model, items = dists
+    msgs, prefix, nt = items[0]
+    rows = reshape.reshape(nt.candidates, reshape.Settings())
+    with pytest.raises(engine_check.EngineCheckError, match="needs a llama.cpp server"):
+        engine_check.check(client, model, msgs, prefix, reshape.Settings(), rows, "openai")
