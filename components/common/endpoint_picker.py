@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.common import honour_check
 from components.common import state
 from paramlab import settings as config
 from paramlab.settings import Endpoint
-from paramlab.settings import BACKENDS
+from paramlab.backends import registry
 from paramlab.backends.engine import ABOUT, FRIENDLY_NAME
 
 
@@ -41,10 +42,11 @@ def render() -> Endpoint | None:
         if not pick:
             st.sidebar.warning("model: type the model name this endpoint serves.")
     st.session_state[state.MODEL] = pick or None
+    honour_check.render(ep, pick or None)  # the backend, and what this endpoint honours
     if ep.embedded:
         st.sidebar.info(f"**Embedded demo model.** {ABOUT}", icon="🐣")
     else:
-        st.sidebar.caption(f"{ep.backend} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
+        st.sidebar.caption(f"{registry.get(ep.backend).label} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
     return ep
 
 
@@ -81,7 +83,7 @@ def add_endpoint_form() -> None:
                           help="Kept in memory for this browser session only: never saved, logged "
                                "or exported, and only ever sent to this base URL's host.")
             st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional")
-            st.selectbox("Backend", ("auto",) + BACKENDS, key=f"{FORM}.backend",
+            st.selectbox("Backend", ("auto",) + registry.KINDS, key=f"{FORM}.backend",
                          help="Decides which warnings ParamLab shows.")
             st.form_submit_button("Add endpoint", on_click=_add_endpoint)
         if f"{FORM}.error" in st.session_state:
