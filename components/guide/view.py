@@ -52,3 +52,18 @@ def entry(v: guide.View, ui: dict) -> None:
         if text:
             st.markdown(f"**{label}.** {text}")
     st.page_link(LAB_PAGE, label=f"{ui['open_lab']}: {v.name}", icon="🔬", query_params={"param": v.name})
+
+
+def backends(lang: str) -> None:
+    """Each backend's own samplers, and why defaults differ between servers."""
+    from paramlab.lab import guide_backends
+    st.subheader(guide_backends.TITLE[lang])
+    st.markdown(guide_backends.WHY_DEFAULTS[lang])
+    ui = guide.UI[lang]
+    for v in guide_backends.views(lang):
+        with st.expander(f"**{v.name}** — {v.short}", expanded=False):
+            c1, c2, c3 = st.columns(3)
+            c1.markdown(f"**{ui['range']}:** {v.range}")
+            c2.markdown(f"**{ui['default']}:** {v.default}")
+            c3.markdown(f"**{guide_backends.ACCEPTED_BY[lang]}:** {v.backends}")
+            st.markdown(f"**{ui['what']}.** {v.long}")

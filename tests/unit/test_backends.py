@@ -169,3 +169,14 @@ def test_ollama_forces_one_and_vllm_says_generation_config():
     v = defaults.server_defaults(registry.get("vllm"))
     assert v["temperature"].value is None and "generation_config.json" in v["temperature"].text()
     assert defaults.server_defaults(registry.get("openai")) == {}
+
+
+def test_the_guide_explains_every_extension_in_both_languages():
+    from paramlab.lab import guide_backends
+    for lang in ("en", "zh"):
+        views = guide_backends.views(lang)
+        assert [v.name for v in views] == list(registry.EXTENSION_NAMES)
+        assert all(v.short and v.long and v.backends for v in views)
+    zh = {v.name: v for v in guide_backends.views("zh")}
+    assert "最可能" in zh["top_k"].short and "vLLM" in zh["top_k"].backends and "llama.cpp" in zh["top_k"].backends
+    assert "/props" in guide_backends.WHY_DEFAULTS["en"] and "/props" in guide_backends.WHY_DEFAULTS["zh"]

@@ -1,0 +1,47 @@
+"""The Parameter Guide's part on backends: each backend's own samplers (from the registry's
+declarations, in English and Chinese) and why an unset parameter means different things on
+different servers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paramlab.backends import registry
+
+WHY_DEFAULTS = {
+    "en": ("**Why defaults differ between servers.** An unticked parameter is not sent, and then each server "
+           "applies its own value: OpenAI documents temperature 1 and top_p 1; llama.cpp applies temperature 0.8, "
+           "top_k 40, top_p 0.95 and min_p 0.05 unless started otherwise, and reports them in /props; Ollama's "
+           "OpenAI endpoint forces temperature and top_p to 1.0, whatever the model's Modelfile says; vLLM takes "
+           "them from the model's generation_config.json. So the same request can sample differently on two "
+           "servers. ParamLab shows the default the chosen server really applies next to each unticked parameter."),
+    "zh": ("**为什么不同服务器的默认值不同。** 未勾选的参数不会发送，于是每个服务器使用自己的值：OpenAI 文档写明温度 1、top_p 1；"
+           "llama.cpp 默认温度 0.8、top_k 40、top_p 0.95、min_p 0.05（除非启动时另行设置），并在 /props 中报告；"
+           "Ollama 的 OpenAI 接口在未发送时把温度和 top_p 强制设为 1.0，不管模型的 Modelfile 怎么写；vLLM 则取自模型的 "
+           "generation_config.json。所以同一个请求在两个服务器上的采样可能不同。ParamLab 在每个未勾选的参数旁显示所选服务器实际使用的默认值。"),
+}
+TITLE = {"en": "Backend samplers", "zh": "后端专有采样参数"}
+ACCEPTED_BY = {"en": "Accepted by", "zh": "支持的后端"}
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    name: str
+    short: str
+    long: str
+    range: str
+    default: str
+    backends: str
+
+
+def views(lang: str) -> list[ExtensionView]:
+    zh = lang == "zh"
+    out = []
+    for name in registry.EXTENSION_NAMES:
+        o = registry.option_for(name)
+        kinds = [registry.get(k).label for k in registry.kinds_accepting(name) if k != "embedded"]
+        default = "—" if o.default is None else (" → ".join(o.default) if isinstance(o.default, list)
+                                                 else str(o.default).lower() if isinstance(o.default, bool)
+                                                 else str(o.default))
+        out.append(ExtensionView(name, o.short_zh if zh else o.short, o.long_zh if zh else o.long,
+                                 o.range_text(lang), default, ", ".join(kinds)))
+    return out
