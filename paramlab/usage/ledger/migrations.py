@@ -47,12 +47,19 @@ def _upgrade_2_to_3(conn: Connection) -> None:
 UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # from version -> step
 
 
+MIGRATION_LOCK = 0x7061726C6162  # "parlab": the advisory lock id held while migrating on PostgreSQL
+
+
 class NewerSchema(RuntimeError):
     pass
 
 
 def ensure(conn: Connection) -> tuple[int | None, int]:
     """Create or upgrade the tables in place; returns (version found, version now)."""
+    if conn.dialect.name == "postgresql":
+        # Processes sharing one database (a team behind a load balancer) start together: one creates
+        # or upgrades, the others wait for its transaction, then find the tables in place.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
     found = read_version(conn)
     if found is None:
         METADATA.create_all(conn, checkfirst=True)
