@@ -9,6 +9,8 @@ from paramlab import settings as config
 from paramlab.settings import Endpoint
 from paramlab.backends import registry
 from paramlab.backends.engine import ABOUT, FRIENDLY_NAME
+from paramlab.client.chat import ChatClient, Timeouts
+from paramlab.client.retry import RetryPolicy
 
 
 def render() -> Endpoint | None:
@@ -63,12 +65,35 @@ def _add_endpoint() -> None:
     except config.ConfigError as e:
         ss[f"{FORM}.error"] = f"Not added — {e}"  # the typed values stay in the form
         return
+    if ss.get(f"{FORM}.check", True):
+        problem = check_connection(ep)
+        if problem:
+            ss[f"{FORM}.error"] = f"Not added — {problem} (untick “Check the connection” to add it anyway)"
+            ss[f"{FORM}.key"] = ""  # the key never lingers in widget state; it must be typed again
+            return
     ss[state.CUSTOM][ep.name] = ep
     ss[state.ENDPOINT] = ep.name
     ss[state.MODEL] = ep.models[0] if ep.models else None
     ss.pop(f"{FORM}.error", None)
     for field in ("name", "base", "key", "model"):  # the key must not linger as widget state
         ss[f"{FORM}.{field}"] = ""
+
+
+CHECK_TIMEOUTS = Timeouts(connect=5.0, read=20.0, total=30.0)
+
+
+def check_connection(ep: Endpoint) -> str | None:
+    """One real request of one token to the endpoint's first model; None when it answered.
+    It goes through the client like every request (URL safety, key host binding, the ledger)."""
+    if not ep.models:
+        return "connection check: type the model name, so a one-token request can be sent"
+    client = ChatClient(ep, timeouts=CHECK_TIMEOUTS, retry=RetryPolicy(max_retries=0))
+    res = client.run({"model": ep.models[0], "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1,
+                      "stream": True},
+                     context=state.request_context("endpoint check"))
+    if res.status == "ok":
+        return None
+    return f"connection check failed: {res.error or res.status}"
 
 
 def add_endpoint_form() -> None:
@@ -85,6 +110,8 @@ def add_endpoint_form() -> None:
             st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional")
             st.selectbox("Backend", ("auto",) + registry.KINDS, key=f"{FORM}.backend",
                          help="Decides which warnings ParamLab shows.")
+            st.checkbox("Check the connection", value=True, key=f"{FORM}.check",
+                        help="Sends one request of one token to the first model before adding the endpoint.")
             st.form_submit_button("Add endpoint", on_click=_add_endpoint)
         if f"{FORM}.error" in st.session_state:
             st.error(st.session_state[f"{FORM}.error"])

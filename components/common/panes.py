@@ -79,11 +79,13 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
         with col, st.container(key=f"pane-{pos}"):
             st.markdown(f"**Choice {pos + 1}**")
             st.caption(_status_text(s))
+            failed = s.status == "error" and not s.text  # the error above says it all
             if show_heatmap and s.logprobs:
                 heatmap(s.logprobs, f"{key}.hm{pos}")
-            else:
+            elif not failed:
                 st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
-            st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
+            if not failed:
+                st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
             _metric_cells(slot_metrics(s))
             if on_continue is not None and s.text:
                 st.button("Continue with this choice", key=f"{key}.cont{pos}", on_click=on_continue, args=(pos,),

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import backend_params
+from components.common import state
 from paramlab.backends import registry
 from paramlab.request import schema
 from paramlab.request.schema import PARAMS, Param
@@ -74,6 +75,21 @@ def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
             st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
         st.session_state.pop(f"{key}.{name}.v.schema", None)
     backend_params.seed_widgets(params, key)
+
+
+def bias_widget_text(key: str = "pp") -> str:
+    return st.session_state.get(f"{key}.logit_bias.v", "")
+
+
+def set_logit_bias(text: str, params: dict | None = None, key: str = "pp") -> None:
+    """Set logit_bias from its text form (call from a callback): the field shows it, and it is sent."""
+    params = st.session_state[state.PARAMS] if params is None else params
+    try:
+        params["logit_bias"] = schema.parse_logit_bias(text) or None
+    except schema.ValidationError:
+        params["logit_bias"] = text
+    st.session_state[f"{key}.logit_bias.on"] = True
+    st.session_state[f"{key}.logit_bias.v"] = text
 
 
 def _ensure(wkey: str, value: Any) -> None:

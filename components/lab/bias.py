@@ -4,46 +4,16 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lab import state as ls
-from components.common import state
-from paramlab.lab import tokenizer
+from components.common import token_ids
 from paramlab.settings import Endpoint
 from paramlab.lab.next_token import show_token
 
-WORDS = "lab.w.bias_words"
-SPACE = "lab.w.bias_space"
-VALUE = "lab.w.bias_value"
-FOUND = "lab.bias_found"      # list[WordTokens] of the last helper run
-HELPER_ERROR = "lab.bias_error"
 PICK = "lab.w.bias_pick"
 PICK_VALUE = "lab.w.bias_pick_value"
 
 
-def _format(bias: dict[int, float]) -> str:
-    return "\n".join(f"{i}: {v:g}" for i, v in bias.items())
-
-
 def _add(entries: dict[int, float]) -> None:
-    current, errors = ls.logit_bias()
-    if errors:  # keep the user's text; append rather than overwrite what we cannot read
-        ls.set_text(ls.BIAS_TEXT, st.session_state[ls.BIAS_TEXT].rstrip() + "\n" + _format(entries))
-    else:
-        ls.set_text(ls.BIAS_TEXT, _format(tokenizer.merge_bias(current, entries)))
-
-
-def _tokenise_and_add(endpoint: Endpoint) -> None:
-    ss = st.session_state
-    ss.pop(HELPER_ERROR, None)
-    words = tokenizer.split_words(ss.get(WORDS, ""))
-    if not words:
-        ss[HELPER_ERROR] = "Words: type one or more words, separated by commas."
-        return
-    try:
-        found = tokenizer.tokenize_words(endpoint, ss.get(state.MODEL), words, ss.get(SPACE, True))
-    except tokenizer.TokenizerUnavailable as e:
-        ss[HELPER_ERROR] = str(e)
-        return
-    ss[FOUND] = found
-    _add(tokenizer.bias_for(found, ss.get(VALUE, -100)))
+    ls.set_text(ls.BIAS_TEXT, token_ids.bias_text_with(st.session_state[ls.BIAS_TEXT], entries))
 
 
 def _apply_pick(ids: dict[str, int]) -> None:
@@ -73,22 +43,4 @@ def render(endpoint: Endpoint | None, focus: str) -> None:
 
 
 def helper(endpoint: Endpoint | None) -> None:
-    with st.expander("Words → token ids (the endpoint's own tokenizer)", expanded=False):
-        st.text_input("Words", key=WORDS, placeholder="e.g. blue, red", help="Separated by commas.")
-        c1, c2 = st.columns(2)
-        c1.checkbox("also with a leading space (“ word”)", value=True, key=SPACE,
-                    help="Most tokenizers give “blue” and “ blue” different ids.")
-        c2.slider("bias to add", -100, 100, -100, key=VALUE)
-        st.button("Tokenise and add to logit_bias", key="lab.b.bias_add", disabled=endpoint is None,
-                  on_click=_tokenise_and_add, args=(endpoint,))
-        err = st.session_state.get(HELPER_ERROR)
-        if err:
-            st.error(err)
-        found = st.session_state.get(FOUND) or []
-        if found:
-            st.dataframe([{"text": show_token(w.text), "token ids": ", ".join(map(str, w.ids)),
-                           "pieces": " | ".join(show_token(p) for p in w.pieces), "source": w.source}
-                          for w in found], hide_index=True, width="stretch")
-            if any(not w.single for w in found):
-                st.caption("Some words are several tokens: biasing their pieces also affects other words "
-                           "that contain those pieces.")
+    token_ids.render(endpoint, "lab", _add)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.common import panes as replies
 from components.common import state
+from components.playground import actions
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.safety.markdown import safe_markdown
 
@@ -44,12 +45,6 @@ def _insert() -> None:
     st.session_state.pop("pl.insert_error", None)
 
 
-def _clear() -> None:
-    st.session_state[state.MESSAGES] = []
-    st.session_state.pop(EDITING, None)
-    st.session_state.pop("pl.run", None)
-
-
 def render() -> None:
     msgs = _msgs()
     editing = st.session_state.get(EDITING)
@@ -73,11 +68,16 @@ def render() -> None:
                 c = res.choices[0]
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
                 replies.metrics_row(res)
-            c1, c2, _ = st.columns([1, 1, 6])
+            c1, c2, c3, _ = st.columns([1, 1, 2, 4])
             c1.button("Edit", key=f"edit.{i}", help=f"Edit turn {i + 1} (text and role)", type="tertiary",
                       icon=":material/edit:", on_click=lambda i=i: st.session_state.update({EDITING: i}))
             c2.button("Delete", key=f"del.{i}", help=f"Delete turn {i + 1}", type="tertiary",
                       icon=":material/delete:", on_click=_delete, args=(i,))
+            if m["role"] == "user":
+                c3.button("Resend from here", key=f"resend.{i}", type="tertiary", icon=":material/send:",
+                          on_click=actions.resend_from, args=(i,),
+                          help=f"Send the conversation up to turn {i + 1} again; the "
+                               f"{len(msgs) - i - 1} turn(s) after it are dropped (Undo brings them back).")
     with st.expander("Insert a turn" if msgs else "Add a turn by hand (user or assistant)", key="conv-insert"):
         pos = st.session_state.get("w.insert.pos")
         if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
@@ -91,4 +91,5 @@ def render() -> None:
         if st.session_state.get("pl.insert_error"):
             st.error(st.session_state["pl.insert_error"])
     if msgs:
-        st.button("Clear conversation", key="clear", on_click=_clear)
+        st.button("Clear conversation", key="clear", on_click=actions.clear,
+                  help="Removes every turn; Undo (under the replies) brings them back.")

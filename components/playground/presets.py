@@ -10,6 +10,7 @@ from paramlab.request import presets
 
 PICK = "w.preset"
 FLASH = "pl.preset_flash"  # (kind, message) shown once after an action
+LOADED = "pl.preset_loaded"  # (name, params as loaded, system as loaded or None)
 
 
 def _flash(kind: str, msg: str) -> None:
@@ -23,14 +24,19 @@ def _load(name: str) -> None:
         return
     st.session_state[state.PARAMS] = p.apply()
     params_panel.seed_widgets(st.session_state[state.PARAMS])  # the controls move
-    _flash("success", f"Loaded preset “{p.name}”.")
+    if p.system is not None:
+        st.session_state[state.SYSTEM] = p.system
+        st.session_state["w.system"] = p.system
+    st.session_state[LOADED] = (p.name, dict(st.session_state[state.PARAMS]), p.system)
+    _flash("success", f"Loaded preset “{p.name}”" + (" with its system prompt." if p.system is not None else "."))
 
 
 def _save() -> None:
     name, desc = st.session_state.get("w.preset.new", ""), st.session_state.get("w.preset.desc", "")
     try:
         p = presets.save(name, desc, st.session_state[state.PARAMS],
-                         overwrite=st.session_state.get("w.preset.overwrite", False))
+                         overwrite=st.session_state.get("w.preset.overwrite", False),
+                         system=st.session_state[state.SYSTEM] if st.session_state.get("w.preset.system") else None)
     except presets.PresetInvalid as e:
         _flash("error", f"Not saved — {e}")
         return
@@ -71,6 +77,26 @@ def _import() -> None:
     _flash("success", f"Imported preset “{p.name}”.")
 
 
+def show_status() -> None:
+    """Call after the parameter panel has read its controls, so a change shows on the same rerun."""
+    slot = st.session_state.pop("pl.preset_status_slot", None)
+    if slot is not None:
+        with slot[0]:
+            status(slot[1])
+
+
+def status(picked: str | None) -> None:
+    """Whether the settings in use are a preset's: loaded as is, loaded then changed, or not loaded."""
+    loaded = st.session_state.get(LOADED)
+    if loaded is None:
+        st.caption("No preset loaded" + (": press Load preset to apply it." if picked else "."))
+        return
+    name, params, system = loaded
+    same = params == st.session_state[state.PARAMS] and (system is None or system == st.session_state[state.SYSTEM])
+    st.caption(f"In use: “{name}”" + ("" if same else ", then changed") +
+               (f" · “{picked}” is selected, not loaded." if picked and picked != name else "."))
+
+
 def render() -> None:
     loaded = presets.load_all()
     st.subheader("Presets")
@@ -84,22 +110,28 @@ def render() -> None:
         st.caption("No presets found.")
         return
     if st.session_state.get(PICK) not in names:
-        st.session_state[PICK] = names[0]
-    name = st.selectbox("Preset", names, key=PICK,
+        st.session_state[PICK] = None  # nothing is picked until the user picks: no preset looks applied
+    name = st.selectbox("Preset", names, key=PICK, placeholder="Choose a preset…",
                         format_func=lambda n: n + ("" if loaded.get(n).builtin else "  (yours)"))
-    chosen = loaded.get(name)
-    st.caption(chosen.description)
-    st.button("Load preset", key="preset.load", on_click=_load, args=(name,), use_container_width=True,
-              help="Replaces every parameter: the preset's values are set, the rest are unset.")
+    st.session_state["pl.preset_status_slot"] = (st.empty(), name)  # filled by show_status()
+    chosen = loaded.get(name) if name is not None else None
+    if chosen is not None:
+        st.caption(chosen.description + (" Sets the system prompt too." if chosen.system is not None else ""))
+        st.button("Load preset", key="preset.load", on_click=_load, args=(name,), use_container_width=True,
+                  help="Replaces every parameter: the preset's values are set, the rest are unset.")
     with st.expander("Manage presets", key="presets-manage"):
         st.text_input("Save current settings as", key="w.preset.new", placeholder="preset name")
         st.text_input("Description", key="w.preset.desc", placeholder="what it is for")
+        st.checkbox("Include the system prompt", key="w.preset.system",
+                    help="Loading the preset will then set the system prompt too.")
         st.checkbox("Overwrite a user preset with the same name", key="w.preset.overwrite")
         st.button("Save preset", key="preset.save", on_click=_save)
+        st.file_uploader("Import a preset (YAML)", type=["yaml", "yml"], key="w.preset.upload", on_change=_import)
+        if chosen is None:
+            return
         file_name, text = presets.export(chosen)
         st.download_button("Export selected (YAML)", text, file_name=file_name, mime="application/x-yaml",
                            key="preset.export")
-        st.file_uploader("Import a preset (YAML)", type=["yaml", "yml"], key="w.preset.upload", on_change=_import)
         if chosen.builtin:
             st.caption("Built-in presets cannot be renamed or deleted; save a copy to change it.")
         else:

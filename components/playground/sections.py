@@ -14,9 +14,11 @@ from typing import Any
 import streamlit as st
 
 from components.common import params_panel
+from components.playground import actions
 from components.playground import presets as presets_ui
 from components.common import panes as replies
 from components.common import state
+from components.common import token_ids
 from paramlab.request import context as ctx
 from paramlab.runs import run as runs
 from paramlab.runs.choice import choice_result
@@ -27,8 +29,9 @@ from paramlab.client.result import ChatResult
 
 RUN = "pl.run"            # paramlab.runs.run.Run of the last/current send
 LIVE = "pl.live"          # (Batch, event generator, [run job ids]) while streaming
-PENDING = "pl.pending"    # body queued by Send, started by replies()
-SEND_ERRORS = "pl.send_errors"
+PENDING = actions.PENDING  # body queued by Send (or Regenerate, Retry, resend), started by replies()
+SEND_ERRORS = actions.SEND_ERRORS
+RUN_ENDPOINT = "pl.run_endpoint"  # the endpoint the last run went to
 PROMPT = "w.prompt"
 TICK_S = 0.25
 
@@ -49,6 +52,14 @@ def sidebar_controls(endpoint: Endpoint | None) -> None:
         st.caption("Tick a parameter to send it; unticked ones are left out and the server default applies.")
         backend = endpoint.backend if endpoint else "other"
         params_panel.render(st.session_state[state.PARAMS], backend, max_n=max_n(endpoint))
+        presets_ui.show_status()
+        token_ids.render(endpoint, "pg", _add_bias)
+
+
+def _add_bias(entries: dict[int, float]) -> None:
+    """The helper's ids into the panel's logit_bias, which is ticked so they are sent."""
+    text = params_panel.bias_widget_text()
+    params_panel.set_logit_bias(token_ids.bias_text_with(text, entries))
 
 
 def max_n(endpoint: Endpoint | None) -> int | None:
@@ -88,11 +99,11 @@ def _queue_send() -> None:
     if errors:
         st.session_state[SEND_ERRORS] = errors  # the draft stays in the box: nothing typed is lost
         return
-    st.session_state.pop(SEND_ERRORS, None)
     if draft.strip():
         st.session_state[state.MESSAGES].append({"role": "user", "content": draft})
     st.session_state[PROMPT] = ""
-    st.session_state[PENDING] = body
+    st.session_state.pop(actions.UNDO, None)  # a new turn: undoing an older clear would drop it
+    actions.queue(body)
 
 
 def _stop() -> None:
@@ -194,23 +205,34 @@ def reply_panes(endpoint: Endpoint | None) -> None:
     if body is not None and endpoint is not None:
         _start(endpoint, body)
     run: runs.Run | None = st.session_state.get(RUN)
+    if run is not None and endpoint is not None and st.session_state.get(RUN_ENDPOINT, endpoint.name) != endpoint.name:
+        if not any(s.text for s in run.slots):  # another endpoint's error: it does not concern this one
+            st.session_state.pop(RUN, None)
+            run = None
+    busy = st.session_state.get(LIVE) is not None
     if run is None:
+        actions.bar(None, busy)
         return
     if st.session_state.get(LIVE) is not None:
         _drive(endpoint, run)
         st.rerun()  # paint the finished panes with their metrics and buttons
     if getattr(run, "continued", False):
+        actions.bar(run, busy)
         return
     st.subheader("Replies")
+    if endpoint is not None and st.session_state.get(RUN_ENDPOINT, endpoint.name) != endpoint.name:
+        st.caption(f"These replies came from {st.session_state[RUN_ENDPOINT]}, before you switched endpoints.")
     for note in run.notes:
         st.info(note, icon="🔀")
     replies.render_run(run, key="run", on_continue=_continue_with)
+    actions.bar(run, busy)
 
 
 def _start(endpoint: Endpoint, body: dict[str, Any]) -> None:
     p = runs.plan(body, endpoint.backend, max_n(endpoint))
     run = runs.Run.start(int(body.get("n") or 1), p.bodies, p.note)
     st.session_state[RUN] = run
+    st.session_state[RUN_ENDPOINT] = endpoint.name
     _launch(endpoint, run, list(range(len(p.bodies))))
 
 

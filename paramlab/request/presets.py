@@ -6,6 +6,7 @@ File format (YAML):
     name: Deterministic
     description: Greedy decoding with a fixed seed ...
     params: {temperature: 0, seed: 42}
+    system: You are a terse assistant.     # optional: loading the preset sets the system prompt
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from paramlab.request import schema
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"
 MAX_FILE_BYTES = 64 * 1024
-TOP_LEVEL = ("name", "description", "params")
+TOP_LEVEL = ("name", "description", "params", "system")
+MAX_SYSTEM_CHARS = 20_000
 
 
 @dataclass
@@ -31,13 +33,14 @@ class Preset:
     params: dict[str, Any]
     builtin: bool = False
     path: Path | None = None
+    system: str | None = None  # None: loading leaves the system prompt as it is
 
     def apply(self) -> dict[str, Any]:
         """A full parameter dict: the preset's values, everything else unset."""
         return {**schema.defaults(), **self.params}
 
     def to_yaml(self) -> str:
-        return dump(self.name, self.description, self.params)
+        return dump(self.name, self.description, self.params, self.system)
 
 
 @dataclass
@@ -69,12 +72,14 @@ def user_dir() -> Path:
     return paths.sub("presets")
 
 
-def dump(name: str, description: str, params: Mapping[str, Any]) -> str:
+def dump(name: str, description: str, params: Mapping[str, Any], system: str | None = None) -> str:
     sent = schema.normalise({k: v for k, v in params.items() if k in schema.KNOWN_NAMES})
     if isinstance(sent.get("logit_bias"), dict):
         sent["logit_bias"] = {int(k): v for k, v in sent["logit_bias"].items()}
-    return yaml.safe_dump({"name": name, "description": description, "params": sent},
-                          sort_keys=False, allow_unicode=True)
+    doc = {"name": name, "description": description, "params": sent}
+    if system is not None:
+        doc["system"] = system
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
 def parse(text: str | bytes, file: str, builtin: bool = False, path: Path | None = None) -> Preset:
@@ -99,6 +104,12 @@ def parse(text: str | bytes, file: str, builtin: bool = False, path: Path | None
         if key not in TOP_LEVEL:
             errors.append(PresetError(file, str(key), f"unknown field; expected {', '.join(TOP_LEVEL)}"))
     name, description, params = data.get("name"), data.get("description"), data.get("params")
+    system = data.get("system")
+    if system is not None and not isinstance(system, str):
+        errors.append(PresetError(file, "system", "must be text (the system prompt)"))
+        system = None
+    elif system is not None and len(system) > MAX_SYSTEM_CHARS:
+        errors.append(PresetError(file, "system", f"at most {MAX_SYSTEM_CHARS:,} characters"))
     if not isinstance(name, str) or not name.strip():
         errors.append(PresetError(file, "name", "must be a non-empty string"))
     if not isinstance(description, str) or not description.strip():
@@ -116,7 +127,7 @@ def parse(text: str | bytes, file: str, builtin: bool = False, path: Path | None
         errors.append(PresetError(file, f"params.{fe.field}", fe.message))
     if errors:
         raise PresetInvalid(errors)
-    return Preset(name.strip(), description.strip(), dict(params), builtin, path)
+    return Preset(name.strip(), description.strip(), dict(params), builtin, path, system)
 
 
 def _load_dir(folder: Path, builtin: bool, out: Loaded) -> None:
@@ -174,11 +185,12 @@ def _find_user(name: str, folder: Path) -> Preset:
 
 
 def save(name: str, description: str, params: Mapping[str, Any], user: Path | None = None,
-         overwrite: bool = False) -> Preset:
-    """Save the current settings as a user preset. Validated first; never overwrites by accident."""
+         overwrite: bool = False, system: str | None = None) -> Preset:
+    """Save the current settings (and, if given, the system prompt) as a user preset. Validated
+    first; never overwrites by accident."""
     folder = user or user_dir()
     name = _check_name(name)
-    text = dump(name, description.strip() or f"Saved from the Playground: {name}", params)
+    text = dump(name, description.strip() or f"Saved from the Playground: {name}", params, system)
     preset = parse(text, f"{slug(name)}.yaml")
     path = _user_path(name, folder)
     if path.exists() and not overwrite:
@@ -195,7 +207,7 @@ def rename(old: str, new: str, user: Path | None = None) -> Preset:
     target = _user_path(new, folder)
     if target.exists() and target != p.path:
         raise PresetInvalid([PresetError(target.name, "name", f"a user preset named {new!r} exists already")])
-    target.write_text(dump(new, p.description, p.params), encoding="utf-8")
+    target.write_text(dump(new, p.description, p.params, p.system), encoding="utf-8")
     if p.path != target:
         p.path.unlink()
     return parse(target.read_bytes(), target.name, path=target)
@@ -208,7 +220,7 @@ def delete(name: str, user: Path | None = None) -> None:
 def import_bytes(data: bytes, filename: str, user: Path | None = None, overwrite: bool = False) -> Preset:
     """Validate an uploaded preset file and store it as a user preset."""
     p = parse(data, filename)
-    return save(p.name, p.description, p.params, user, overwrite)
+    return save(p.name, p.description, p.params, user, overwrite, p.system)
 
 
 def export(preset: Preset) -> tuple[str, str]:

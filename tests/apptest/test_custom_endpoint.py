@@ -94,3 +94,26 @@ def test_sessions_with_the_same_endpoint_name_and_url_never_share_a_key(fs):
         at.button(key="send").click().run()
         assert not at.exception, at.exception
         assert fs.requests[-1].headers["Authorization"] == f"Bearer {key}"
+
+
+def test_adding_an_endpoint_checks_the_connection_first():
+    from support.failing_servers import closed_port
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    _form(at, "Dead server", f"http://127.0.0.1:{closed_port()}/v1", KEY, "some-model")
+    assert at.session_state["pl.endpoint"] != "Dead server"
+    assert "Dead server" not in at.session_state["pl.custom_endpoints"]
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and errors[0].startswith("Not added — connection check failed:")
+    assert KEY not in errors[0] and at.sidebar.text_input(key="pl.add_ep.key").value == ""
+    at.sidebar.checkbox(key="pl.add_ep.check").uncheck()
+    _form(at, "Dead server", f"http://127.0.0.1:{closed_port()}/v1", KEY, "some-model")
+    assert at.session_state["pl.endpoint"] == "Dead server"  # added anyway, when asked to
+
+
+def test_the_connection_check_sends_one_token_request(fs):
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    _form(at, "Checked", fs.base_url, KEY, "fault-model")
+    assert at.session_state["pl.endpoint"] == "Checked"
+    assert len(fs.requests) == 1 and fs.requests[0].json()["max_tokens"] == 1

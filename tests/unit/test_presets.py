@@ -97,3 +97,20 @@ def test_export_import_round_trip(tmp_path):
 def test_stream_is_not_a_preset_parameter(tmp_path):
     (tmp_path / "s.yaml").write_text("name: S\ndescription: d\nparams: {stream: true}\n")
     assert any(e.field == "params.stream" for e in presets.load_all(user=tmp_path).errors)
+
+
+def test_a_preset_may_carry_the_system_prompt(tmp_path):
+    p = presets.save("With system", "d", {"temperature": 0.2}, user=tmp_path, system="Be brief.\nNo lists.")
+    again = presets.load_all(user=tmp_path).get("With system")
+    assert again.system == "Be brief.\nNo lists." and again.params == {"temperature": 0.2}
+    assert presets.load_all(user=tmp_path).get("Balanced").system is None  # params only: prompt untouched
+    assert presets.import_bytes(p.to_yaml().encode().replace(b"With system", b"Imported"), "x.yaml",
+                                user=tmp_path).system == "Be brief.\nNo lists."
+    with pytest.raises(presets.PresetInvalid, match="system: must be text"):
+        presets.parse("name: x\ndescription: d\nparams: {}\nsystem: [1, 2]\n", "bad.yaml")
+
+
+def test_balanced_does_not_claim_to_be_the_api_defaults():
+    p = presets.load_all().get("Balanced")
+    assert p.params == {"temperature": 0.7, "top_p": 1.0, "max_tokens": 512}
+    assert "default" not in p.description.lower().split("not the api's defaults")[0]
