@@ -85,6 +85,10 @@ def show_status() -> None:
             status(slot[1])
 
 
+def _set(params: dict) -> dict:
+    return {k: v for k, v in params.items() if v is not None}
+
+
 def status(picked: str | None) -> None:
     """Whether the settings in use are a preset's: loaded as is, loaded then changed, or not loaded."""
     loaded = st.session_state.get(LOADED)
@@ -92,7 +96,7 @@ def status(picked: str | None) -> None:
         st.caption("No preset loaded" + (": press Load preset to apply it." if picked else "."))
         return
     name, params, system = loaded
-    same = params == st.session_state[state.PARAMS] and (system is None or system == st.session_state[state.SYSTEM])
+    same = _set(params) == _set(st.session_state[state.PARAMS]) and (system is None or system == st.session_state[state.SYSTEM])
     st.caption(f"In use: “{name}”" + ("" if same else ", then changed") +
                (f" · “{picked}” is selected, not loaded." if picked and picked != name else "."))
 
