@@ -7,6 +7,7 @@ from components.usage import charts as usage_charts
 from components.usage import data as usage_data
 from components.usage import export as usage_export
 from components.usage import filters as usage_filters
+from components.usage import labels as usage_labels
 from components.usage import settings as usage_settings
 from components.usage import tables as usage_tables
 
@@ -29,6 +30,7 @@ if data is None:
 usage_charts.summary(data)
 usage_charts.render(data, view.bucket, view.tz_offset_s)
 usage_tables.sessions(data["sessions"])
+usage_labels.editor(led, data["sessions"])
 usage_tables.requests(led, data["recent"])
 usage_export.render(led, view)
 usage_settings.render()

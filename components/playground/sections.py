@@ -39,7 +39,12 @@ TICK_S = 0.25
 def sidebar_controls(endpoint: Endpoint | None) -> None:
     st.session_state.setdefault("w.stream", st.session_state[state.STREAM])
     st.session_state.setdefault("w.usage", st.session_state[state.INCLUDE_USAGE])
+    st.session_state.setdefault("w.label", st.session_state[state.LABEL])
     with st.sidebar:
+        st.text_input("Session label", key="w.label", max_chars=200, placeholder="e.g. prompt v2, temperature test",
+                      help="Recorded with every request from now on, so the Usage page can filter and total "
+                           "by it; rename past ones there.",
+                      on_change=lambda: st.session_state.update({state.LABEL: " ".join(st.session_state["w.label"].split())}))
         st.toggle("Stream", key="w.stream",
                   help="Show tokens as they arrive and measure time to first token.",
                   on_change=lambda: st.session_state.update({state.STREAM: st.session_state["w.stream"]}))
