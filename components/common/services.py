@@ -47,17 +47,7 @@ def price_status() -> str | None:
 
 
 def _price_observer(endpoint, result, context) -> None:
-    table = prices()
-    price = table.price_for(str(result.request.get("model") or ""), endpoint)
-    if price is None:  # the model asked for is unknown; the reply may name one we know
-        price = table.price_for(result.model, endpoint)
-    result.metrics.cost = pricing.cost(result.usage, price)
-    if result.metrics.cost is None and price is not None and _unbilled_failure(result):
-        result.metrics.cost = 0.0  # refused before any token: nothing billed, and the price is known
-
-
-def _unbilled_failure(result) -> bool:
-    return result.status == "error" and result.usage is None and not any(result.texts())
+    pricing.apply(prices(), endpoint, result)  # cost and its breakdown, at the price in force then
 
 
 def _ledger_observer(endpoint, result, context) -> None:

@@ -110,6 +110,7 @@ class Metrics:
     request_id: str | None = None
     rate_limits: dict[str, str] = field(default_factory=dict)
     cost: float | None = None        # filled by pricing when known; None means unknown
+    cost_parts: dict[str, Any] = field(default_factory=dict)  # pricing's breakdown: parts, price, tier
 
 
 @dataclass

@@ -19,7 +19,7 @@ class Ep:
 def test_shipped_table_loads_with_dates_and_the_documented_prices():
     t = pricing.load_prices()
     p = t.price_for("gpt-4o-mini", Ep())
-    assert (p.input, p.output, p.cached_input) == (0.15, 0.60, 0.075) and p.taken == "2025-08-15"
+    assert (p.input, p.output, p.cached_input) == (0.15, 0.60, 0.075) and p.taken == "2025-10-01"
     assert all(r["taken"] for r in t.rows())
 
 
@@ -56,7 +56,9 @@ def test_model_names_match_snapshots_and_provider_prefixes():
     assert t.price_for("gpt-4o-2024-08-06", Ep()) == t.price_for("gpt-4o", Ep())
     assert t.price_for("openai/gpt-4.1-mini", Ep()) == t.price_for("gpt-4.1-mini", Ep())
     assert t.price_for("GPT-4o", Ep()) == t.price_for("gpt-4o", Ep())
-    assert t.price_for("gpt-4o-audio-preview", Ep()) is None  # not the same model, not priced as gpt-4o
+    # not the same model, not priced as gpt-4o: its own entry, with audio prices
+    assert t.price_for("gpt-4o-audio-preview-2024-12-17", Ep()).audio_input == 40.0
+    assert t.price_for("gpt-4o-search-preview", Ep()) is None
 
 
 def test_worst_case_cost():
@@ -68,7 +70,7 @@ def test_worst_case_cost():
 
 
 def test_worst_case_for_a_body_and_budget_warnings():
-    t = PriceTable({"m": Price(1.0, 10.0)})
+    t = PriceTable({"m": [Price(1.0, 10.0)]})
     body = {"model": "m", "messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 1000, "n": 2}
     # prompt estimate: 100 tokens + 4 overhead + 2 = 106 → 106*1 + 2*1000*10 = 20106 → $0.020106
     assert budget.worst_case_for(Ep(), body, t) == pytest.approx(0.020106)
@@ -98,8 +100,8 @@ def test_price_file_errors_name_the_field(tmp_path):
 def test_user_edits_override_the_shipped_table(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
     t = pricing.load_prices()
-    t.prices["gpt-4o"] = Price(3.0, 12.0, None, "2026-01-01", "edited")
-    t.prices["my-model"] = Price(0.5, 0.5)
+    t.prices["gpt-4o"] = [Price(3.0, 12.0, None, "2026-01-01", "edited")]
+    t.prices["my-model"] = [Price(0.5, 0.5)]
     path = pricing.save_user_prices(t)
     saved = path.read_text()
     assert "my-model" in saved and "gpt-4o:" in saved and "gpt-4o-mini" not in saved  # only the changes
@@ -125,10 +127,10 @@ def test_litellm_price_file_imports(tmp_path):
     for source in (f, str(f), LITELLM, json.dumps(LITELLM)):
         t = pricing.import_litellm(source)
         assert set(t.prices) == {"gpt-4o", "anthropic/claude-3-5-haiku"}
-        p = t.prices["gpt-4o"]
+        p = t.prices["gpt-4o"][0]
         assert (p.input, p.output, p.cached_input) == pytest.approx((2.5, 10.0, 1.25))
         assert t.price_for("claude-3-5-haiku", Ep()) is None  # only its full name
-        assert pricing.cost(Usage(1000, 1000, 2000), t.prices["anthropic/claude-3-5-haiku"]) == pytest.approx(0.0048)
+        assert pricing.cost(Usage(1000, 1000, 2000), t.prices["anthropic/claude-3-5-haiku"][0]) == pytest.approx(0.0048)
     with pytest.raises(PriceError, match="not valid JSON"):
         pricing.import_litellm("{broken")
     with pytest.raises(PriceError, match="no chat model"):

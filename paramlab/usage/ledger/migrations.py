@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from paramlab.usage.ledger.rollups import backfill
 from paramlab.usage.ledger.schema import (DURATION_ROLLUP, META, METADATA, REQUESTS, ROLLUPS, SCHEMA_VERSION,
-                                          TEXTS)
+                                          TEXTS, build_metadata)
 
 
 def read_version(conn: Connection) -> int | None:
@@ -37,14 +37,31 @@ def _upgrade_1_to_2(conn: Connection) -> None:
 
 
 def _upgrade_2_to_3(conn: Connection) -> None:
+    """The v3 indexes and the duration rollup; the token rollups are built (in their v4 shape) and
+    filled by the next step, which reads the v4 columns."""
     for ix in REQUESTS.indexes:
         ix.create(conn, checkfirst=True)
-    for table in (*ROLLUPS.values(), DURATION_ROLLUP):
-        table.create(conn, checkfirst=True)
+    DURATION_ROLLUP.create(conn, checkfirst=True)
+
+
+def _upgrade_3_to_4(conn: Connection) -> None:
+    """Add the v4 columns (old rows: NULL, their cost kept), then rebuild the rollups with the new
+    keys and measures from the raw rows (nothing is lost: the rollups are derived data)."""
+    have = {c["name"] for c in inspect(conn).get_columns("ledger_requests")}
+    v3_cols = {c.name for c in build_metadata(3)[1].columns}
+    for col in REQUESTS.columns:
+        if col.name not in v3_cols and col.name not in have:
+            kind = col.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE ledger_requests ADD COLUMN {col.name} {kind}"))
+    for table in ROLLUPS.values():
+        conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+        table.create(conn)
+    for ix in ROLLUPS["ledger_rollup"].indexes:
+        ix.create(conn, checkfirst=True)
     backfill(conn)
 
 
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}  # from version -> step
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}  # from version -> step
 
 
 MIGRATION_LOCK = 0x7061726C6162  # "parlab": the advisory lock id held while migrating on PostgreSQL

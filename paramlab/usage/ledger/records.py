@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from paramlab.backends import registry
+from paramlab.usage.ledger.schema import COST_COLUMNS, V4_TOKENS
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -19,6 +20,16 @@ def _json(obj: Any) -> str:
 
 def _cut(s: Any, n: int) -> str:
     return str(s or "")[:n]
+
+
+def _cost_columns(parts: Mapping[str, Any]) -> dict[str, Any]:
+    """The pricing observer's breakdown (Metrics.cost_parts) as the ledger's cost columns."""
+    dollars = parts.get("dollars") or {}
+    row: dict[str, Any] = {c: dollars.get(c.removeprefix("cost_")) for c in COST_COLUMNS}
+    row["price_model"] = _cut(parts.get("model"), 200) or None
+    row["price_from"] = _cut(parts.get("effective"), 10) or None
+    row["price_tier"] = (_cut(parts.get("tier"), 16) or None) if dollars else None
+    return row
 
 
 def from_result(endpoint: Any, result: Any, context: Mapping[str, Any] | None,
@@ -57,6 +68,9 @@ def from_result(endpoint: Any, result: Any, context: Mapping[str, Any] | None,
         "finish_reasons": _json(result.finish_reasons),
         "request_id": m.request_id[:200] if m.request_id else None,
         "response_id": result.id[:200] if result.id else None,
+        "service_tier": _cut(getattr(result, "service_tier", None), 32) or None,
+        **{k: getattr(u, k, None) if u else None for k in V4_TOKENS},
+        **_cost_columns(getattr(m, "cost_parts", None) or {}),
     }
     texts = None
     if store_text:

@@ -19,7 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from paramlab.usage.ledger.schema import DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS
+from paramlab.usage.ledger.schema import (COST_COLUMNS, DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS,
+                                          ROLLUPS)
 
 HOUR_MS = 3_600_000
 EXACT_BELOW_MS = 32  # 2 ** (SUB_BITS + 1): every millisecond its own bucket below this
@@ -73,11 +74,17 @@ def measures_sql(r=R.c) -> dict[str, Any]:
         "latency_sum": n(r.latency_ms), "latency_n": flag(r.latency_ms.isnot(None)),
         "ttft_sum": n(r.ttft_ms), "ttft_n": flag(r.ttft_ms.isnot(None)),
         "first_ms": r.ts_ms, "last_ms": r.ts_ms,
+        "cache_write_tokens": n(r.cache_write_tokens), "audio_input_tokens": n(r.audio_input_tokens),
+        "audio_output_tokens": n(r.audio_output_tokens),
+        **{c: func.coalesce(r[c], 0.0) for c in COST_COLUMNS},
     }
 
 
+_NULLABLE_KEYS = ("error_class", "service_tier")  # '' in the rollups: key columns cannot be NULL
+
+
 def key_sql(name: str, r=R.c):
-    return func.coalesce(r.error_class, "") if name == "error_class" else r[name]
+    return func.coalesce(r[name], "") if name in _NULLABLE_KEYS else r[name]
 
 
 def _measures(row: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +101,9 @@ def _measures(row: dict[str, Any]) -> dict[str, Any]:
         "latency_sum": n("latency_ms"), "latency_n": int(lat is not None),
         "ttft_sum": n("ttft_ms"), "ttft_n": int(ttft is not None),
         "first_ms": int(row["ts_ms"]), "last_ms": int(row["ts_ms"]),
+        "cache_write_tokens": n("cache_write_tokens"), "audio_input_tokens": n("audio_input_tokens"),
+        "audio_output_tokens": n("audio_output_tokens"),
+        **{c: float(row.get(c) or 0.0) for c in COST_COLUMNS},
     }
 
 
@@ -168,16 +178,21 @@ def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...]):
 
 
 # -- building from the raw rows --------------------------------------------------------------
-def backfill(conn: Connection) -> None:
-    """Rebuild every rollup from ledger_requests with INSERT ... SELECT ... GROUP BY."""
+def backfill(conn: Connection, since_ms: int | None = None) -> None:
+    """Rebuild the rollups from ledger_requests with INSERT ... SELECT ... GROUP BY: all of them, or
+    (since_ms, after re-pricing) the token and cost rollups from that hour on."""
     fine_name = "ledger_rollup"
-    for table in (*ROLLUPS.values(), DURATION_ROLLUP):
-        conn.execute(table.delete())
+    since_hour = None if since_ms is None else int(since_ms) // HOUR_MS
+    for table in (*ROLLUPS.values(), *([DURATION_ROLLUP] if since_hour is None else [])):
+        conn.execute(table.delete() if since_hour is None else table.delete().where(table.c.hour >= since_hour))
     hour = (R.c.ts_ms // HOUR_MS).label("hour")
     fine_keys = ROLLUP_KEYS[fine_name]
     keys = [key_sql(k).label(k) for k in fine_keys]
-    aggs = [_agg(name, expr).label(name) for name, expr in measures_sql().items()]
+    raw = measures_sql()
+    aggs = [_agg(m, raw[m]).label(m) for m in MEASURES]
     q = select(hour, *keys, *aggs).group_by(hour, *keys)
+    if since_hour is not None:
+        q = q.where(R.c.ts_ms >= since_hour * HOUR_MS)
     conn.execute(ROLLUPS[fine_name].insert().from_select(["hour", *fine_keys, *MEASURES], q))
     fine = ROLLUPS[fine_name].c
     for name, coarse_keys in ROLLUP_KEYS.items():  # the coarser ones from the fine one: fewer rows to read
@@ -185,7 +200,11 @@ def backfill(conn: Connection) -> None:
             continue
         cols = [fine.hour, *[fine[k] for k in coarse_keys]]
         q = select(*cols, *[_agg(m, fine[m]).label(m) for m in MEASURES]).group_by(*cols)
+        if since_hour is not None:
+            q = q.where(fine.hour >= since_hour)
         conn.execute(ROLLUPS[name].insert().from_select(["hour", *coarse_keys, *MEASURES], q))
+    if since_hour is not None:
+        return
     for metric, col_name in DURATION_COLUMNS.items():
         col = R.c[col_name]
         lo = bucket_lo_sql(col).label("lo")

@@ -7,6 +7,11 @@ Version history
   3: + hourly rollups kept up to date on every insert (see rollups.py): the Usage page reads these,
      so its cost grows with hours × distinct keys, not with the number of requests; index on
      (label, ts_ms) for label-filtered latency/TTFT percentiles, which still read the raw rows.
+  4: every billed part of a request: cache-write, audio in/out and accepted/rejected prediction
+     tokens, the service tier served, the cost per part (cost_input ... cost_audio, summing to
+     cost) and the price that made it (price_model, price_from, price_tier). Old rows keep their
+     cost; their parts are NULL (not recorded then). The rollups gain backend and service_tier as
+     keys and the new token and cost parts as measures, so what-if re-pricing reads them too.
 Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
 day is integer division, the same on SQLite and PostgreSQL.
 """
@@ -15,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,29 +59,55 @@ def _request_columns(version: int) -> list[Column]:
         Column("request_id", String(200)),                            # x-request-id header
         Column("response_id", String(200)),                           # the completion's id
     ]
+    if version >= 4:
+        cols += [
+            Column("service_tier", String(32)),                     # as the response said; NULL = not said
+            *[Column(c, Integer) for c in V4_TOKENS],
+            *[Column(c, Float) for c in COST_COLUMNS],              # dollars per part; NULL = unknown
+            Column("price_model", String(200)),                     # the price table's model name used
+            Column("price_from", String(10)),                       # YYYY-MM-DD the price applied from
+            Column("price_tier", String(16)),                       # the tier priced
+        ]
     return cols
 
+
+V4_TOKENS = ("cache_write_tokens", "audio_input_tokens", "audio_output_tokens", "accepted_prediction_tokens",
+             "rejected_prediction_tokens")
+# pricing.COST_PARTS as columns (paramlab.usage.pricing is above the ledger, so spelled out here)
+COST_COLUMNS = ("cost_input", "cost_cached_input", "cost_cache_write", "cost_output", "cost_reasoning", "cost_audio")
 
 # Hourly rollups, smallest first: a query reads the first one holding every column it filters or groups
 # on. Each row sums the requests of one UTC hour (hour = ts_ms // 3,600,000) with the same key values.
 # error_class is '' when there is none (key columns cannot be NULL on PostgreSQL).
-ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+ROLLUP_KEYS_V3: dict[str, tuple[str, ...]] = {
     "ledger_rollup_model": ("endpoint", "model", "page", "status", "error_class"),
     "ledger_rollup_session": ("label", "page", "session_id"),
     "ledger_rollup": ("endpoint", "model", "label", "page", "session_id", "status", "error_class"),
 }
+# v4: + backend (local backends cost 0 under any price table) and service_tier (priced per tier);
+# both follow the endpoint and model, so they add few rows.
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "ledger_rollup_model": ("endpoint", "backend", "model", "service_tier", "page", "status", "error_class"),
+    "ledger_rollup_session": ("label", "page", "session_id"),
+    "ledger_rollup": ("endpoint", "backend", "model", "service_tier", "label", "page", "session_id", "status",
+                      "error_class"),
+}
 # Summed on every insert, except first_ms / last_ms (min / max). cost sums the known costs only;
 # cost_unknown counts the requests without a price, so "unknown" never reads as $0.
-MEASURES: tuple[str, ...] = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
-                             "reasoning_tokens", "estimated", "errors", "cost", "cost_unknown", "latency_sum",
-                             "latency_n", "ttft_sum", "ttft_n", "first_ms", "last_ms")
-_KEY_LEN = {"endpoint": 200, "model": 200, "label": 200, "page": 64, "session_id": 64, "status": 16, "error_class": 64}
+MEASURES_V3: tuple[str, ...] = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+                                "reasoning_tokens", "estimated", "errors", "cost", "cost_unknown", "latency_sum",
+                                "latency_n", "ttft_sum", "ttft_n", "first_ms", "last_ms")
+MEASURES: tuple[str, ...] = (*MEASURES_V3, "cache_write_tokens", "audio_input_tokens", "audio_output_tokens",
+                             *COST_COLUMNS)
+FLOAT_MEASURES = frozenset({"cost", *COST_COLUMNS})
+_KEY_LEN = {"endpoint": 200, "model": 200, "label": 200, "page": 64, "session_id": 64, "status": 16, "error_class": 64,
+            "backend": 32, "service_tier": 32}
 
 
-def _rollup(md: MetaData, name: str, keys: tuple[str, ...]) -> Table:
+def _rollup(md: MetaData, name: str, keys: tuple[str, ...], measures: tuple[str, ...]) -> Table:
     cols = [Column("hour", BigInteger, primary_key=True, autoincrement=False)]
     cols += [Column(k, String(_KEY_LEN[k]), primary_key=True) for k in keys]
-    cols += [Column(m, Float if m == "cost" else BigInteger, nullable=False, default=0) for m in MEASURES]
+    cols += [Column(m, Float if m in FLOAT_MEASURES else BigInteger, nullable=False, default=0) for m in measures]
     return Table(name, md, *cols, sqlite_with_rowid=False)  # SQLite: rows stored in key (hour-first) order
 
 
@@ -96,8 +127,9 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
                       Column("replies", Text))   # JSON list of choice texts
     if version >= 3:
         Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
-        for name, keys in ROLLUP_KEYS.items():
-            _rollup(md, name, keys)
+        v4 = version >= 4
+        for name, keys in (ROLLUP_KEYS if v4 else ROLLUP_KEYS_V3).items():
+            _rollup(md, name, keys, MEASURES if v4 else MEASURES_V3)
         fine = md.tables["ledger_rollup"]  # the sessions table looks up its 200 sessions' models here
         Index("ix_ledger_rollup_session", fine.c.session_id, fine.c.hour)
         # Latency / TTFT counts per log-spaced bucket (lo = the bucket's lower bound in ms, see rollups.py)
