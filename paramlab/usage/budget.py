@@ -1,7 +1,10 @@
-"""Daily and monthly spending budgets, and the warnings they give before and after requests.
+"""Daily and monthly spending budgets: the warnings they give, and the sends a hard budget blocks.
 
 Budgets are saved in `budget.yaml` in the user data directory; CHAT_BUDGET_DAILY and
-CHAT_BUDGET_MONTHLY (dollars) override them. Spend comes from the usage ledger.
+CHAT_BUDGET_MONTHLY (dollars) override the amounts. A budget marked hard (`block_daily`,
+`block_monthly`) blocks sending to paid endpoints once it is used up; local ones (the embedded
+engine, llama.cpp, Ollama, LM Studio) cost nothing and are never blocked. Spend comes from the
+usage ledger.
 """
 from __future__ import annotations
 
@@ -29,6 +32,19 @@ class BudgetError(ValueError):
 class Budget:
     daily: float | None = None    # dollars per calendar day (local time); None = no budget
     monthly: float | None = None  # dollars per calendar month
+    block_daily: bool = False     # hard: no sending once the daily budget is used up
+    block_monthly: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the budgets say about sending now."""
+    blocked: str | None           # why sending is blocked (with the figures), None when it may go
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.blocked is None
 
 
 def _amount(value: Any, field_name: str) -> float | None:
@@ -60,12 +76,22 @@ def load_budget(env: Mapping[str, str] | None = None) -> Budget:
             raise BudgetError(f"budget file {p}: must be a mapping with daily and monthly")
     daily = env.get("CHAT_BUDGET_DAILY", doc.get("daily"))
     monthly = env.get("CHAT_BUDGET_MONTHLY", doc.get("monthly"))
-    return Budget(_amount(daily, "daily budget"), _amount(monthly, "monthly budget"))
+    return Budget(_amount(daily, "daily budget"), _amount(monthly, "monthly budget"),
+                  _flag(doc.get("block_daily"), "block_daily"), _flag(doc.get("block_monthly"), "block_monthly"))
+
+
+def _flag(value: Any, field_name: str) -> bool:
+    if value in (None, ""):
+        return False
+    if not isinstance(value, bool):
+        raise BudgetError(f"{field_name}: must be true or false, got {value!r}")
+    return value
 
 
 def save_budget(b: Budget) -> Path:
     p = budget_path()
-    p.write_text(yaml.safe_dump({"daily": b.daily, "monthly": b.monthly}), encoding="utf-8")
+    p.write_text(yaml.safe_dump({"daily": b.daily, "monthly": b.monthly, "block_daily": b.block_daily,
+                                 "block_monthly": b.block_monthly}), encoding="utf-8")
     return p
 
 
@@ -100,6 +126,23 @@ def check(b: Budget, spent_today: float, spent_month: float, worst_case: float |
             out.append(f"This request could cost up to {fmt_dollars(worst_case)}, which would pass the {name} "
                        f"budget of {fmt_dollars(limit)} (${spent:.4f} spent).")
     return out
+
+
+def verdict(b: Budget, spent_today: float, spent_month: float, worst_case: float | None = None,
+            free: bool = False) -> Verdict:
+    """May a request be sent now? Blocked when a hard budget is used up (unless the request is free:
+    a local endpoint); the warnings of check() either way."""
+    warnings = tuple(check(b, spent_today, spent_month, worst_case))
+    if free:
+        return Verdict(None, warnings)
+    for name, limit, spent, hard, when in (("daily", b.daily, spent_today, b.block_daily, "tomorrow"),
+                                           ("monthly", b.monthly, spent_month, b.block_monthly, "next month")):
+        if hard and limit is not None and spent >= limit:
+            period = "today" if name == "daily" else "this month"
+            return Verdict(f"The {name} budget of ${limit:.2f} is used up (${spent:.4f} spent {period}) and it "
+                           f"blocks sending until {when}. Raise it or turn blocking off on the Usage page "
+                           "(Prices, budgets and recording → Budgets); local models still run.", warnings)
+    return Verdict(None, warnings)
 
 
 def worst_case_for(endpoint: Any, body: Mapping[str, Any], table: pricing.PriceTable | None = None) -> float | None:

@@ -1,0 +1,114 @@
+"""Where this month's (and today's) spend will end, from the recent rate.
+
+Month: the mean spend of the last complete days (up to 7, counting days without requests as $0,
+but not days before the first request) times the days left, added to the month-to-date spend.
+Day: the same from the last complete hours (up to 24). The range is a 90 % interval treating the
+remaining days (hours) as independent draws from the recent ones: ± 1.645 × standard deviation ×
+√(days left), never below what is already spent. With fewer than two complete days (hours) there
+is no spread to measure and the range is the point forecast, said so in `basis`.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
+
+Z90 = 1.645
+DAY_WINDOW = 7
+HOUR_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class Forecast:
+    spent: float              # period to date
+    expected: float           # at the period's end
+    low: float
+    high: float
+    rate: float               # $ per day (month) or per hour (day)
+    left: float               # days (hours) left in the period, fractional
+    samples: int              # complete days (hours) the rate comes from
+    basis: str
+    budget: float | None = None
+    end_ms: int = 0           # the period's end (unix ms)
+    start_ms: int = 0
+    cumulative: list[tuple[int, float]] = field(default_factory=list)  # (bucket start ms, spend so far)
+
+    @property
+    def over_budget(self) -> bool | None:
+        return None if self.budget is None else self.expected > self.budget
+
+
+def project(spent: float, recent: Sequence[float], left: float, unit: str) -> tuple[float, float, float, float, str]:
+    """(expected, low, high, rate, basis) from the spend of recent complete periods."""
+    n = len(recent)
+    if n == 0:
+        return spent, spent, spent, 0.0, f"no complete {unit} yet: no rate to go on"
+    rate = statistics.fmean(recent)
+    expected = spent + rate * left
+    if n < 2:
+        return expected, expected, expected, rate, f"1 complete {unit} only: no spread to give a range"
+    spread = Z90 * statistics.stdev(recent) * math.sqrt(max(left, 0.0))
+    return (expected, max(spent, expected - spread), expected + spread, rate,
+            f"mean of the last {n} complete {unit}s; 90 % range")
+
+
+def _local(now_s: float, tz_offset_s: int) -> datetime:
+    return datetime.fromtimestamp(now_s, timezone(timedelta(seconds=tz_offset_s)))
+
+
+def month_bounds(now_s: float, tz_offset_s: int) -> tuple[int, int, int]:
+    """(start of the month, start of today, start of next month) in unix ms, local time."""
+    d = _local(now_s, tz_offset_s)
+    day = d.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    nxt = (month + timedelta(days=32)).replace(day=1)
+    return (int(month.timestamp() * 1000), int(day.timestamp() * 1000), int(nxt.timestamp() * 1000))
+
+
+def month(daily: Sequence[dict], now_s: float, tz_offset_s: int, first_ms: int | None,
+          budget: float | None = None) -> Forecast:
+    """daily: over_time(..., "day") rows (start_ms, cost) covering at least the last DAY_WINDOW days
+    and this month; first_ms: the ledger's first request (days before it are not counted)."""
+    m0, today, m1 = month_bounds(now_s, tz_offset_s)
+    cost = {int(r["start_ms"]): float(r["cost"] or 0.0) for r in daily}
+    day_ms = 86_400_000
+    recent = []
+    for k in range(1, DAY_WINDOW + 1):
+        start = today - k * day_ms
+        if first_ms is None or start + day_ms <= first_ms:
+            break
+        recent.append(cost.get(start, 0.0))
+    spent = sum(v for t, v in cost.items() if m0 <= t < m1)
+    left = (m1 - now_s * 1000) / day_ms
+    expected, low, high, rate, basis = project(spent, recent, left, "day")
+    run, cum = 0.0, []
+    for t in sorted(t for t in cost if m0 <= t < m1):
+        run += cost[t]
+        cum.append((t, run))
+    return Forecast(spent, expected, low, high, rate, left, len(recent), basis, budget, m1, m0, cum)
+
+
+def day(hourly: Sequence[dict], now_s: float, tz_offset_s: int, first_ms: int | None,
+        budget: float | None = None) -> Forecast:
+    """hourly: over_time(..., "hour") rows covering the last HOUR_WINDOW hours and today."""
+    _, today, _ = month_bounds(now_s, tz_offset_s)
+    end = today + 86_400_000
+    hour_ms = 3_600_000
+    this_hour = int(now_s * 1000) // hour_ms * hour_ms
+    cost = {int(r["start_ms"]): float(r["cost"] or 0.0) for r in hourly}
+    recent = []
+    for k in range(1, HOUR_WINDOW + 1):
+        start = this_hour - k * hour_ms
+        if first_ms is None or start + hour_ms <= first_ms:
+            break
+        recent.append(cost.get(start, 0.0))
+    spent = sum(v for t, v in cost.items() if today <= t < end)
+    left = (end - now_s * 1000) / hour_ms
+    expected, low, high, rate, basis = project(spent, recent, left, "hour")
+    run, cum = 0.0, []
+    for t in sorted(t for t in cost if today <= t < end):
+        run += cost[t]
+        cum.append((t, run))
+    return Forecast(spent, expected, low, high, rate, left, len(recent), basis, budget, end, today, cum)
