@@ -7,9 +7,11 @@ from components.usage import charts as usage_charts
 from components.usage import data as usage_data
 from components.usage import export as usage_export
 from components.usage import filters as usage_filters
+from components.usage import forecast as usage_forecast
 from components.usage import labels as usage_labels
 from components.usage import settings as usage_settings
 from components.usage import tables as usage_tables
+from components.usage import whatif as usage_whatif
 
 st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wide")
 state.init()
@@ -29,6 +31,8 @@ if data is None:
     st.stop()
 usage_charts.summary(data)
 usage_charts.render(data, view.bucket, view.tz_offset_s)
+usage_forecast.render(led, view)
+usage_whatif.render(led, view)
 usage_tables.sessions(data["sessions"])
 usage_labels.editor(led, data["sessions"])
 usage_tables.requests(led, data["recent"])

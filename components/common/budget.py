@@ -1,12 +1,17 @@
-"""Budget warnings for the pages that send requests (Playground, Compare)."""
+"""Budgets on the pages that send (Playground, Compare, Sweep, Lab): the warnings and the hard-budget
+block shown before sending (`warn`), and the one check every send point makes (`gate`)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import streamlit as st
 
 from components.common import services
+from components.common import state
 from paramlab.usage import budget as budgets
+from paramlab.usage import pricing
+
+BLOCKED = "pl.budget_blocked"  # why the last send was refused, shown once by warn() next to Send
 
 
 def _spent() -> tuple[float, float] | None:
@@ -20,24 +25,60 @@ def _spent() -> tuple[float, float] | None:
         return None
 
 
-def warn(worst_case: float | None) -> None:
-    """Show a warning when today's / this month's spend is over budget, or this request could pass it.
+def _verdict(endpoints: Iterable[Any], worst_case: float | None = None) -> budgets.Verdict | None:
+    """None when no budget is set or the spend cannot be read (then nothing is blocked)."""
+    try:
+        b = budgets.load_budget()
+    except budgets.BudgetError as e:
+        return budgets.Verdict(None, (f"Budget not checked — {e}",))
+    if b.daily is None and b.monthly is None:
+        return None
+    spent = _spent()
+    if spent is None:
+        return None
+    eps = [_resolve(e) for e in endpoints if e is not None]
+    free = bool(eps) and all(e is not None and pricing.is_local(e) for e in eps)
+    return budgets.verdict(b, spent[0], spent[1], worst_case, free=free)
+
+
+def _resolve(endpoint: Any) -> Any:
+    """An Endpoint, or the one a name (Compare's panes) stands for; None when it cannot be resolved."""
+    if not isinstance(endpoint, str):
+        return endpoint
+    try:
+        return state.resolve_endpoint(endpoint)
+    except Exception:  # noqa: BLE001 - unresolvable: not known to be free
+        return None
+
+
+def gate(*endpoints: Any) -> bool:
+    """The check at every send point: False when a hard budget is used up (nothing is sent, nothing
+    typed is touched, and warn() says why next to Send). Local endpoints are never blocked."""
+    v = _verdict(endpoints)
+    if v is None or v.allowed:
+        st.session_state.pop(BLOCKED, None)
+        return True
+    st.session_state[BLOCKED] = v.blocked
+    st.toast("Not sent: a hard budget is used up.", icon="⛔")
+    return False
+
+
+def warn(worst_case: float | None, *endpoints: Any) -> None:
+    """Before sending: a hard budget that blocks (with the figures), today's / this month's spend over
+    budget, or a request that could pass one; and why the last send was refused.
 
     Also tells the user, once, when the usage ledger is not recording (the pages sending requests call this).
     """
     services.show_status()
-    try:
-        b = budgets.load_budget()
-    except budgets.BudgetError as e:
-        st.warning(f"Budget not checked — {e}")
-        return
-    if b.daily is None and b.monthly is None:
-        return
-    spent = _spent()
-    if spent is None:
-        return
-    for msg in budgets.check(b, spent[0], spent[1], worst_case):
-        st.warning(msg, icon="💸")
+    refused = st.session_state.pop(BLOCKED, None)
+    v = _verdict(endpoints, worst_case)
+    if refused:
+        st.error(f"Not sent — {refused} Your message and settings are kept.", icon="⛔")
+    elif v is not None and v.blocked:
+        st.error(f"Sending is blocked — {v.blocked}", icon="⛔")
+    for msg in v.warnings if v is not None else ():
+        if not (v.blocked or refused) or "used up" not in msg:
+            st.warning(msg, icon="💸")
 
 
 def warn_for_body(endpoint: Any, body: Mapping[str, Any]) -> None:
@@ -46,7 +87,7 @@ def warn_for_body(endpoint: Any, body: Mapping[str, Any]) -> None:
         wc = budgets.worst_case_for(endpoint, body, services.prices())
     except Exception:  # noqa: BLE001 - an unreadable price table must not block sending
         wc = None
-    warn(wc)
+    warn(wc, endpoint)
 
 
 def editor() -> None:
@@ -66,16 +107,23 @@ def editor() -> None:
         monthly = c2.number_input("Monthly budget ($)", value=b.monthly, step=5.0, format="%g",
                                   placeholder="no budget", help="Empty = no monthly budget.")
         monthly_err = c2.empty()
+        block_daily = c1.toggle("Block sending when used up", value=b.block_daily, key="budget.block_daily",
+                                help="Hard budget: once today's spend reaches it, nothing more is sent to paid "
+                                     "endpoints until tomorrow (local models still run).")
+        block_monthly = c2.toggle("Block sending when used up", value=b.block_monthly, key="budget.block_monthly",
+                                  help="Hard budget: once this month's spend reaches it, nothing more is sent "
+                                       "to paid endpoints until next month (local models still run).")
         if st.form_submit_button("Save budgets"):
             try:
-                new = budgets.parse_budget(daily, monthly)
+                new = budgets.parse_budget(daily, monthly, block_daily, block_monthly)
             except budgets.BudgetError as e:
                 (daily_err if str(e).startswith("Daily") else monthly_err).error(f"Not saved — {e}")
             else:
                 path = budgets.save_budget(new)
                 st.success("Budgets saved: " + " · ".join(
-                    f"{k} {budgets.fmt_dollars(v) if v is not None else 'none'}"
-                    for k, v in (("daily", new.daily), ("monthly", new.monthly))) + f" ({path}).")
+                    f"{k} {budgets.fmt_dollars(v) if v is not None else 'none'}{' (blocks)' if hard else ''}"
+                    for k, v, hard in (("daily", new.daily, new.block_daily),
+                                       ("monthly", new.monthly, new.block_monthly))) + f" ({path}).")
     spent = _spent()
     if spent is not None:
         st.caption(f"Spent today ${spent[0]:.4f} · this month ${spent[1]:.4f} (requests with a known cost).")

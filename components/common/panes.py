@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 import streamlit as st
 
+from components.common import cost_breakdown
 from components.common import token_heatmap
 
 from paramlab.client.metrics import metric_cells
@@ -103,4 +104,4 @@ def heatmap(logprobs: list[dict], key: str) -> None:
 
 
 def metrics_row(result: ChatResult) -> None:
-    _metric_cells(metric_cells(result))
+    _metric_cells(cost_breakdown.with_breakdown(metric_cells(result), result))

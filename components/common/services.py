@@ -50,6 +50,19 @@ def _price_observer(endpoint, result, context) -> None:
     pricing.apply(prices(), endpoint, result)  # cost and its breakdown, at the price in force then
 
 
+def reprice_ledger(old: pricing.PriceTable, new: pricing.PriceTable) -> tuple[int, str | None]:
+    """After a price edit: re-price the ledger from each change's date on; (rows, error message)."""
+    from paramlab.usage.ledger import explain, repricing
+    led = _state["ledger"]
+    if led is None:
+        return 0, None
+    try:
+        with led.engine.begin() as conn:
+            return repricing.reprice(conn, old, new), None
+    except Exception as e:  # noqa: BLE001 - the prices are saved; say why the past was not re-priced
+        return 0, explain(e, led.url)
+
+
 def _ledger_observer(endpoint, result, context) -> None:
     led = _state["ledger"]
     if led is not None:

@@ -46,4 +46,4 @@ def render(panes: list[Pane], prompt: str) -> None:
     else:
         st.caption(f"Worst-case cost of one run: **{fmt_cost(wc)}** — {len(panes)} panes, each its prompt "
                    "plus n × max tokens at its model's price")
-    budget_ui.warn(wc)
+    budget_ui.warn(wc, *[p.endpoint for p in panes])

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import budget as budget_ui
 from components.common import params_panel
 from components.common import state
 from paramlab.experiments import compare
@@ -123,6 +124,8 @@ def start_run() -> None:
     """Build each pane's body; panes with bad settings show why and the others run."""
     ss = st.session_state
     panes: list[Pane] = ss[PANES]
+    if not budget_ui.gate(*[p.endpoint for p in panes]):
+        return  # a hard budget is used up: the message and panes stay as they are
     messages = state.conversation() + [{"role": "user", "content": ss[PROMPT]}]
     snap = Snapshot([p.clone() for p in panes], [compare.pane_title(panes, i) for i in range(len(panes))], messages)
     for p, orig in zip(snap.panes, panes):

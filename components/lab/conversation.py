@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lab import state as ls
+from components.common import budget as budget_ui
 from components.common import state
 from paramlab.lab import next_token
 from paramlab.settings import Endpoint
@@ -11,6 +12,7 @@ from paramlab.request.schema import ValidationError
 
 
 def render(endpoint: Endpoint | None) -> None:
+    budget_ui.warn(None, endpoint)
     c1, c2 = st.columns(2)
     with c1:
         ls.bound_text(st.text_area, ls.SYSTEM, label="System prompt", height=68,
@@ -32,6 +34,8 @@ def render(endpoint: Endpoint | None) -> None:
 
 def fetch(endpoint: Endpoint, model: str) -> None:
     ss = st.session_state
+    if not budget_ui.gate(endpoint):
+        return
     ss.pop(ls.DIST_ERROR, None)
     if not ss[ls.USER].strip():
         ss[ls.DIST_ERROR] = "User message: type a message for the model to answer."

@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.lab import state as ls
 from components.common import panes as replies
+from components.common import budget as budget_ui
 from components.common import state
 from components.common import token_heatmap
 from paramlab.request import schema
@@ -33,6 +34,8 @@ def render(endpoint: Endpoint | None) -> None:
 
 
 def send(endpoint: Endpoint, max_tokens: int) -> None:
+    if not budget_ui.gate(endpoint):
+        return
     msgs = ls.messages()
     prefix = st.session_state[ls.PREFIX]
     if prefix:

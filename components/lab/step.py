@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.lab import chart as lab_chart
 from components.lab import state as ls
+from components.common import budget as budget_ui
 from components.common import state
 from paramlab.lab import next_token
 from paramlab.lab import reshape
@@ -17,6 +18,8 @@ STEP_PICK = "lab.w.step_pick"
 
 
 def _run(endpoint: Endpoint, count: int) -> None:
+    if not budget_ui.gate(endpoint):
+        return
     ss = st.session_state
     run: next_token.StepRun = ss.setdefault(ls.STEPS, next_token.StepRun())
     rng = random.Random(f"{ss[ls.SEED]}:{len(run.steps)}")

@@ -7,6 +7,8 @@ import json
 
 import streamlit as st
 
+from components.common import cost_breakdown
+
 from paramlab.client.result import ChatResult
 
 MAX_RAW_CHARS = 200_000  # what the browser is given; the client already caps SSE lines
@@ -41,6 +43,7 @@ def render(results: list[ChatResult], key: str = "insp") -> None:
         st.markdown(f"**Response** · id `{r.id or '—'}` · created {_created(r.created)} · model `{r.model or '—'}` · "
                     f"system_fingerprint `{r.system_fingerprint or '—'}` · status **{r.status}** · "
                     f"request id `{r.metrics.request_id or '—'}` · attempts {r.metrics.attempts}")
+        cost_breakdown.render(r.metrics.cost_parts, r.metrics.cost)
         t1, t2, t3 = st.tabs(["Request JSON", "Request headers", "Raw response" + (" (SSE)" if r.stream else "")])
         with t1:
             st.code(json.dumps(r.request, indent=2, ensure_ascii=False), language="json")

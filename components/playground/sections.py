@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import budget as budget_ui
 from components.common import params_panel
 from components.playground import actions
 from components.playground import presets as presets_ui
@@ -91,6 +92,8 @@ def _draft_messages(draft: str) -> list[dict[str, str]]:
 
 def _queue_send() -> None:
     """Send's callback: validate, move the draft into the conversation, queue the request."""
+    if not budget_ui.gate(state.current_endpoint()):
+        return  # a hard budget is used up: the draft stays in the box
     draft = st.session_state.get(PROMPT, "")
     msgs = _draft_messages(draft)
     errors = []
@@ -179,13 +182,12 @@ def worst_case_cost(endpoint: Endpoint | None, count: ctx.ContextCount | None) -
         budget = max(count.window - count.prompt_tokens, 0)  # unset: the rest of the window
     wc = None
     try:
-        from components.common import budget as budget_ui
         from components.common import services
         from paramlab.usage import pricing
         price = services.prices().price_for(st.session_state[state.MODEL], endpoint)
         wc = pricing.worst_case_cost(count.prompt_tokens if count else None, budget, n, price)
     except Exception:  # noqa: BLE001 - pricing is optional; unknown cost is shown as such
-        price, budget_ui = None, None
+        price = None
     from paramlab.client.metrics import fmt_cost
     if wc is None:
         why = "no price for this model" if budget is not None else "set max_tokens to bound it"
@@ -193,8 +195,7 @@ def worst_case_cost(endpoint: Endpoint | None, count: ctx.ContextCount | None) -
     else:
         st.caption(f"Worst-case cost: **{fmt_cost(wc)}** — {count.prompt_tokens:,} prompt tokens + "
                    f"{budget:,} max tokens × n={n}{note}")
-    if budget_ui is not None:
-        budget_ui.warn(wc)
+    budget_ui.warn(wc, endpoint)
 
 
 # -- replies ----------------------------------------------------------------------------------

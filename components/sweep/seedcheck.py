@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.common import budget as budget_ui
 from components.common import state
 from components.sweep.setup import CFG, _body
 from paramlab.experiments import seedcheck
@@ -26,6 +27,8 @@ def render(endpoint: Endpoint | None) -> None:
     run: LiveRun | None = st.session_state.get(RUN)
     busy = run is not None and not run.finished
     if c3.button("▶ Run seed check", key="sw.seed.go", disabled=endpoint is None or busy):
+        if not budget_ui.gate(endpoint):
+            return
         try:
             base = SweepJob(0, 0, dict(st.session_state["sw.base"]))
             body = _body(base, st.session_state[CFG]["prompt"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import budget as budget_ui
 from components.common import params_panel
 from components.common import state
 from paramlab.request import schema
@@ -175,11 +176,7 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
     st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
             f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {len(sent)} message(s) · "
             f"worst-case cost **{wc_text}**", icon="🧮")
-    try:
-        from components.common import budget as budget_ui
-        budget_ui.warn(wc)
-    except Exception:  # noqa: BLE001 - budgets are optional here
-        pass
+    budget_ui.warn(wc, endpoint)
     if sweep.needs_confirmation(plan.request_count, wc, CONFIRM_REQUESTS, CONFIRM_COST):
         return st.checkbox(f"I confirm sending {plan.request_count} requests (worst case {wc_text})",
                            key="sw.confirm", value=False)
@@ -188,6 +185,8 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
 
 def start(endpoint: Endpoint, plan: SweepPlan) -> None:
     ss = st.session_state
+    if not budget_ui.gate(endpoint):
+        return  # a hard budget is used up: the plan stays as typed
     prompt = ss[CFG]["prompt"]
     jobs = plan.jobs()
     client = state.client_for(endpoint)

@@ -41,6 +41,10 @@ def summary(data: dict[str, Any]) -> None:
     if unpriced:
         st.caption(f":orange[{unpriced:,} request(s) used a model with no known price: their cost is unknown, "
                    "not counted as $0. Add the model under “Prices, budgets and recording”.]")
+    parts = {k: v for k, v in (data.get("cost_parts") or {}).items() if v}
+    if parts:
+        st.caption("Cost by part: " + " · ".join(f"{k.replace('_', ' ')} {fmt_cost(v)}" for k, v in parts.items())
+                   + " (requests recorded before the breakdown existed count in none)")
 
 
 def headline_cost(c: float) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.common import cost_breakdown
 from components.common import reopen
 from components.usage.charts import cost_text
 from paramlab.usage.ledger import Ledger
@@ -66,10 +67,13 @@ def detail(led: Ledger, request_id: int) -> None:
         with c1:
             facts: dict[str, Any] = {k: r[k] for k in (
                 "status", "error_class", "error", "label", "page", "session_id", "response_model", "prompt_tokens",
-                "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens", "estimated", "ttft_ms",
+                "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
+                "audio_input_tokens", "audio_output_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens",
+                "service_tier", "estimated", "ttft_ms",
                 "latency_ms", "request_id", "response_id") if r.get(k) not in (None, "")}
             facts["cost"] = fmt_cost(r["cost"])
             st.json(facts)
+            cost_breakdown.render(cost_breakdown.from_ledger_row(r), r["cost"])
             st.markdown("**Parameters**")
             st.json(json.loads(r["params"] or "{}"))
         with c2:

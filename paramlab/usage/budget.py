@@ -102,9 +102,10 @@ def fmt_dollars(x: float) -> str:
     return "$" + f"{x:.8f}".rstrip("0")
 
 
-def parse_budget(daily: Any, monthly: Any) -> Budget:
+def parse_budget(daily: Any, monthly: Any, block_daily: bool = False, block_monthly: bool = False) -> Budget:
     """A Budget from the editor's inputs; BudgetError names the bad field (nothing is saved)."""
-    return Budget(_amount(daily, "Daily budget"), _amount(monthly, "Monthly budget"))
+    return Budget(_amount(daily, "Daily budget"), _amount(monthly, "Monthly budget"), bool(block_daily),
+                  bool(block_monthly))
 
 
 def period_starts(now: float | None = None) -> tuple[float, float]:

@@ -481,6 +481,49 @@ def changes(old: PriceTable, new: PriceTable) -> dict[str, str | None]:
     return out
 
 
+def table_from_rows(rows: Iterable[Mapping[str, Any]], like: PriceTable, source: str = "edited") -> PriceTable:
+    """The editor's rows (PriceTable.rows() shape: model, from, tier, the parts, taken) as a table;
+    errors name the row and the field. Empty cells are None (a part's fallback applies)."""
+    def blank(v: Any) -> bool:
+        return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+    base: dict[tuple[str, str | None], dict[str, Any]] = {}
+    tiers: dict[tuple[str, str | None], dict[str, Price]] = {}
+    for i, r in enumerate(rows, start=1):
+        name = "" if blank(r.get("model")) else str(r["model"]).strip()
+        if not name:
+            raise PriceError(f"row {i} model: is required")
+        where = f"row {i} ({name})"
+        eff = parse_date(None if blank(r.get("from")) else r.get("from"), f"{where} from")
+        tier = STANDARD if blank(r.get("tier")) else str(r["tier"]).strip().lower()
+        if tier not in TIERS:
+            raise PriceError(f"{where} tier: must be one of {', '.join(TIERS)}")
+        vals = {}
+        for k in PARTS:
+            v = None if blank(r.get(k)) else r.get(k)
+            if v is None and k in ("input", "output"):
+                raise PriceError(f"{where} {k}: is required (dollars per million tokens)")
+            vals[k] = _num(v, f"{where} {k}", optional=True)
+        taken = None if blank(r.get("taken")) else parse_date(r.get("taken"), f"{where} taken")
+        p = Price(vals["input"], vals["output"], vals["cached_input"], taken, source, vals["cache_write"],
+                  vals["reasoning"], vals["audio_input"], vals["audio_output"], eff if tier == STANDARD else None)
+        key = (name, eff)
+        if tier == STANDARD:
+            if key in base:
+                raise PriceError(f"{where}: two standard prices from {eff or 'always'}")
+            base[key] = {"price": p}
+        else:
+            tiers.setdefault(key, {})[tier] = p
+    for (name, eff), t in tiers.items():
+        if (name, eff) not in base:
+            raise PriceError(f"{name} {', '.join(t)} tier from {eff or 'always'}: needs a standard price from the "
+                             "same date")
+    table = PriceTable({}, like.taken, like.currency, like.source)
+    for (name, eff), b in base.items():
+        table.add(name, replace(b["price"], tiers=tiers.get((name, eff), {})))
+    return table
+
+
 # -- LiteLLM's price file ------------------------------------------------------------------------
 # LiteLLM field (dollars per token) → our part; tier variants carry a suffix.
 _LITELLM_FIELDS = {"input_cost_per_token": "input", "output_cost_per_token": "output",

@@ -47,8 +47,9 @@ def test_the_page_shows_totals_charts_and_tables(ledger_at):
     # nearest rank 6 of 1000..1110 ms is 1050 ms, read from its duration bucket 1024-1087 ms (middle 1055.5 ms)
     assert metric(at, "Latency p50") == "1.06 s"
     assert any("accurate to the bucket width" in c.value for c in at.caption)
-    assert len(at.get("vega_lite_chart")) == 6
-    assert len(at.dataframe[0].value) == 2  # sessions: one row per label / browser session
+    assert len(at.get("vega_lite_chart")) == 9  # 6 usage charts, 2 forecasts, 1 what-if
+    sessions = next(d for d in at.dataframe if "session_id" in d.value.columns)
+    assert len(sessions.value) == 2  # sessions: one row per label / browser session
     assert len(next(d for d in at.dataframe if d.key == "usage.requests").value) == 12
 
 
@@ -135,7 +136,7 @@ def test_price_edits_from_the_page_are_saved_and_used(ledger_at, tmp_path):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     table = pricing.load_prices()
-    table.prices["my-model"] = pricing.Price(1.0, 2.0)
+    table.prices["my-model"] = [pricing.Price(1.0, 2.0)]
     pricing.save_user_prices(table)
     services.reload_prices()
     p = services.prices().price_for("my-model", None)
@@ -156,7 +157,7 @@ def test_the_page_on_postgresql(ledger_at):
         at = AppTest.from_file(PAGE, default_timeout=60).run()
         assert not at.exception and not at.error
         assert metric(at, "Requests") == "12" and metric(at, "Cost") == "$2.00"
-        assert metric(at, "Latency p50") == "1.06 s" and len(at.get("vega_lite_chart")) == 6
+        assert metric(at, "Latency p50") == "1.06 s" and len(at.get("vega_lite_chart")) == 9
         at.multiselect(key="usage.models").select("mystery").run()
         assert metric(at, "Requests") == "4" and metric(at, "Cost") == "unknown"
     finally:

@@ -78,7 +78,7 @@ def test_worst_case_for_a_body_and_budget_warnings():
     b = budget.Budget(daily=1.0, monthly=10.0)
     assert budget.check(b, 0.5, 5.0, 0.1) == []
     over = budget.check(b, 0.95, 5.0, 0.1)
-    assert len(over) == 1 and "daily budget of $1.00" in over[0] and "could cost up to $0.1000" in over[0]
+    assert len(over) == 1 and "daily budget of $1.00" in over[0] and "could cost up to $0.10," in over[0]
     assert "used up" in budget.check(b, 2.0, 12.0)[1]
     with pytest.raises(budget.BudgetError, match="daily budget"):
         budget.load_budget({"CHAT_BUDGET_DAILY": "lots"})

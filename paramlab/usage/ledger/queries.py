@@ -15,13 +15,15 @@ import csv
 import io
 import math
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import BigInteger, and_, case, cast, false, func, literal, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from paramlab.usage.ledger.rollups import DURATION_COLUMNS, HOUR_MS, bucket_lo_sql, bucket_mid, key_sql, measures_sql
-from paramlab.usage.ledger.schema import DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS, TEXTS as T
+from paramlab.usage.ledger.schema import (COST_COLUMNS, DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS,
+                                          TEXTS as T)
 
 DAY_MS = 86_400_000
 
@@ -285,6 +287,7 @@ def usage_view(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: i
         "by_status": by_status(conn, f),
         "sessions": sessions(conn, f),
         "recent": recent(conn, f),
+        "cost_parts": cost_parts(conn, f),
     }
     for which in DURATION_COLUMNS:
         b = duration_buckets(conn, f, which)
@@ -303,13 +306,23 @@ def recent(conn: Connection, f: Filters, limit: int = 500) -> list[dict[str, Any
     return _rows(conn, q)
 
 
-EXPORT_COLUMNS = [c.name for c in R.columns]
+EXPORT_COLUMNS = [c.name for c in R.columns if c.name != "ts_ms"]
+
+
+def iso_ms(ms: int | None) -> str:
+    """Unix milliseconds as ISO-8601 UTC with milliseconds (2026-01-01T09:30:00.123Z)."""
+    if ms is None:
+        return ""
+    d = datetime.fromtimestamp(int(ms) / 1000, timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ms) % 1000:03d}Z"
 
 
 def export_csv(conn: Connection, f: Filters, with_text: bool = True, chunk: int = 5000) -> Iterator[str]:
-    """The filtered requests as CSV text, streamed in chunks (text columns when stored)."""
-    cols = [R.c[c] for c in EXPORT_COLUMNS]
-    header = list(EXPORT_COLUMNS)
+    """The filtered requests as CSV text, streamed in chunks: the time in ISO-8601 (UTC), every
+    column including the cost breakdown (cost_input ... cost_audio, the price used), and the
+    text columns when stored."""
+    cols = [R.c.ts_ms, *[R.c[c] for c in EXPORT_COLUMNS]]
+    header = ["time", *EXPORT_COLUMNS]
     q = select(*cols)
     if with_text:
         q = select(*cols, T.c.messages, T.c.replies).join(T, T.c.request_id == R.c.id, isouter=True)
@@ -320,7 +333,21 @@ def export_csv(conn: Connection, f: Filters, with_text: bool = True, chunk: int 
     w.writerow(header)
     result = conn.execution_options(stream_results=True, yield_per=chunk).execute(q)
     for partition in result.partitions(chunk):
-        w.writerows(partition)
+        w.writerows((iso_ms(r[0]), *r[1:]) for r in partition)
         yield buf.getvalue()
         buf.seek(0), buf.truncate()
     yield buf.getvalue()
+
+
+def first_request_ms(conn: Connection) -> int | None:
+    """When the ledger's first request was sent (forecasts do not count the days before it)."""
+    c = ROLLUPS["ledger_rollup_model"].c
+    v = conn.execute(select(func.min(c.first_ms))).scalar()
+    return None if v is None else int(v)
+
+
+def cost_parts(conn: Connection, f: Filters) -> dict[str, float]:
+    """The slice's recorded cost per part (requests recorded before the breakdown count in none)."""
+    src = _source(f, [])
+    got = conn.execute(select(*[func.coalesce(func.sum(src.c[c]), 0.0).label(c) for c in COST_COLUMNS])).mappings().one()
+    return {c.removeprefix("cost_"): float(got[c] or 0.0) for c in COST_COLUMNS}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import BigInteger, Float, String, and_, bindparam, case, column, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Float, String, and_, bindparam, case, cast, column, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 
 from paramlab.backends import registry
@@ -77,7 +77,7 @@ def _price_table(rows: list[tuple]):
     types = [String, String, BigInteger, BigInteger, *[Float] * len(PRICE_COLS)]
     names = ["model", "tier", "lo", "hi", *PRICE_COLS]
     data = rows or [("", "\x00never", 0, 0, *[0.0] * len(PRICE_COLS))]  # matches nothing
-    selects = [select(*[literal(v, t).label(n) for v, t, n in zip(r, types, names)]) for r in data]
+    selects = [select(*[cast(literal(v, t), t).label(n) for v, t, n in zip(r, types, names)]) for r in data]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("p")
 
 
