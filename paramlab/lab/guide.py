@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from paramlab.lab import guide_today
 from paramlab.request.schema import PARAMS, Param, _fmt
 
 LANGS = ("en", "zh")
@@ -261,9 +262,20 @@ ENTRIES: dict[str, Entry] = {e.name: e for e in [
 ]}
 
 
+SHORT_ZH.update(guide_today.SHORT_ZH)
+GROUP_ZH.update(guide_today.GROUP_ZH)
+for _lang, _forms in guide_today.FORMS.items():
+    FORMS[_lang].update(_forms)
+ENTRIES.update({n: _e(n, *t) for n, t in guide_today.TEXTS.items()})
+
+
 def range_text(p: Param, lang: str) -> str:
     """The allowed values, from the schema."""
     f = FORMS["zh" if lang == "zh" else "en"]
+    if p.kind == "choice":
+        return " | ".join(p.choices)
+    if p.kind == "str" and p.max_len:
+        return f["str_max"].format(n=p.max_len)
     if p.kind in ("float", "int"):
         if p.name == "seed":
             return f["int_seed"]
@@ -303,7 +315,10 @@ def view(name: str, lang: str) -> View:
     # A parameter added to the schema before the guide knows it still gets its schema text.
     e = ENTRIES.get(name) or Entry(name, Text(p.long, p.long), Text("", ""), Text("", ""), Text("", ""))
     zh = lang == "zh"
-    return View(name, SHORT_ZH.get(name, p.short) if zh else p.short, e.what.get(lang), range_text(p, lang),
+    what = e.what.get(lang)
+    if p.replaced_by:
+        what = guide_today.DEPRECATED["zh" if zh else "en"].format(new=p.replaced_by) + " " + what
+    return View(name, SHORT_ZH.get(name, p.short) if zh else p.short, what, range_text(p, lang),
                 default_text(p, lang), e.interactions.get(lang), e.mistakes.get(lang), e.lab.get(lang),
                 GROUP_ZH.get(p.group, p.group) if zh else p.group)
 

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from paramlab.backends import registry
+from paramlab.request import checks, structured
+from paramlab.request import messages as msgs
+from paramlab.request.fields import FieldError, ValidationError
 
-ROLES = ("system", "user", "assistant")
+ROLES = msgs.ROLES
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Param:
     choices: tuple = ()
     ignored_by: tuple[str, ...] = ()  # unused: what a backend ignores lives in paramlab.backends
     backend_note: str = ""
+    replaced_by: str = ""  # deprecated: the parameter(s) to use instead
+    max_len: int | None = None  # longest accepted text (kind "str")
 
 
 PARAMS: dict[str, Param] = {p.name: p for p in [
@@ -52,7 +57,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Upper bound on generated tokens per choice; reaching it gives finish_reason 'length'.",
           "Bounds the completion only, not the prompt. Deprecated by OpenAI in favour of "
           "max_completion_tokens and rejected by its reasoning models.",
-          group="Length", min=1, max=1_000_000, step=1),
+          group="Length", min=1, max=1_000_000, step=1, replaced_by="max_completion_tokens"),
     Param("max_completion_tokens", "int", None,
           "Newer name for max_tokens; on reasoning models it also counts reasoning tokens.",
           "Upper bound on tokens generated for a choice, including hidden reasoning tokens on "
@@ -84,14 +89,16 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "between runs, because a backend change breaks reproducibility.",
           group="Other", min=-(2**63), max=2**63 - 1, step=1),
     Param("user", "str", None,
-          "An id for your end user, for the provider's abuse monitoring.",
-          "Free text sent to the provider; it does not change the reply.",
-          group="Other"),
+          "An id for your end user, for the provider's abuse monitoring (deprecated).",
+          "Free text sent to the provider; it does not change the reply. Deprecated by OpenAI: use "
+          "safety_identifier for abuse monitoring and prompt_cache_key for cache routing.",
+          group="Other", replaced_by="safety_identifier / prompt_cache_key"),
     Param("response_format", "response_format", None,
           "Force plain text, any JSON object, or JSON matching a schema.",
           "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
-          "{'type': 'json_schema', 'json_schema': {...}} constrains it to a schema.",
-          group="Other", choices=("text", "json_object", "json_schema")),
+          "{'type': 'json_schema', 'json_schema': {name, schema, strict}} constrains it to a schema; "
+          "ParamLab validates the reply against it.",
+          group="Other", choices=structured.TYPES),
     Param("logprobs", "bool", None,
           "Return the log probability of each generated token.",
           "When true, each choice carries the log probability of every token it generated, "
@@ -101,13 +108,102 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "With logprobs, also return the n most likely alternatives at each position (0–20).",
           "Needs logprobs=true. ParamLab shows the alternatives when you hover a token.",
           group="Log probabilities", min=0, max=20, step=1),
+    # -- today's parameters (2024-2026) ---------------------------------------------------------
+    Param("reasoning_effort", "choice", None,
+          "How much a reasoning model thinks before answering: none … xhigh (max on some backends).",
+          "Reasoning models spend hidden reasoning tokens before the visible reply; more effort usually "
+          "means better answers to hard questions, more latency and more completion tokens (reasoning "
+          "tokens are billed as completion tokens and count against max_completion_tokens). 'none' turns "
+          "reasoning off on gpt-5.1 and later; 'minimal' is the least on gpt-5; 'max' exists only on some "
+          "backends. Non-reasoning models reject it.",
+          group="Reasoning", choices=("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+          ignored_by=("llamacpp", "embedded", "ollama"),
+          backend_note="llama.cpp and Ollama's OpenAI endpoint ignore reasoning_effort (llama.cpp uses its own "
+                       "reasoning budget); 'max' is accepted only by some backends, OpenAI rejects it."),
+    Param("verbosity", "choice", None,
+          "How long and detailed the visible answer is: low, medium (default) or high.",
+          "A hint to gpt-5-family models about the length of the final answer, independent of "
+          "reasoning_effort. Other models reject or ignore it; use max_completion_tokens for a hard limit.",
+          group="Reasoning", choices=("low", "medium", "high"), ignored_by=("llamacpp", "embedded", "ollama"),
+          backend_note="Only OpenAI's gpt-5 family uses verbosity; llama.cpp and Ollama ignore it."),
+    Param("tools", "tools", None,
+          "Function tools the model may call: name, description, JSON-schema parameters, strict.",
+          "Each tool is {type: function, function: {name, description, parameters, strict}}. The model "
+          "answers with tool_calls (finish_reason 'tool_calls') instead of text; your code runs the tool and "
+          "sends the result back in a 'tool' turn. Replaces functions.",
+          group="Tools", ignored_by=("embedded",),
+          backend_note="The embedded SmolLM2's chat template has no tool support: llama.cpp drops the tools "
+                       "silently and the model answers in text."),
+    Param("tool_choice", "tool_choice", None,
+          "Whether the model must call a tool: none, auto, required, or one named function.",
+          "auto (the default with tools) lets the model decide; required forces at least one call; a named "
+          "function forces that one; none forbids calls. Replaces function_call.",
+          group="Tools", ignored_by=("ollama",), backend_note="Ollama ignores tool_choice."),
+    Param("parallel_tool_calls", "bool", None,
+          "Allow several tool calls in one reply (default true).",
+          "When false the model calls at most one tool per turn. Strict function schemas need it false "
+          "on some models.",
+          group="Tools"),
+    Param("functions", "functions", None,
+          "Deprecated: the old list of function definitions.",
+          "The 2023 form of tools: bare {name, description, parameters}. Still accepted by OpenAI for older "
+          "models; use tools instead.",
+          group="Tools", replaced_by="tools"),
+    Param("function_call", "function_call", None,
+          "Deprecated: none, auto or {name} — the old form of tool_choice.",
+          "Controls calls to the functions list. Use tool_choice with tools instead.",
+          group="Tools", replaced_by="tool_choice"),
+    Param("modalities", "modalities", None,
+          "Output kinds: [\"text\"] or [\"text\", \"audio\"] (audio models only).",
+          "With audio in the list, an audio-capable model (gpt-4o-audio-preview, gpt-audio) also speaks "
+          "its reply; set audio {voice, format} too. ParamLab plays it and shows the transcript.",
+          group="Output", choices=("text", "text+audio")),
+    Param("audio", "audio", None,
+          "Spoken reply settings: voice and format (wav, aac, mp3, flac, opus, pcm16).",
+          "Required when modalities includes audio. The reply carries base64 audio and its transcript.",
+          group="Output"),
+    Param("prediction", "prediction", None,
+          "Predicted output: text the reply will mostly repeat, to speed it up.",
+          "{type: 'content', content}. When most of the reply is known in advance (editing a file), "
+          "matching tokens are accepted quickly; rejected prediction tokens are still billed.",
+          group="Output"),
+    Param("web_search_options", "web_search_options", None,
+          "Search models only: how much web context to fetch, and the user's approximate location.",
+          "{search_context_size: low | medium | high, user_location: {type: approximate, approximate: "
+          "{city, country, region, timezone}}}. Only search models (gpt-4o-search-preview …) accept it.",
+          group="Output"),
+    Param("service_tier", "choice", None,
+          "Processing tier: auto, default, flex (cheaper, slower), priority or scale.",
+          "The response says which tier served the request; flex and priority change the price.",
+          group="Other", choices=("auto", "default", "flex", "priority", "scale"),
+          ignored_by=("llamacpp", "embedded", "ollama", "vllm")),
+    Param("store", "bool", None,
+          "Keep the completion on OpenAI for distillation and evals.",
+          "Stored completions appear in the provider's dashboard; metadata tags them.",
+          group="Other", ignored_by=("llamacpp", "embedded", "ollama", "vllm")),
+    Param("metadata", "metadata", None,
+          "Up to 16 key–value tags (keys ≤ 64, values ≤ 512 characters) for stored completions.",
+          "Tags for filtering stored completions in the provider's dashboard; they do not change the reply.",
+          group="Other", ignored_by=("llamacpp", "embedded", "ollama")),
+    Param("prompt_cache_key", "str", None,
+          "A key that routes similar requests to the same prompt cache (replaces user for caching).",
+          "Requests sharing a long common prefix and the same key hit the cache more often: lower "
+          "latency and cheaper cached input tokens.",
+          group="Other", ignored_by=("llamacpp", "embedded", "ollama")),
+    Param("safety_identifier", "str", None,
+          "A stable, hashed id of your end user for abuse monitoring (≤ 64 characters; replaces user).",
+          "Lets the provider attribute policy violations to one of your users instead of your whole "
+          "organisation. Send a hash, never an email address.",
+          group="Other", max_len=64, ignored_by=("llamacpp", "embedded", "ollama")),
     Param("stream", "bool", None,
           "Receive the reply token by token as server-sent events.",
           "Streaming shows text as it is generated and lets ParamLab measure time to first token.",
           group="Transport"),
     Param("stream_options", "stream_options", None,
           "With stream, {'include_usage': true} asks for token usage in a final chunk.",
-          "Some proxies and Azure reject stream_options; turn it off for them.",
+          "Some proxies and Azure reject stream_options; turn it off for them. include_obfuscation "
+          "(default true on OpenAI) pads each chunk with random characters against side channels; "
+          "false saves bandwidth on a trusted network.",
           group="Transport"),
 ]}
 
@@ -116,23 +212,6 @@ SAMPLING_NAMES = tuple(n for n in PARAMS if n not in ("stream", "stream_options"
 # same params dict, validated here and sent only to a backend that accepts them.
 EXTENSION_NAMES = registry.EXTENSION_NAMES
 KNOWN_NAMES = SAMPLING_NAMES + EXTENSION_NAMES
-
-
-@dataclass
-class FieldError:
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-class ValidationError(ValueError):
-    """Raised before anything is sent; names every bad field."""
-
-    def __init__(self, errors: list[FieldError]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
 
 
 def _is_int(v: Any) -> bool:
@@ -171,15 +250,23 @@ def _check_one(p: Param, v: Any, errors: list[FieldError]) -> None:
     elif p.kind == "str":
         if not isinstance(v, str):
             errors.append(FieldError(p.name, f"must be a string, got {v!r}"))
+        elif p.max_len is not None and len(v) > p.max_len:
+            errors.append(FieldError(p.name, f"at most {p.max_len} characters, got {len(v)}"))
+    elif p.kind == "choice":
+        if v not in p.choices:
+            errors.append(FieldError(p.name, f"must be one of {', '.join(p.choices)}, got {v!r}"))
+    elif p.kind in checks.CHECKS:
+        checks.CHECKS[p.kind](v, errors)
     elif p.kind == "stop":
         _check_stop(v, errors)
     elif p.kind == "logit_bias":
         _check_logit_bias(p, v, errors)
     elif p.kind == "response_format":
-        _check_response_format(v, errors)
+        structured.check_response_format(v, errors)
     elif p.kind == "stream_options":
-        if not isinstance(v, dict) or set(v) - {"include_usage"} or not isinstance(v.get("include_usage", False), bool):
-            errors.append(FieldError(p.name, 'must be {"include_usage": true|false}'))
+        if not isinstance(v, dict) or set(v) - {"include_usage", "include_obfuscation"} \
+                or not all(isinstance(x, bool) for x in v.values()):
+            errors.append(FieldError(p.name, 'must be {"include_usage": true|false, "include_obfuscation": true|false}'))
 
 
 def _check_stop(v: Any, errors: list[FieldError]) -> None:
@@ -209,31 +296,8 @@ def _check_logit_bias(p: Param, v: Any, errors: list[FieldError]) -> None:
             errors.append(FieldError("logit_bias", f"bias for token {key} must be a number from -100 to 100, got {bias!r}"))
 
 
-def _check_response_format(v: Any, errors: list[FieldError]) -> None:
-    if not isinstance(v, dict) or v.get("type") not in PARAMS["response_format"].choices:
-        errors.append(FieldError("response_format", 'must be {"type": "text" | "json_object" | "json_schema"}'))
-        return
-    if v["type"] == "json_schema":
-        js = v.get("json_schema")
-        if not isinstance(js, dict) or not isinstance(js.get("name"), str) or not js.get("name") \
-                or not isinstance(js.get("schema"), dict):
-            errors.append(FieldError("response_format", 'json_schema needs {"name": str, "schema": {...}}'))
-
-
 def validate_messages(messages: Any) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not isinstance(messages, list) or not messages:
-        return [FieldError("messages", "at least one message is needed")]
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(m, dict):
-            errors.append(FieldError(where, "must be an object with role and content"))
-            continue
-        if m.get("role") not in ROLES:
-            errors.append(FieldError(f"{where}.role", f"must be one of {', '.join(ROLES)}, got {m.get('role')!r}"))
-        if not isinstance(m.get("content"), str):
-            errors.append(FieldError(f"{where}.content", "must be text"))
-    return errors
+    return msgs.validate(messages)
 
 
 def validate_params(params: Mapping[str, Any], backend: str | None = None) -> list[FieldError]:
@@ -257,6 +321,7 @@ def validate_params(params: Mapping[str, Any], backend: str | None = None) -> li
         errors.append(FieldError("top_logprobs", "needs logprobs set to true"))
     if params.get("stream_options") is not None and params.get("stream") is not True:
         errors.append(FieldError("stream_options", "only allowed when stream is true"))
+    errors += checks.cross_checks(params)
     return errors
 
 
@@ -294,9 +359,7 @@ def build_body(model: str, messages: list[dict], params: Mapping[str, Any],
                                or k in extensions}, backend)
     if errors:
         raise ValidationError(errors)
-    body: dict[str, Any] = {"model": model, "messages": [
-        {"role": m["role"], "content": m["content"], **({"name": m["name"]} if m.get("name") else {})}
-        for m in messages]}
+    body: dict[str, Any] = {"model": model, "messages": [msgs.to_api(m) for m in messages]}
     body.update(normalise({k: v for k, v in params.items() if not registry.is_extension(k)}))
     body.update(normalise(extensions))
     return body
