@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from paramlab import settings as config
-from paramlab.request import schema
+from paramlab.request import messages, schema
 from paramlab.client.chat import ChatClient
 from paramlab.settings import Endpoint, Settings
 from paramlab.backends.engine import EngineError, get_engine
@@ -133,7 +133,7 @@ def conversation() -> list[dict[str, str]]:
     msgs = []
     if st.session_state[SYSTEM].strip():
         msgs.append({"role": "system", "content": st.session_state[SYSTEM]})
-    msgs += [{"role": m["role"], "content": m["content"]} for m in st.session_state[MESSAGES]]
+    msgs += [messages.to_api(m) for m in st.session_state[MESSAGES]]  # tool calls and images too
     return msgs
 
 

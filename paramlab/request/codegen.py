@@ -14,7 +14,9 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 SDK_KWARGS = {"model", "messages", "temperature", "top_p", "n", "max_tokens", "max_completion_tokens",
               "stop", "presence_penalty", "frequency_penalty", "logit_bias", "seed", "user", "logprobs",
               "top_logprobs", "response_format", "stream", "stream_options", "tools", "tool_choice",
-              "parallel_tool_calls", "metadata", "store", "reasoning_effort", "service_tier"}
+              "parallel_tool_calls", "metadata", "store", "reasoning_effort", "service_tier", "verbosity",
+              "prediction", "prompt_cache_key", "safety_identifier", "web_search_options", "modalities",
+              "audio", "functions", "function_call"}
 
 
 def _url(base_url: str) -> str:
@@ -69,7 +71,8 @@ def python_requests(body: dict[str, Any], base_url: str, *, has_key: bool, key_e
         ]
     else:
         out += ["for choice in resp.json()[\"choices\"]:",
-                "    print(choice[\"message\"][\"content\"])"]
+                "    message = choice[\"message\"]",
+                "    print(message.get(\"content\") or json.dumps(message.get(\"tool_calls\"), indent=2))"]
     return "\n".join(out) + "\n"
 
 
@@ -93,7 +96,8 @@ def openai_sdk(body: dict[str, Any], base_url: str, *, has_key: bool, key_env: s
                 "        print(choice.delta.content or \"\", end=\"\", flush=True)",
                 "print()"]
     else:
-        out += ["for choice in completion.choices:", "    print(choice.message.content)"]
+        out += ["for choice in completion.choices:",
+                "    print(choice.message.content or choice.message.tool_calls)"]
     return "\n".join(out) + "\n"
 
 

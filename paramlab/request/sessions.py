@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from paramlab import paths
+from paramlab.request import messages as msgs
 from paramlab.request import schema
 from paramlab.safety.redaction import known, redact_obj
 from paramlab.client.result import ChatResult
@@ -56,7 +57,7 @@ def to_json(s: Session, secrets: Iterable[str] = ()) -> str:
 
 
 def _message_out(m: dict[str, Any]) -> dict[str, Any]:
-    out = {"role": m["role"], "content": m["content"]}
+    out = msgs.to_api(m)  # with tool_calls, tool_call_id and image parts
     if isinstance(m.get("result"), ChatResult):
         out["result"] = m["result"].to_dict()
     return out
@@ -96,10 +97,9 @@ def from_json(text: str | bytes) -> tuple[Session, list[str]]:
         params["logit_bias"] = {int(k): v for k, v in params["logit_bias"].items()}
     s.params = {**schema.defaults(), **params}
     for i, m in enumerate(data.get("messages") or []):
-        if not isinstance(m, dict) or m.get("role") not in schema.ROLES or not isinstance(m.get("content"), str):
-            warnings.append(f"messages[{i}]: needs a role ({', '.join(schema.ROLES)}) and text content; skipped")
+        msg = msgs.clean_saved(m, i, warnings)
+        if msg is None:
             continue
-        msg: dict[str, Any] = {"role": m["role"], "content": m["content"]}
         if isinstance(m.get("result"), dict):
             try:
                 msg["result"] = ChatResult.from_dict(m["result"])
