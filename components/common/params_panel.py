@@ -2,16 +2,15 @@
 its range, default, explanation, whether it will be sent, and a reset."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import streamlit as st
 
-from components.common import backend_params
+from components.common import backend_params, param_controls, schema_editor
 from components.common import state
 from paramlab.backends import registry
-from paramlab.request import schema
+from paramlab.request import reasoning_models, schema
 from paramlab.request.schema import PARAMS, Param
 
 JS_SAFE = 2**53 - 1  # the browser holds numbers as doubles
@@ -63,7 +62,7 @@ def widget_value(p: Param, current: Any) -> Any:
         return "\n".join(f"{k}: {v:g}" for k, v in (current or {}).items())
     if p.kind == "response_format":
         return (current or {}).get("type", "text")
-    return current
+    return param_controls.widget_value(p, current)
 
 
 def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
@@ -74,6 +73,7 @@ def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
             st.session_state[f"{key}.{name}.on"] = params.get(name) is not None
             st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
         st.session_state.pop(f"{key}.{name}.v.schema", None)
+        param_controls.reseed(p, params, key)
     backend_params.seed_widgets(params, key)
 
 
@@ -115,7 +115,7 @@ def _n_note(params: dict, backend: str, max_n: int | None) -> None:
         st.caption(f":orange[{b.n_note.format(n=n)}]")
 
 
-def _header(p: Param, params: dict, key: str, backend: str) -> bool:
+def _header(p: Param, params: dict, key: str, backend: str, model: str | None = None) -> bool:
     """Draw the name, 'send' toggle and reset; returns whether the value will be sent.
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
@@ -125,23 +125,33 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
               help=f"Reset {p.name}: not sent, server default applies",
               on_click=_reset, args=(key, p.name, params), disabled=params.get(p.name) is None and not on)
     st.caption(f"{p.short} _({_range_text(p, backend)})_")
+    if p.replaced_by:
+        st.caption(f":orange[Deprecated — use **{p.replaced_by}**.]")
     known = registry.ignored({p.name: True}, backend).get(p.name) or backend_params.ignored_note(p.name, backend)
     if on and known:
         st.warning(f"{p.name}: {known}", icon="⚠️")
+    reasoning = reasoning_models.warnings(model, params).get(p.name) if on else None
+    if reasoning:
+        st.warning(f"{model} is a reasoning model: {reasoning}.", icon="🧠")
     return on
 
 
-def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None) -> Any:
+def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None,
+             model: str | None = None) -> Any:
     """One parameter's control; returns the slot under it where its validation errors go."""
     with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
-        _control_body(p, params, key, backend, max_n)
+        _control_body(p, params, key, backend, max_n, model)
         return st.empty()
 
 
-def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None) -> None:
-    on = _header(p, params, key, backend)
+def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None,
+                  model: str | None = None) -> None:
+    on = _header(p, params, key, backend, model)
     current = params.get(p.name)
     wkey = f"{key}.{p.name}.v"
+    if p.kind in param_controls.KINDS:
+        param_controls.render(p, params, key, on)
+        return
     _ensure(wkey, widget_value(p, current))
     if p.kind == "float":
         v = st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
@@ -188,21 +198,16 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
                          disabled=not on, label_visibility="collapsed")
         value: dict[str, Any] = {"type": v}
         if on and v == "json_schema":
-            schema_now = json.dumps((current or {}).get("json_schema") or {
-                "name": "answer", "schema": {"type": "object", "properties": {"answer": {"type": "string"}},
-                                             "required": ["answer"]}}, indent=2)
-            text = st.text_area("json_schema", value=schema_now, key=f"{wkey}.schema", height=140)
-            try:
-                value["json_schema"] = json.loads(text)
-            except json.JSONDecodeError as e:
-                value["json_schema"] = text  # fails validation: Send stays blocked until it parses
-                st.error(f"response_format.json_schema: not valid JSON ({e.msg} at line {e.lineno})")
+            value["json_schema"] = schema_editor.render(f"{wkey}.js", (current or {}).get("json_schema"), on)
         params[p.name] = value if on else None
 
 
 def render(params: dict[str, Any], backend: str, key: str = "pp",
-           names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None) -> dict[str, Any]:
-    """Draw the panel for `params` (edited in place and returned)."""
+           names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None,
+           model: str | None = None) -> dict[str, Any]:
+    """Draw the panel for `params` (edited in place and returned). `model` (default: the shared
+    model) decides the reasoning-model warnings."""
+    model = model if model is not None else st.session_state.get("pl.model")
     slots: dict[str, Any] = {}
     errors = field_errors(params)
     for group, plist in schema.iter_groups(names):
@@ -212,7 +217,7 @@ def render(params: dict[str, Any], backend: str, key: str = "pp",
         with st.expander(group, expanded=group == "Sampling" or bad,
                          key=f"{key}-group-{group.lower().replace(' ', '-')}"):
             for p in plist:
-                slots[p.name] = _control(p, params, key, backend, max_n)
+                slots[p.name] = _control(p, params, key, backend, max_n, model)
     slots.update(backend_params.render(params, backend, key))  # the backend's own samplers
     warn_interactions(params)
     for name, messages in field_errors(params).items():  # next to the field they are about
@@ -226,7 +231,7 @@ def field_errors(params: dict[str, Any]) -> dict[str, list[str]]:
     """Validation errors by field name, each message naming the field."""
     out: dict[str, list[str]] = {}
     for e in schema.validate_params(params):
-        msgs = out.setdefault(e.field, [])
+        msgs = out.setdefault(re.split(r"[.\[]", e.field, maxsplit=1)[0], [])  # tools[1].function.name -> tools
         if str(e) not in msgs:
             msgs.append(str(e))
     return out

@@ -126,11 +126,10 @@ def cross_checks(p: Mapping[str, Any]) -> list[FieldError]:
     if p.get("parallel_tool_calls") is not None and not p.get("tools"):
         errors.append(FieldError("parallel_tool_calls", "only meaningful with tools"))
     fc = p.get("function_call")
-    if isinstance(fc, dict):
-        if not p.get("functions"):
-            errors.append(FieldError("function_call", "needs functions"))
-        else:
-            tool_checks.check_function_call(fc, [f.get("name") for f in p["functions"] if isinstance(f, dict)], errors)
+    if fc is not None and fc != "none" and not p.get("functions"):
+        errors.append(FieldError("function_call", "needs at least one function in functions"))
+    elif isinstance(fc, dict):
+        tool_checks.check_function_call(fc, [f.get("name") for f in p["functions"] if isinstance(f, dict)], errors)
     if p.get("functions") and p.get("tools"):
         errors.append(FieldError("functions", "send tools or the deprecated functions, not both"))
     wants_audio = isinstance(p.get("modalities"), list) and "audio" in p["modalities"]
