@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 import streamlit as st
 
 from components.common import cost_breakdown
-from components.common import token_heatmap
+from components.common import reply_extras, token_heatmap
 
 from paramlab.client.metrics import metric_cells
 from paramlab.client.result import ChatResult, explain_finish_reason
@@ -69,12 +69,13 @@ def _status_text(s: Slot) -> str:
 
 
 def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = None,
-               show_heatmap: bool = True) -> None:
+               show_heatmap: bool = True, actions: reply_extras.Actions | None = None) -> None:
     """A finished (or stopped) run: every choice with its metrics, finish reason and heatmap."""
     results = run.chat_results()
     for r in results:
         if r.error:
             (st.warning if r.status in ("stopped", "truncated") else st.error)(f"{r.status.upper()}: {r.error}")
+    reply_extras.failures(run, key, actions)
     cols = st.columns(max(run.n, 1), border=True)
     for pos, (col, s) in enumerate(zip(cols, run.slots)):
         with col, st.container(key=f"pane-{pos}"):
@@ -88,6 +89,7 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
             if not failed:
                 st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
             _metric_cells(slot_metrics(s))
+            reply_extras.pane(run, pos, key, actions)
             if on_continue is not None and s.text:
                 st.button("Continue with this choice", key=f"{key}.cont{pos}", on_click=on_continue, args=(pos,),
                           help="Adds this reply to the conversation as the assistant's turn.")

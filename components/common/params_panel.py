@@ -115,7 +115,7 @@ def _n_note(params: dict, backend: str, max_n: int | None) -> None:
         st.caption(f":orange[{b.n_note.format(n=n)}]")
 
 
-def _header(p: Param, params: dict, key: str, backend: str, model: str | None = None) -> bool:
+def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     """Draw the name, 'send' toggle and reset; returns whether the value will be sent.
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
@@ -141,12 +141,15 @@ def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None =
     """One parameter's control; returns the slot under it where its validation errors go."""
     with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
         _control_body(p, params, key, backend, max_n, model)
+        reasoning = reasoning_models.warnings(model, params).get(p.name)  # after the control: today's value
+        if reasoning:
+            st.warning(f"{model} is a reasoning model: {reasoning}.", icon="🧠")
         return st.empty()
 
 
 def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None,
                   model: str | None = None) -> None:
-    on = _header(p, params, key, backend, model)
+    on = _header(p, params, key, backend)
     current = params.get(p.name)
     wkey = f"{key}.{p.name}.v"
     if p.kind in param_controls.KINDS:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from components.common import state
 from paramlab.request import schema
+from paramlab.request.messages import to_api
 
 PENDING = "pl.pending"          # the body Send queued; the reply section starts it
 SEND_ERRORS = "pl.send_errors"
@@ -29,9 +30,9 @@ def _body_for(messages: list[dict]) -> dict | None:
     """The request for `messages` with the current settings, or None (errors shown under Send)."""
     msgs = ([{"role": "system", "content": st.session_state[state.SYSTEM]}]
             if st.session_state[state.SYSTEM].strip() else [])
-    msgs += [{"role": m["role"], "content": m["content"]} for m in messages]
+    msgs += [to_api(m) for m in messages]  # tool calls, tool turns and images too
     errors = []
-    if not msgs or msgs[-1]["role"] != "user":
+    if not msgs or msgs[-1]["role"] not in ("user", "tool"):
         errors.append("message: the conversation must end with a user turn to be sent")
     try:
         body = schema.build_body(st.session_state[state.MODEL] or "", msgs, state.request_params())

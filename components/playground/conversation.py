@@ -1,6 +1,7 @@
 """The editable conversation: every turn rendered safely, with edit, delete and insert; clear.
 
-Turns live in st.session_state[state.MESSAGES] as {"role", "content", optional "result"}.
+Turns live in st.session_state[state.MESSAGES] as {"role", "content", optional "result"}, plus
+tool_calls (assistant), tool_call_id (tool) and image parts in content (user): see turns.py.
 """
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import streamlit as st
 
 from components.common import panes as replies
 from components.common import state
-from components.playground import actions
+from components.playground import actions, turns
 from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.request.messages import text_of
 from paramlab.safety.markdown import safe_markdown
 
 EDITING = "pl.editing"  # index of the turn being edited
@@ -21,8 +23,11 @@ def _msgs() -> list[dict]:
 
 def _save_edit(i: int) -> None:
     m = _msgs()[i]
-    m["content"] = st.session_state[f"w.edit.{i}"]
-    m["role"] = st.session_state[f"w.edit.role.{i}"]
+    error = turns.apply_edit(m, i, st.session_state[f"w.edit.{i}"], st.session_state[f"w.edit.role.{i}"])
+    if error:
+        st.session_state["pl.edit_error"] = error
+        return
+    st.session_state.pop("pl.edit_error", None)
     m.pop("result", None)  # edited text is no longer what the model said
     st.session_state.pop(EDITING, None)
 
@@ -38,8 +43,13 @@ def _insert() -> None:
         st.session_state["pl.insert_error"] = "content: type the text of the turn to insert"
         return
     pos = st.session_state.get("w.insert.pos", len(_msgs()) + 1)
-    _msgs().insert(max(0, min(int(pos) - 1, len(_msgs()))),
-                   {"role": st.session_state.get("w.insert.role", "user"), "content": text})
+    turn = {"role": st.session_state.get("w.insert.role", "user"), "content": text}
+    if turn["role"] == "tool":
+        turn["tool_call_id"] = st.session_state.get("w.insert.tcid", "").strip()
+        if not turn["tool_call_id"]:
+            st.session_state["pl.insert_error"] = "tool_call_id: a tool turn needs the id of the call it answers"
+            return
+    _msgs().insert(max(0, min(int(pos) - 1, len(_msgs()))), turn)
     st.session_state["w.insert.text"] = ""
     st.session_state["w.insert.pos"] = len(_msgs()) + 1
     st.session_state.pop("pl.insert_error", None)
@@ -49,11 +59,14 @@ def render() -> None:
     msgs = _msgs()
     editing = st.session_state.get(EDITING)
     for i, m in enumerate(msgs):
-        with st.chat_message(m["role"]):
+        with st.chat_message(m["role"], avatar=turns.avatar(m["role"])):
             if editing == i:
-                st.selectbox("Role", ("user", "assistant"), index=0 if m["role"] == "user" else 1,
+                st.selectbox("Role", turns.ROLES, index=turns.ROLES.index(m["role"]) if m["role"] in turns.ROLES else 0,
                              key=f"w.edit.role.{i}")
-                st.text_area("Text", value=m["content"], key=f"w.edit.{i}", height=120)
+                st.text_area("Text", value=text_of(m), key=f"w.edit.{i}", height=120)
+                turns.edit_fields(m, i)
+                if st.session_state.get("pl.edit_error"):
+                    st.error(st.session_state["pl.edit_error"])
                 c1, c2 = st.columns(2)
                 c1.button("Save", key=f"edit.save.{i}", on_click=_save_edit, args=(i,))
                 c2.button("Cancel", key=f"edit.cancel.{i}", on_click=lambda: st.session_state.pop(EDITING, None))
@@ -62,8 +75,9 @@ def render() -> None:
             if isinstance(res, ChatResult) and res.choices and res.choices[0].logprobs \
                     and res.choices[0].text == m["content"]:
                 replies.heatmap(res.choices[0].logprobs, f"conv.hm{i}")
-            else:
-                st.markdown(safe_markdown(m["content"]) or "_(empty)_")
+            elif text_of(m) or not m.get("tool_calls"):
+                st.markdown(safe_markdown(text_of(m)) or "_(empty)_")
+            turns.show(m, i)
             if isinstance(res, ChatResult) and res.choices:
                 c = res.choices[0]
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
@@ -83,9 +97,11 @@ def render() -> None:
         if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
             st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append
         c1, c2 = st.columns([2, 1])
-        c1.radio("Role", ("user", "assistant"), key="w.insert.role", horizontal=True)
+        c1.radio("Role", turns.ROLES, key="w.insert.role", horizontal=True)
         c2.number_input("Position", min_value=1, max_value=len(msgs) + 1, key="w.insert.pos",
                         help="1 inserts before the first turn; the last value appends.")
+        if st.session_state.get("w.insert.role") == "tool":
+            st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.")
         st.text_area("Text of the turn", key="w.insert.text", height=80)
         st.button("Insert turn", key="insert", on_click=_insert)
         if st.session_state.get("pl.insert_error"):

@@ -17,6 +17,7 @@ from components.common import budget as budget_ui
 from components.common import params_panel
 from components.playground import actions
 from components.playground import presets as presets_ui
+from components.playground import attach, tool_flow
 from components.common import panes as replies
 from components.common import state
 from components.common import token_ids
@@ -24,6 +25,7 @@ from paramlab.request import context as ctx
 from paramlab.runs import run as runs
 from paramlab.runs.choice import choice_result
 from paramlab.request import schema
+from paramlab.request.messages import text_of, user_content
 from paramlab.settings import Endpoint
 from paramlab.runs.parallel import Batch, Job, JobDelta, JobDone
 from paramlab.client.result import ChatResult
@@ -85,9 +87,10 @@ def system_prompt() -> None:
 
 
 # -- composing ------------------------------------------------------------------------------
-def _draft_messages(draft: str) -> list[dict[str, str]]:
+def _draft_messages(draft: str) -> list[dict]:
     msgs = state.conversation()
-    return msgs + [{"role": "user", "content": draft}] if draft.strip() else msgs
+    images = attach.images()
+    return msgs + [{"role": "user", "content": user_content(draft, images)}] if draft.strip() or images else msgs
 
 
 def _queue_send() -> None:
@@ -97,7 +100,7 @@ def _queue_send() -> None:
     draft = st.session_state.get(PROMPT, "")
     msgs = _draft_messages(draft)
     errors = []
-    if not msgs or msgs[-1]["role"] != "user":
+    if not msgs or msgs[-1]["role"] not in ("user", "tool"):
         errors.append("message: type a message (or end the conversation with a user turn) before sending")
     try:
         body = schema.build_body(st.session_state[state.MODEL] or "", msgs, state.request_params(),
@@ -107,10 +110,22 @@ def _queue_send() -> None:
     if errors:
         st.session_state[SEND_ERRORS] = errors  # the draft stays in the box: nothing typed is lost
         return
-    if draft.strip():
-        st.session_state[state.MESSAGES].append({"role": "user", "content": draft})
+    if draft.strip() or attach.images():
+        st.session_state[state.MESSAGES].append({"role": "user", "content": user_content(draft, attach.images())})
+        attach.clear()
     st.session_state[PROMPT] = ""
     st.session_state.pop(actions.UNDO, None)  # a new turn: undoing an older clear would drop it
+    actions.queue(body)
+
+
+def _send_conversation() -> None:
+    """Queue the conversation as it stands (after answering tool calls, or unticking a parameter)."""
+    try:
+        body = schema.build_body(st.session_state[state.MODEL] or "", state.conversation(), state.request_params(),
+                                 backend=state.current_backend())
+    except schema.ValidationError as e:
+        st.session_state[SEND_ERRORS] = [str(x) for x in e.errors]
+        return
     actions.queue(body)
 
 
@@ -125,6 +140,7 @@ def composer(endpoint: Endpoint | None) -> ctx.ContextCount | None:
     """Message box, context meter, Send / Stop and the worst-case cost next to Send."""
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
                  disabled=endpoint is None)
+    attach.render()
     count = context_meter(endpoint, st.session_state.get(PROMPT, ""))
     streaming = st.session_state.get(LIVE) is not None or st.session_state.get(PENDING) is not None
     invalid = params_panel.invalid_fields(st.session_state[state.PARAMS])
@@ -159,7 +175,7 @@ def context_meter(endpoint: Endpoint | None, draft: str) -> ctx.ContextCount | N
     if not msgs:
         return None
     model = st.session_state[state.MODEL]
-    count = _count_cached(tuple((m["role"], m["content"]) for m in msgs),
+    count = _count_cached(tuple((m["role"], text_of(m)) for m in msgs),
                           endpoint.base_url if endpoint else "", endpoint.backend if endpoint else "",
                           endpoint.context_window if endpoint else None, model, _reply_budget(), endpoint)
     if count.window:
@@ -230,7 +246,8 @@ def reply_panes(endpoint: Endpoint | None) -> None:
         st.caption(f"These replies came from {st.session_state[RUN_ENDPOINT]}, before you switched endpoints.")
     for note in run.notes:
         st.info(note, icon="🔀")
-    replies.render_run(run, key="run", on_continue=_continue_with)
+    replies.render_run(run, key="run", on_continue=_continue_with,
+                       actions=tool_flow.actions(RUN, _send_conversation))
     actions.bar(run, busy)
 
 
@@ -288,7 +305,8 @@ def _drive(endpoint: Endpoint | None, run: runs.Run) -> None:
 
 def _auto_continue(run: runs.Run) -> None:
     """A single successful reply joins the conversation right away."""
-    if run.n == 1 and len(run.slots) == 1 and run.slots[0].status == "ok" and run.slots[0].text:
+    if run.n == 1 and len(run.slots) == 1 and run.slots[0].status == "ok" and run.slots[0].text \
+            and not tool_flow.has_calls(run, 0):  # a reply with tool calls waits for its answers
         _continue_with(0)
 
 

@@ -114,6 +114,15 @@ def unsupported(payload: Any, status: int | None = 400) -> Unsupported | None:
     return Unsupported(top, info.code, info.message)
 
 
+def unsupported_in(result: Mapping[str, Any] | None) -> Unsupported | None:
+    """The same, from a finished ChatResult (as a dict): its error_info's status, code and param."""
+    info = (result or {}).get("error_info") or {}
+    if info.get("status") != 400 or info.get("code") not in UNSUPPORTED_CODES or not info.get("param"):
+        return None
+    top = re.split(r"[.\[]", info["param"], maxsplit=1)[0]
+    return Unsupported(top, info["code"], info.get("message") or "")
+
+
 def without(params: Mapping[str, Any], name: str) -> dict[str, Any]:
     """The parameters with `name` unticked (unset: not sent)."""
     out = dict(params)

@@ -29,7 +29,21 @@ CONTROLS = {
     "logprobs": ("radio", "true", True),
     "top_logprobs": ("number_input", 2, 2),
     "response_format": ("selectbox", "json_object", {"type": "json_object"}),
+    "reasoning_effort": ("selectbox", "low", "low"),
+    "verbosity": ("selectbox", "high", "high"),
+    "service_tier": ("selectbox", "flex", "flex"),
+    "store": ("radio", "false", False),
+    "prompt_cache_key": ("text_input", "faq-v2", "faq-v2"),
+    "safety_identifier": ("text_input", "u-5f3a9c", "u-5f3a9c"),
+    "prediction": ("text_area", "Hello world", {"type": "content", "content": "Hello world"}),
+    "metadata": ("text_area", "project: paramlab\nrun: 7", {"project": "paramlab", "run": "7"}),
+    "functions": ("text_area", '[{"name": "now", "parameters": {"type": "object"}}]',
+                  [{"name": "now", "parameters": {"type": "object"}}]),
 }
+# Controls made of several widgets, or valid only together with another parameter, have their own
+# tests: tests/apptest/test_new_params_apptest.py (and the tools editor in test_tools_apptest.py).
+COMPOSITE = {"tools", "tool_choice", "parallel_tool_calls", "function_call", "modalities", "audio",
+             "web_search_options"}
 
 
 @pytest.fixture
@@ -60,7 +74,7 @@ def codes(at):
 
 
 def test_every_schema_parameter_has_a_control(app):
-    assert set(CONTROLS) == set(schema.SAMPLING_NAMES)
+    assert set(CONTROLS) | COMPOSITE == set(schema.SAMPLING_NAMES)
     for name in CONTROLS:
         assert widget(app, "checkbox", f"pp.{name}.on") is not None
 

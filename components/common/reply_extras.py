@@ -1,0 +1,156 @@
+"""What a reply pane shows beyond the text: tool-call cards (arguments checked against the
+tool's schema, "Answer" with typed or mock results), the structured-output verdict, a spoken
+reply with its transcript, and the "untick <param> and resend" offer after an unsupported-
+parameter 400. The page passes the actions it supports (answering, resending)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import streamlit as st
+
+from paramlab.request import reasoning_models, reply_audio, structured
+from paramlab.request import tools as toolslib
+from paramlab.runs.run import Run
+
+
+@dataclass
+class Actions:
+    answer: Callable[[int, list[str]], None] | None = None  # (pane position, results in call order)
+    resend_without: Callable[[str], None] | None = None     # (parameter to untick)
+
+
+def choice_of(run: Run, pos: int) -> dict | None:
+    """The finished choice behind pane `pos` (as ChatResult.to_dict stores it)."""
+    if pos >= len(run.slots):
+        return None
+    s = run.slots[pos]
+    res = run.results[s.job] if s.job < len(run.results) else None
+    return next((c for c in (res or {}).get("choices") or () if c.get("index", 0) == s.index), None)
+
+
+def tool_calls_of(run: Run, pos: int) -> list[dict]:
+    return list((choice_of(run, pos) or {}).get("tool_calls") or [])
+
+
+def _tools_of(body: dict) -> list[dict]:
+    """The request's tools; the legacy functions list counts as tools too."""
+    return body.get("tools") or [{"type": "function", "function": f} for f in body.get("functions") or []]
+
+
+def pane(run: Run, pos: int, key: str, actions: Actions | None = None) -> None:
+    """The extras under one pane's text."""
+    if pos >= len(run.slots):
+        return
+    s = run.slots[pos]
+    body = run.bodies[s.job] if s.job < len(run.bodies) else {}
+    calls = tool_calls_of(run, pos)
+    if calls:
+        tool_cards(calls, _tools_of(body), f"{key}.tc{pos}",
+                   answer=(lambda results, pos=pos: actions.answer(pos, results)) if actions and actions.answer else None)
+    if s.status == "ok" and not calls:
+        verdict_badge(structured.check_reply(s.text, body.get("response_format")))
+    res = run.results[s.job] if s.job < len(run.results) else None
+    if res and isinstance(body.get("modalities"), list) and "audio" in body["modalities"]:
+        audio_player(reply_audio.extract(res.get("raw"), s.index, (body.get("audio") or {}).get("format", "wav")))
+
+
+def verdict_badge(v: structured.Verdict | None) -> None:
+    if v is None:
+        return
+    what = "the JSON schema" if v.kind == "json_schema" else "a JSON object"
+    if v.valid:
+        st.success(f"Structured output: valid against {what}.", icon="✅")
+    else:
+        st.error(f"Structured output: {v.label} — {v.error}", icon="❌")
+
+
+def tool_cards(calls: list[dict], tools: list[dict], key: str,
+               answer: Callable[[list[str]], None] | None = None) -> None:
+    """One card per call; with `answer`, a result box per call and one button answering all."""
+    st.markdown(f"**The model asked to call {len(calls)} tool{'s' if len(calls) > 1 else ''}:**")
+    for i, tc in enumerate(calls):
+        c = toolslib.check_call(tc, tools)
+        with st.container(border=True, key=f"{key}-card-{i}"):
+            st.markdown(f"🛠️ **{c.name or '(no name)'}**  \n`{c.id or 'no id'}`")
+            st.code(c.pretty or "(no arguments)", language="json" if c.parses else None)
+            if c.valid:
+                st.caption(":green[✓ arguments parse and match the tool's schema]")
+            else:
+                st.caption(f":red[✗ {c.verdict}: {c.error}]")
+            if answer is not None:
+                rkey = f"{key}.result{i}"
+                st.text_area(f"Result of {c.name} ({c.id or f'call {i + 1}'})", key=rkey, height=70,
+                             placeholder='what the tool returned, e.g. {"temperature": 18}')
+                st.button("Fill with a mock result", key=f"{key}.mock{i}", type="tertiary",
+                          icon=":material/auto_fix_high:", on_click=_mock, args=(rkey, tc, tools),
+                          help="A made-up result generated from the tool's schema.")
+    if answer is not None:
+        n = len(calls)
+        st.button(f"Answer {'all ' + str(n) + ' calls' if n > 1 else 'this call'} and continue", type="primary",
+                  key=f"{key}.answer", on_click=_answer, args=(key, n, answer),
+                  help="Adds the assistant turn with its tool calls and one tool turn per call, then sends.")
+        if st.session_state.get(f"{key}.answer_error"):
+            st.error(st.session_state[f"{key}.answer_error"])
+
+
+def _mock(rkey: str, tc: dict, tools: list[dict]) -> None:
+    st.session_state[rkey] = toolslib.mock_result(tc, tools)
+
+
+def _answer(key: str, n: int, answer: Callable[[list[str]], None]) -> None:
+    results = [st.session_state.get(f"{key}.result{i}", "") for i in range(n)]
+    missing = [str(i + 1) for i, r in enumerate(results) if not r.strip()]
+    if missing:
+        st.session_state[f"{key}.answer_error"] = (f"tool results: call {', '.join(missing)} has no result "
+                                                   f"— type one or fill it with a mock")
+        return
+    st.session_state.pop(f"{key}.answer_error", None)
+    answer(results)
+
+
+def audio_player(audio: reply_audio.ReplyAudio | None) -> None:
+    if audio is None:
+        st.caption(":orange[Audio was asked for, but the reply carried none.]")
+        return
+    if audio.data:
+        st.audio(audio.playable(), format=audio.mime)
+    st.caption("Transcript")
+    st.markdown(audio.transcript or "_(no transcript)_")
+
+
+def failures(run: Run, key: str, actions: Actions | None = None) -> None:
+    """After a 400 naming an unsupported parameter: offer to untick it and resend."""
+    if actions is None or actions.resend_without is None:
+        return
+    offered: set[str] = set()
+    for r in run.results:
+        u = reasoning_models.unsupported_in(r)
+        if u is None or u.param in offered:
+            continue
+        offered.add(u.param)
+        st.button(f"Untick {u.param} and resend", key=f"{key}.untick.{u.param}", icon=":material/replay:",
+                  on_click=actions.resend_without, args=(u.param,),
+                  help=f"The server answered {u.code}: {u.message}")
+
+
+def summary(calls: list[dict], tools: list[dict] | None) -> str:
+    """'2 tool calls, 1 valid' for compact panes (Compare, Sweep)."""
+    valid, total = toolslib.count_valid(calls, tools)
+    return f"{total} tool call{'s' if total != 1 else ''}, {valid} valid"
+
+
+def compact_calls(calls: list[dict], tools: list[dict] | None, key: str) -> None:
+    """Tool calls in a narrow pane: name, arguments and the verdict, no answering."""
+    st.caption(summary(calls, tools))
+    for i, tc in enumerate(calls):
+        c = toolslib.check_call(tc, tools)
+        mark = "✓" if c.valid else "✗"
+        st.markdown(f"🛠️ **{c.name}** {mark}")
+        st.code(c.pretty, language="json" if c.parses else None)
+        if not c.valid:
+            st.caption(f":red[{c.verdict}: {c.error}]")
+
+
+def body_tools(body: dict[str, Any]) -> list[dict]:
+    return _tools_of(body)

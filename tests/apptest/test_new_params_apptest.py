@@ -1,0 +1,111 @@
+"""The panel's composite controls under AppTest against a scripted server: each is set through
+its widgets and the request carries exactly the value shown; a half-set combination is refused
+with the field named and nothing is sent."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support.fault_server import FaultServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fs():
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture
+def app(fs, monkeypatch, tmp_path):
+    monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
+    monkeypatch.setenv("CHAT_MODEL", "fault-model")
+    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    at.session_state["pl.stream"] = False
+    return at
+
+
+def send(at: AppTest) -> bool | None:
+    """Send "hi": True once sent, None when Send is disabled (nothing sent)."""
+    at.text_area(key="w.prompt").set_value("hi").run()
+    if at.button(key="send").disabled:
+        return None
+    n = len(at.session_state["pl.messages"])
+    at.button(key="send").click().run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["pl.messages"]) > n
+    return True
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in at.error)
+
+
+def test_tool_choice_names_a_tool_and_parallel_calls(app, fs):
+    app.checkbox(key="pp.tool_choice.on").check().run()
+    assert "tool_choice: needs at least one tool in tools" in errors(app)
+    assert send(app) is None and fs.count == 0
+    app.checkbox(key="pp.tools.on").check().run()
+    app.selectbox(key="pp.tools.v.template").set_value("calculator").run()
+    app.button(key="pp.tools.v.add").click().run()
+    app.selectbox(key="pp.tool_choice.v").set_value("function: calculator").run()
+    app.checkbox(key="pp.parallel_tool_calls.on").check().run()
+    app.radio(key="pp.parallel_tool_calls.v").set_value("false").run()
+    assert send(app)
+    body = fs.requests[-1].json()
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "calculator"}}
+    assert body["parallel_tool_calls"] is False
+    assert body["tools"][0]["function"]["name"] == "calculator"
+
+
+def test_audio_needs_modalities_and_both_are_sent(app, fs):
+    app.checkbox(key="pp.audio.on").check().run()
+    assert 'audio: only with modalities ["text", "audio"]' in errors(app)
+    assert send(app) is None and fs.count == 0
+    app.checkbox(key="pp.modalities.on").check().run()
+    app.selectbox(key="pp.modalities.v").set_value("text+audio").run()
+    app.selectbox(key="pp.audio.v.voice").set_value("coral").run()
+    app.selectbox(key="pp.audio.v.format").set_value("mp3").run()
+    assert send(app)
+    body = fs.requests[-1].json()
+    assert body["modalities"] == ["text", "audio"] and body["audio"] == {"voice": "coral", "format": "mp3"}
+
+
+def test_web_search_options(app, fs):
+    app.checkbox(key="pp.web_search_options.on").check().run()
+    app.selectbox(key="pp.web_search_options.v.size").set_value("high").run()
+    app.text_input(key="pp.web_search_options.v.country").set_value("France").run()
+    assert "web_search_options.user_location.approximate.country: a two-letter ISO country code" in errors(app)
+    assert send(app) is None
+    app.text_input(key="pp.web_search_options.v.country").set_value("FR").run()
+    app.text_input(key="pp.web_search_options.v.city").set_value("Lyon").run()
+    assert send(app)
+    assert fs.requests[-1].json()["web_search_options"] == {
+        "search_context_size": "high", "user_location": {"type": "approximate",
+                                                         "approximate": {"city": "Lyon", "country": "FR"}}}
+
+
+def test_function_call_with_functions(app, fs):
+    app.checkbox(key="pp.function_call.on").check().run()
+    assert "function_call: needs at least one function in functions" in errors(app)
+    app.checkbox(key="pp.functions.on").check().run()
+    app.text_area(key="pp.functions.v").set_value('[{"name": "now", "parameters": {"type": "object"}}]').run()
+    app.selectbox(key="pp.function_call.v").set_value("now").run()
+    assert any("Deprecated — use **tools**" in str(c.value) for c in app.caption)
+    assert send(app)
+    body = fs.requests[-1].json()
+    assert body["function_call"] == {"name": "now"} and body["functions"][0]["name"] == "now"
+
+
+def test_metadata_limits_named_before_sending(app, fs):
+    app.checkbox(key="pp.metadata.on").check().run()
+    app.text_area(key="pp.metadata.v").set_value("\n".join(f"k{i}: v" for i in range(17))).run()
+    assert "metadata: at most 16 pairs, got 17" in errors(app)
+    app.text_area(key="pp.metadata.v").set_value("k" * 65 + ": v").run()
+    assert "key is 65 characters; at most 64" in errors(app)
+    assert send(app) is None and fs.count == 0

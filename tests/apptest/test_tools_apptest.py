@@ -1,0 +1,157 @@
+"""The tool workflow in the Playground under AppTest, against a scripted server: define a tool
+from a template, receive two parallel tool calls (one with arguments that break the schema),
+answer both (one typed, one mock) and get the final reply; the second request carries the
+assistant turn with its tool calls and one tool turn per call. Plus structured-output verdicts
+and the unsupported-parameter recovery on OpenAI's recorded 400 bodies."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support.fault_server import FaultServer, Reply, completion
+from support.scripted import text_stream, tool_call_stream
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "support" / "data"
+CALLS = [("call_paris", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
+         ("call_tokyo", "get_weather", '{"city": "Tokyo"}')]  # no unit: fails the schema
+
+
+@pytest.fixture
+def fs():
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_app(fs, monkeypatch, tmp_path):
+    def _make(model: str = "fault-model") -> AppTest:
+        monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
+        monkeypatch.setenv("CHAT_MODEL", model)
+        monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+        at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+    return _make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+def send(at: AppTest, text: str) -> None:
+    at.text_area(key="w.prompt").set_value(text)
+    at.button(key="send").click().run()
+    drain(at)
+
+
+def drain(at: AppTest) -> None:
+    for _ in range(5):
+        if at.session_state["pl.live"] is None if "pl.live" in at.session_state else True:
+            break
+        at.run()
+    assert not at.exception, at.exception
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def test_define_tool_answer_parallel_calls_and_continue(app, fs):
+    app.checkbox(key="pp.tools.on").check().run()
+    app.selectbox(key="pp.tools.v.template").set_value("get_weather").run()
+    app.button(key="pp.tools.v.add").click().run()
+    assert [t["function"]["name"] for t in app.session_state["pl.params"]["tools"]] == ["get_weather"]
+
+    fs.script(tool_call_stream(CALLS), text_stream("Paris is mild and Tokyo is warm."))
+    send(app, "Weather in Paris and Tokyo?")
+    sent = fs.requests[0].json()
+    assert sent["tools"][0]["function"]["name"] == "get_weather"
+    # one card per call, with the verdict of its arguments
+    md = "\n".join(texts(app, "markdown"))
+    assert md.count("🛠️ **get_weather**") == 2
+    captions = "\n".join(texts(app, "caption"))
+    assert "✓ arguments parse and match the tool's schema" in captions
+    assert "✗ invalid: (root): 'unit' is a required property" in captions
+    assert [json.loads(c) for c in texts(app, "code") if c.startswith("{\n  \"city\"")][:2] == [
+        {"city": "Paris", "unit": "celsius"}, {"city": "Tokyo"}]
+    # nothing joined the conversation yet: the calls wait for their answers
+    assert [m["role"] for m in app.session_state["pl.messages"]] == ["user"]
+
+    # answering with a result missing is refused, naming the call
+    app.button(key="run.tc0.answer").click().run()
+    assert any("call 1, 2 has no result" in e for e in texts(app, "error"))
+    assert fs.count == 1
+
+    app.text_area(key="run.tc0.result0").set_value('{"temperature": 14}')
+    app.button(key="run.tc0.mock1").click().run()
+    mock = app.text_area(key="run.tc0.result1").value
+    assert json.loads(mock) == {"temperature": 18.5, "conditions": "light rain"}
+    app.button(key="run.tc0.answer").click().run()
+    drain(app)
+
+    assert fs.count == 2
+    second = fs.requests[1].json()["messages"]
+    assert second[-3] == {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_paris", "type": "function", "function": {"name": "get_weather", "arguments": CALLS[0][2]}},
+        {"id": "call_tokyo", "type": "function", "function": {"name": "get_weather", "arguments": CALLS[1][2]}}]}
+    assert second[-2] == {"role": "tool", "tool_call_id": "call_paris", "content": '{"temperature": 14}'}
+    assert second[-1] == {"role": "tool", "tool_call_id": "call_tokyo", "content": mock}
+    msgs = app.session_state["pl.messages"]
+    assert [m["role"] for m in msgs] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert msgs[-1]["content"] == "Paris is mild and Tokyo is warm."
+
+
+def test_bad_tool_is_named_and_nothing_is_sent(app, fs):
+    app.checkbox(key="pp.tools.on").check().run()
+    app.button(key="pp.tools.v.add").click().run()
+    rid = app.session_state["pp.tools.v.rows"][0]
+    app.text_input(key=f"pp.tools.v.{rid}.name").set_value("get weather").run()
+    assert any("tools[0].function.name: 'get weather' is not a valid function name" in e for e in texts(app, "error"))
+    app.text_input(key=f"pp.tools.v.{rid}.name").set_value("get_weather").run()
+    app.text_area(key=f"pp.tools.v.{rid}.params").set_value('{"type": "objekt"}').run()
+    assert any(e.startswith("tools[0].function.parameters: not a valid JSON Schema") for e in texts(app, "error"))
+    app.text_area(key="w.prompt").set_value("hi").run()
+    assert app.button(key="send").disabled  # Send stays off while a field is invalid
+    assert fs.count == 0
+
+
+def test_structured_reply_is_validated(app, fs):
+    app.checkbox(key="pp.response_format.on").check().run()
+    app.selectbox(key="pp.response_format.v").set_value("json_schema").run()
+    app.selectbox(key="pp.response_format.v.js.example").set_value("person").run()
+    app.session_state["pl.stream"] = False
+    fs.script(Reply(200, completion('{"name": "Ada", "age": 36}')), Reply(200, completion('{"name": "Ada"}')))
+    send(app, "A person")
+    assert fs.requests[0].json()["response_format"]["json_schema"]["name"] == "person"
+    assert "Structured output: valid against the JSON schema." in texts(app, "success")
+    send(app, "Another")
+    assert "Structured output: schema mismatch — (root): 'age' is a required property" in texts(app, "error")
+
+
+@pytest.mark.parametrize("recording", ["openai-400-unsupported-value-temperature",
+                                       "openai-400-unsupported-parameter-max-tokens"])
+def test_untick_and_resend_on_a_recorded_400(make_app, fs, recording):
+    rec = json.loads((DATA / "openai_errors.json").read_text())[recording]
+    param = rec["body"]["error"]["param"]
+    app = make_app("gpt-5-mini")
+    app.checkbox(key=f"pp.{param}.on").check().run()
+    if param == "temperature":
+        app.slider(key="pp.temperature.v").set_value(0.7).run()
+    # the reasoning-model warning is there before sending
+    assert any("gpt-5-mini is a reasoning model" in w and param in w for w in texts(app, "warning"))
+    fs.script(Reply(rec["status"], rec["body"], headers=rec["headers"]), text_stream("Fine."))
+    send(app, "Hello")
+    assert fs.count == 1 and param in fs.requests[0].json()
+    app.button(key=f"run.untick.{param}").click().run()
+    drain(app)
+    assert fs.count == 2
+    assert param not in fs.requests[1].json()
+    assert app.session_state["pl.params"][param] is None
+    assert app.checkbox(key=f"pp.{param}.on").value is False
+    assert app.session_state["pl.messages"][-1]["content"] == "Fine."
