@@ -130,9 +130,6 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     known = registry.ignored({p.name: True}, backend).get(p.name) or backend_params.ignored_note(p.name, backend)
     if on and known:
         st.warning(f"{p.name}: {known}", icon="⚠️")
-    reasoning = reasoning_models.warnings(model, params).get(p.name) if on else None
-    if reasoning:
-        st.warning(f"{model} is a reasoning model: {reasoning}.", icon="🧠")
     return on
 
 

@@ -121,8 +121,16 @@ EXTENSIONS = (
            "回答必须遵守的 GBNF 语法。", "把每个词元都限制在该语法之内（llama.cpp 的 GBNF 格式），例如 root ::= \"yes\" | \"no\"。"),
 )
 
+# OpenAI-only fields llama-server accepts and drops without a word (checked on the embedded engine).
+IGNORES = {name: f"llama.cpp ignores {name} (accepted, no effect)" for name in (
+    "verbosity", "service_tier", "store", "metadata", "prompt_cache_key", "safety_identifier", "prediction",
+    "web_search_options", "modalities", "audio")}
+IGNORES["reasoning_effort"] = ("llama.cpp ignores reasoning_effort unless the model's chat template "
+                               "supports it (its own reasoning budget applies)")
+
 _COMMON = dict(
     extensions=EXTENSIONS,
+    ignores=IGNORES,
     n_note="llama.cpp returns n choices only with n_parallel ≥ n; ParamLab fills any missing ones with extra requests.",
     n_limit="the server's parallel slots (n_parallel, /props total_slots)",
     usage_quirks="With n > 1 and no streaming it reports the completion tokens of choice 0 only; "
@@ -141,7 +149,10 @@ _COMMON = dict(
 BACKEND = Backend("llamacpp", "llama.cpp", "llama.cpp's llama-server: every sampler of its chain can be set "
                   "per request, and /props reports the defaults it applies.", **_COMMON)
 EMBEDDED = Backend("embedded", "llama.cpp (embedded engine)", "The embedded demo model, served by llama.cpp on "
-                   "this machine: every sampler of llama.cpp's chain can be set per request.", **_COMMON)
+                   "this machine: every sampler of llama.cpp's chain can be set per request.",
+                   **{**_COMMON, "ignores": {**IGNORES, **{n: "SmolLM2's chat template has no tool support: llama.cpp "
+                                                            "drops the tools silently and the model answers in text"
+                                                         for n in ("tools", "tool_choice", "parallel_tool_calls")}}})
 
 def defaults_from_props(props: Mapping[str, Any]) -> dict[str, Any]:
     """The sampling defaults a llama.cpp server applies, from its /props answer (floats rounded,

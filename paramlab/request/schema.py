@@ -116,29 +116,23 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "tokens are billed as completion tokens and count against max_completion_tokens). 'none' turns "
           "reasoning off on gpt-5.1 and later; 'minimal' is the least on gpt-5; 'max' exists only on some "
           "backends. Non-reasoning models reject it.",
-          group="Reasoning", choices=("none", "minimal", "low", "medium", "high", "xhigh", "max"),
-          ignored_by=("llamacpp", "embedded", "ollama"),
-          backend_note="llama.cpp and Ollama's OpenAI endpoint ignore reasoning_effort (llama.cpp uses its own "
-                       "reasoning budget); 'max' is accepted only by some backends, OpenAI rejects it."),
+          group="Reasoning", choices=("none", "minimal", "low", "medium", "high", "xhigh", "max")),
     Param("verbosity", "choice", None,
           "How long and detailed the visible answer is: low, medium (default) or high.",
           "A hint to gpt-5-family models about the length of the final answer, independent of "
           "reasoning_effort. Other models reject or ignore it; use max_completion_tokens for a hard limit.",
-          group="Reasoning", choices=("low", "medium", "high"), ignored_by=("llamacpp", "embedded", "ollama"),
-          backend_note="Only OpenAI's gpt-5 family uses verbosity; llama.cpp and Ollama ignore it."),
+          group="Reasoning", choices=("low", "medium", "high")),
     Param("tools", "tools", None,
           "Function tools the model may call: name, description, JSON-schema parameters, strict.",
           "Each tool is {type: function, function: {name, description, parameters, strict}}. The model "
           "answers with tool_calls (finish_reason 'tool_calls') instead of text; your code runs the tool and "
           "sends the result back in a 'tool' turn. Replaces functions.",
-          group="Tools", ignored_by=("embedded",),
-          backend_note="The embedded SmolLM2's chat template has no tool support: llama.cpp drops the tools "
-                       "silently and the model answers in text."),
+          group="Tools"),
     Param("tool_choice", "tool_choice", None,
           "Whether the model must call a tool: none, auto, required, or one named function.",
           "auto (the default with tools) lets the model decide; required forces at least one call; a named "
           "function forces that one; none forbids calls. Replaces function_call.",
-          group="Tools", ignored_by=("ollama",), backend_note="Ollama ignores tool_choice."),
+          group="Tools"),
     Param("parallel_tool_calls", "bool", None,
           "Allow several tool calls in one reply (default true).",
           "When false the model calls at most one tool per turn. Strict function schemas need it false "
@@ -175,26 +169,25 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
     Param("service_tier", "choice", None,
           "Processing tier: auto, default, flex (cheaper, slower), priority or scale.",
           "The response says which tier served the request; flex and priority change the price.",
-          group="Other", choices=("auto", "default", "flex", "priority", "scale"),
-          ignored_by=("llamacpp", "embedded", "ollama", "vllm")),
+          group="Other", choices=("auto", "default", "flex", "priority", "scale")),
     Param("store", "bool", None,
           "Keep the completion on OpenAI for distillation and evals.",
           "Stored completions appear in the provider's dashboard; metadata tags them.",
-          group="Other", ignored_by=("llamacpp", "embedded", "ollama", "vllm")),
+          group="Other"),
     Param("metadata", "metadata", None,
           "Up to 16 key–value tags (keys ≤ 64, values ≤ 512 characters) for stored completions.",
           "Tags for filtering stored completions in the provider's dashboard; they do not change the reply.",
-          group="Other", ignored_by=("llamacpp", "embedded", "ollama")),
+          group="Other"),
     Param("prompt_cache_key", "str", None,
           "A key that routes similar requests to the same prompt cache (replaces user for caching).",
           "Requests sharing a long common prefix and the same key hit the cache more often: lower "
           "latency and cheaper cached input tokens.",
-          group="Other", ignored_by=("llamacpp", "embedded", "ollama")),
+          group="Other"),
     Param("safety_identifier", "str", None,
           "A stable, hashed id of your end user for abuse monitoring (≤ 64 characters; replaces user).",
           "Lets the provider attribute policy violations to one of your users instead of your whole "
           "organisation. Send a hash, never an email address.",
-          group="Other", max_len=64, ignored_by=("llamacpp", "embedded", "ollama")),
+          group="Other", max_len=64),
     Param("stream", "bool", None,
           "Receive the reply token by token as server-sent events.",
           "Streaming shows text as it is generated and lets ParamLab measure time to first token.",
