@@ -13,8 +13,9 @@ from paramlab.settings import Endpoint
 from paramlab.lab.reshape import penalty
 from paramlab.request.schema import PARAMS
 
-ORDER_LABELS = {"temperature_first": "temperature first, then top_k, top_p, min_p (OpenAI-style, vLLM)",
-                "top_p_first": "top_k, typical_p, top_p, min_p, then temperature (llama.cpp's chain)"}
+ORDER_LABELS = {"top_p_first": "top_k → typical_p → top_p → min_p → temperature (llama.cpp)",
+                "vllm": "temperature → min_p → top_k → top_p (vLLM)",
+                "temperature_first": "temperature → top_k → top_p → min_p (OpenAI-style)"}
 
 
 def focus_picker() -> str:

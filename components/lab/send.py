@@ -17,7 +17,8 @@ def render(endpoint: Endpoint | None) -> None:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     max_tokens = c1.number_input("max_tokens", min_value=1, max_value=512, value=40, key="lab.w.send_max")
     if c2.button("Send with these settings", key="lab.b.send", disabled=endpoint is None,
-                 help="A real request with the Lab's temperature, top_p, penalties, logit_bias and seed. "
+                 help="A real request with the Lab's temperature, top_p, top_k, min_p, typical_p (where the "
+                      "backend accepts them), penalties, logit_bias and seed. "
                       "The server counts penalties over its own tokens, not the Lab's history."):
         send(endpoint, int(max_tokens))
     res: ChatResult | None = st.session_state.get(ls.SENT)
@@ -46,7 +47,8 @@ def send(endpoint: Endpoint, max_tokens: int) -> None:
             st.error(f"Not sent — {e}")
         return
     try:
-        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens))
+        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens),
+                                 backend=endpoint.backend)
     except schema.ValidationError as e:
         for err in e.errors:
             st.error(f"Not sent — {err}")

@@ -15,7 +15,6 @@ from paramlab.lab.guide import ENTRIES
 from paramlab.lab.next_token import show_token
 from paramlab.safety.markdown import safe_markdown
 from paramlab.request.schema import PARAMS
-from paramlab.backends import registry
 
 PARAM = "lab.param"          # the parameter in focus (set by the Guide's links)
 SYSTEM = "lab.system"
@@ -38,9 +37,8 @@ CHECK = "lab.engine_check"   # paramlab.lab.engine_check.Comparison of the last 
 
 
 def default_order(backend: str) -> str:
-    """The backend's sampler chain decides whether temperature comes before or after top_p."""
-    chain = registry.get(backend).lab_chain
-    return "top_p_first" if chain and chain[-1] == "temperature" else "temperature_first"
+    """The backend's sampler chain (from the registry) decides the Lab's order."""
+    return reshape.order_for(backend)
 
 
 def init(backend: str = "other") -> None:
@@ -98,12 +96,15 @@ def settings(extra_history: tuple[int, ...] = ()) -> reshape.Settings:
 
 
 def request_params(max_tokens: int = 60) -> dict[str, Any]:
-    """The Lab's settings as request parameters (for 'send with these settings')."""
+    """The Lab's settings as request parameters (for 'send with these settings'). The cut-offs are
+    always sent (as "off" too), so a server's own defaults (llama.cpp's top_k 40, min_p 0.05) do not
+    apply behind the Lab's back; build_body keeps them only for a backend that accepts them."""
     s = st.session_state[SETTINGS]
     bias, _ = logit_bias()
     return {"temperature": s["temperature"], "top_p": s["top_p"], "presence_penalty": s["presence_penalty"],
             "frequency_penalty": s["frequency_penalty"], "logit_bias": bias or None, "max_tokens": max_tokens,
-            "logprobs": True, "top_logprobs": 5, "seed": int(st.session_state[SEED])}
+            "logprobs": True, "top_logprobs": 5, "seed": int(st.session_state[SEED]),
+            "top_k": int(s["top_k"]), "min_p": float(s["min_p"]), "typical_p": float(s["typical_p"])}
 
 
 def bound(widget, name: str, **kwargs):

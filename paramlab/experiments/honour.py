@@ -59,11 +59,14 @@ class Report:
         return next((v for v in self.verdicts if v.param == param), None)
 
     def note(self, param: str) -> str | None:
-        """The panel's note for a parameter this endpoint ignored or rejected."""
-        v = self.verdict(param)
-        if v is None or v.verdict not in (IGNORED, REJECTED):
+        """The panel's note for a parameter this endpoint ignored or rejected. A check of one form of
+        a parameter ("response_format json_schema", "tools + tool_choice required") counts for it."""
+        bad = [v for v in self.verdicts if v.verdict in (IGNORED, REJECTED)
+               and (v.param == param or v.param.split(" ")[0] == param)]
+        if not bad:
             return None
-        return f"{v.verdict} by this endpoint (checked {self.date})"
+        parts = [v.verdict + ("" if v.param == param else f" ({v.param.split(' ', 1)[1]})") for v in bad]
+        return f"{' and '.join(parts)} by this endpoint (checked {self.date})"
 
     def matrix(self) -> list[dict[str, str]]:
         return [{"parameter": v.param, "verdict": v.verdict, "detail": v.detail} for v in self.verdicts]

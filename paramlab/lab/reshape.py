@@ -2,8 +2,8 @@
 
 Works on the ≤ 20 candidates a server returns as top_logprobs, with their **real** probabilities
 (exp(logprob) over the whole vocabulary). The probability outside the candidates (the "tail") is
-kept as a block of tokens no likelier than the last candidate, so cut-offs are decided on the
-model's real probabilities, never on the 20 renormalised to 100 %: top_p 0.5 keeps tokens until
+kept as tokens that continue the candidates' decay (a power law fitted to hold exactly that
+probability, see tail_bins), so cut-offs are decided on the model's real probabilities, never on the 20 renormalised to 100 %: top_p 0.5 keeps tokens until
 their real probabilities reach 0.5.
 
 Per candidate, with `count` = how often its token id occurs in the token history:
@@ -25,9 +25,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
-# Sampler chains (stage names as in llama.cpp's `samplers`).
-CHAINS = {"top_p_first": ("top_k", "typ_p", "top_p", "min_p", "temperature"),
-          "temperature_first": ("temperature", "top_k", "top_p", "min_p", "typ_p")}
+from paramlab.backends import registry
+
+# Sampler chains (stage names as in llama.cpp's `samplers`), from the backend registry.
+CHAINS = {"top_p_first": registry.get("llamacpp").lab_chain,           # llama.cpp: temperature last
+          "temperature_first": ("temperature", "top_k", "top_p", "min_p", "typ_p"),  # OpenAI-style
+          "vllm": registry.get("vllm").lab_chain}                       # vLLM: temperature, min_p, top_k, top_p
 ORDERS = tuple(CHAINS)
 STAGES = ("top_k", "typ_p", "top_p", "min_p", "temperature")
 BAN = -100.0  # logit_bias value documented as a ban
@@ -108,6 +111,16 @@ def candidates_from_entry(entry: Mapping) -> list[Candidate]:
     return out
 
 
+def order_for(backend: str) -> str:
+    """The Lab's order for a backend kind: its own chain when the Lab knows it, else by where
+    temperature stands."""
+    chain = registry.get(backend).lab_chain
+    for name, known in CHAINS.items():
+        if chain == known:
+            return name
+    return "top_p_first" if chain and chain[-1] == "temperature" else "temperature_first"
+
+
 def coverage(cands: Sequence[Candidate]) -> float:
     """How much of the model's probability the candidates hold (the rest is ignored)."""
     return min(1.0, sum(math.exp(c.logprob) for c in cands))
@@ -153,37 +166,104 @@ def nucleus(probs: Sequence[float], top_p: float) -> set[int]:
     return set(kept)
 
 
+VOCAB = 50_000   # tokens assumed in a vocabulary, for the tail's shape (the Lab does not know the model's)
+TAIL_BINS = 48
+
+
+def tail_bins(n: int, p_last: float, mass: float, vocab: int = VOCAB) -> list[list[float]]:
+    """The tokens outside the n candidates as bins of [count, logprob per token], most likely first.
+
+    Their total is `mass` (1 − the candidates' share); their shape continues the candidates' decay
+    as a power law p(rank) = p_last × (rank / n)^−a, with a chosen so the bins hold exactly `mass`.
+    A flat tail (a = 0) is used when even that cannot hold the mass."""
+    if mass <= 1e-9 or p_last <= 0 or n <= 0:  # float dust when the candidates hold everything
+        return []
+    top = max(vocab, n + 2)
+    edges = sorted({int(round((n + 1) * (top / (n + 1)) ** (j / TAIL_BINS))) for j in range(TAIL_BINS + 1)})
+    spans = [(lo, hi) for lo, hi in zip(edges, edges[1:]) if hi > lo]
+    mids = [math.sqrt(lo * hi) for lo, hi in spans]
+
+    def total(a: float) -> float:
+        return sum((hi - lo) * p_last * (m / n) ** -a for (lo, hi), m in zip(spans, mids))
+
+    lo_a, hi_a = 0.0, 60.0
+    if total(lo_a) <= mass or total(hi_a) >= mass:  # no power law fits: that mass in tokens of p_last
+        return [[mass / p_last, math.log(p_last)]]
+    for _ in range(60):
+        mid = (lo_a + hi_a) / 2
+        lo_a, hi_a = (mid, hi_a) if total(mid) > mass else (lo_a, mid)
+    a = (lo_a + hi_a) / 2
+    return [[float(hi - lo), math.log(p_last) - a * math.log(m / n)] for (lo, hi), m in zip(spans, mids)]
+
+
 @dataclass
 class _Dist:
-    """Candidates' logits plus a tail of `tail_n` tokens of logit `tail_logit` (unknown tokens)."""
+    """Candidates' logits plus the tail: bins of [count, logit] of tokens no candidate names."""
     logits: list[float]
     alive: list[bool]
-    tail_n: float
-    tail_logit: float
+    tail: list[list[float]]
     temp: float = 1.0   # the temperature applied so far (1 until the temperature stage)
 
-    def weights(self) -> tuple[list[float], float]:
-        live = [l for l, a in zip(self.logits, self.alive) if a]
-        tops = live + ([self.tail_logit] if self.tail_n > 0 else [])
-        if not tops:
-            return [0.0] * len(self.logits), 0.0
+    def _top(self) -> float:
+        live = [l for l, a in zip(self.logits, self.alive) if a] + [b[1] for b in self.tail if b[0] > 0]
+        return max(live) / self.temp if live else 0.0
+
+    def weights(self) -> tuple[list[float], list[float]]:
+        """Per candidate, and per token of each tail bin, the probability at the current temperature."""
         if self.temp <= 0:
             if not any(self.alive):
-                return [0.0] * len(self.logits), 0.0
+                return [0.0] * len(self.logits), [0.0] * len(self.tail)
             best = max((i for i, a in enumerate(self.alive) if a), key=lambda i: (self.logits[i], -i))
-            return [1.0 if i == best else 0.0 for i in range(len(self.logits))], 0.0
-        top = max(tops) / self.temp
+            return [1.0 if i == best else 0.0 for i in range(len(self.logits))], [0.0] * len(self.tail)
+        top = self._top()
         w = [math.exp(l / self.temp - top) if a else 0.0 for l, a in zip(self.logits, self.alive)]
-        tw = self.tail_n * math.exp(self.tail_logit / self.temp - top) if self.tail_n > 0 else 0.0
-        total = sum(w) + tw
-        return [x / total for x in w], tw / total
+        each = [math.exp(b[1] / self.temp - top) if b[0] > 0 else 0.0 for b in self.tail]
+        total = sum(w) + sum(b[0] * e for b, e in zip(self.tail, each))
+        if total <= 0:
+            return [0.0] * len(self.logits), [0.0] * len(self.tail)
+        return [x / total for x in w], [e / total for e in each]
 
-    def cut(self, keep: set[int], tail_n: float, why: str, cut_by: dict[int, str]) -> None:
+    def tail_mass(self) -> float:
+        _, each = self.weights()
+        return sum(b[0] * e for b, e in zip(self.tail, each))
+
+    def items(self) -> list[tuple[float, float, str, int]]:
+        """(probability per token, count, "k"/"b", index) of every live candidate and tail bin."""
+        probs, each = self.weights()
+        out = [(probs[i], 1.0, "k", i) for i, a in enumerate(self.alive) if a]
+        out += [(each[j], b[0], "b", j) for j, b in enumerate(self.tail) if b[0] > 0]
+        return out
+
+    def keep(self, kept: dict[tuple[str, int], float], why: str, cut_by: dict[int, str]) -> None:
+        """Keep `kept[(kind, index)]` tokens of each item; cut the rest."""
         for i, a in enumerate(self.alive):
-            if a and i not in keep:
+            if a and kept.get(("k", i), 0) <= 0:
                 self.alive[i] = False
                 cut_by[i] = why
-        self.tail_n = tail_n
+        for j, b in enumerate(self.tail):
+            b[0] = min(b[0], kept.get(("b", j), 0.0))
+
+
+def _take_until(items, goal: float) -> dict[tuple[str, int], float]:
+    """Walk items in the given order, taking tokens until their probability reaches `goal`; tail
+    bins are taken in part. Candidates tied with the last one taken are taken too."""
+    kept: dict[tuple[str, int], float] = {}
+    cum, last = 0.0, None
+    for p, count, kind, idx in items:
+        if kept and cum >= goal - EPS:
+            if kind == "k" and last is not None and p == last:
+                kept[(kind, idx)] = 1.0
+                continue
+            break
+        if kind == "b":
+            take = count if p <= 0 else min(count, max(1.0, math.ceil((goal - cum) / p - 1e-9)))
+            kept[(kind, idx)] = take
+            cum += take * p
+        else:
+            kept[(kind, idx)] = 1.0
+            cum += p
+            last = p
+    return kept
 
 
 def _stage(d: _Dist, stage: str, s: Settings, cut_by: dict[int, str]) -> None:
@@ -191,46 +271,33 @@ def _stage(d: _Dist, stage: str, s: Settings, cut_by: dict[int, str]) -> None:
         d.temp = s.temperature
         if s.temperature <= 0:
             probs, _ = d.weights()
-            d.cut({i for i, p in enumerate(probs) if p > 0}, 0.0, NOT_GREEDY, cut_by)
+            d.keep({("k", i): 1.0 for i, p in enumerate(probs) if p > 0}, NOT_GREEDY, cut_by)
         return
-    probs, tail = d.weights()
-    order = sorted((i for i, a in enumerate(d.alive) if a), key=lambda i: (-probs[i], i))
-    each = tail / d.tail_n if d.tail_n > 0 else 0.0
+    items = sorted(d.items(), key=lambda t: (-t[0], t[2] == "b", t[3]))
+    if not items:
+        return
     if stage == "top_k" and s.top_k > 0:
-        keep = order[:s.top_k]
-        d.cut(set(keep), min(d.tail_n, max(0, s.top_k - len(order))), CUT_TOP_K, cut_by)
-    elif stage == "top_p" and s.top_p < 1:
-        kept = set(nucleus([probs[i] if d.alive[i] else 0.0 for i in range(len(probs))], s.top_p)) & set(order)
-        cum = sum(probs[i] for i in kept)
-        need = s.top_p - cum
-        tail_n = 0.0 if need <= EPS or each <= 0 else min(d.tail_n, math.ceil(need / each - 1e-9))
-        d.cut(kept, tail_n, OUTSIDE, cut_by)
-    elif stage == "min_p" and s.min_p > 0:
-        top = max([probs[i] for i in order] + [each])
-        d.cut({i for i in order if probs[i] >= s.min_p * top - EPS},
-              d.tail_n if each >= s.min_p * top - EPS else 0.0, CUT_MIN_P, cut_by)
-    elif stage == "typ_p" and s.typical_p < 1:
-        ent = -sum(probs[i] * math.log(probs[i]) for i in order if probs[i] > 0)
-        ent -= tail * math.log(each) if each > 0 else 0.0
-        scored = sorted(order, key=lambda i: (abs(-math.log(probs[i]) - ent) if probs[i] > 0 else math.inf, i))
-        tail_score = abs(-math.log(each) - ent) if each > 0 else math.inf
-        keep, cum, tail_n = set(), 0.0, 0.0
-        for i in scored:
-            if cum >= s.typical_p - EPS:
+        kept, left = {}, float(s.top_k)
+        for p, count, kind, idx in items:
+            if left <= 0:
                 break
-            if tail_score < abs(-math.log(probs[i]) - ent) and tail_n == 0 and each > 0:
-                tail_n = min(d.tail_n, math.ceil((s.typical_p - cum) / each - 1e-9))
-                cum += tail_n * each
-                if cum >= s.typical_p - EPS:
-                    break
-            keep.add(i)
-            cum += probs[i]
-        d.cut(keep or {order[0]}, tail_n, CUT_TYPICAL, cut_by)
+            kept[(kind, idx)] = min(count, left)
+            left -= kept[(kind, idx)]
+        d.keep(kept, CUT_TOP_K, cut_by)
+    elif stage == "top_p" and s.top_p < 1:
+        d.keep(_take_until(items, max(s.top_p, 0.0)), OUTSIDE, cut_by)
+    elif stage == "min_p" and s.min_p > 0:
+        thr = s.min_p * items[0][0] - EPS
+        d.keep({(k, i): c for p, c, k, i in items if p >= thr}, CUT_MIN_P, cut_by)
+    elif stage == "typ_p" and s.typical_p < 1:
+        ent = -sum(c * p * math.log(p) for p, c, _, _ in items if p > 0)
+        by_score = sorted(items, key=lambda t: (abs(-math.log(t[0]) - ent) if t[0] > 0 else math.inf, t[3]))
+        kept = _take_until(by_score, s.typical_p)
+        d.keep(kept or {(items[0][2], items[0][3]): 1.0}, CUT_TYPICAL, cut_by)
 
 
-def _chain(logits: list[float], tail_mass: float, tail_logit: float, s: Settings) -> tuple[_Dist, dict[int, str]]:
-    each = math.exp(tail_logit) if tail_mass > 0 else 0.0
-    d = _Dist(list(logits), [True] * len(logits), tail_mass / each if each > 0 else 0.0, tail_logit)
+def _chain(logits: list[float], tail: list[list[float]], s: Settings) -> tuple[_Dist, dict[int, str]]:
+    d = _Dist(list(logits), [True] * len(logits), [list(b) for b in tail])
     cut_by: dict[int, str] = {}
     for stage in s.stages:
         _stage(d, stage, s, cut_by)
@@ -239,9 +306,9 @@ def _chain(logits: list[float], tail_mass: float, tail_logit: float, s: Settings
     return d, cut_by
 
 
-def _tail(cands: Sequence[Candidate]) -> tuple[float, float]:
-    """The probability outside the candidates and the logit its tokens are given (the last one's)."""
-    return max(0.0, 1.0 - coverage(cands)), min(c.logprob for c in cands)
+def _tail(cands: Sequence[Candidate]) -> list[list[float]]:
+    """The tokens outside the candidates (see tail_bins)."""
+    return tail_bins(len(cands), math.exp(min(c.logprob for c in cands)), max(0.0, 1.0 - coverage(cands)))
 
 
 def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
@@ -255,13 +322,11 @@ def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
     adjust = [bias.get(c.id, 0.0) - penalty(counts.get(c.id, 0), s.presence_penalty, s.frequency_penalty)
               if c.id is not None else 0.0 for c in cands]
     logits = [c.logprob + a for c, a in zip(cands, adjust)]
-    tail_mass, tail_logit = _tail(cands)
-    tempered, _ = _Dist(list(logits), [True] * len(logits),
-                        tail_mass / math.exp(tail_logit) if tail_mass > 0 else 0.0, tail_logit,
-                        s.temperature).weights()
-    d, cut_by = _chain(logits, tail_mass, tail_logit, s)
+    tail = _tail(cands)
+    tempered, _ = _Dist(list(logits), [True] * len(logits), [list(b) for b in tail], s.temperature).weights()
+    d, cut_by = _chain(logits, tail, s)
     final, _ = d.weights()
-    naive, _ = _chain([l - math.log(coverage(cands) or 1.0) for l in logits], 0.0, tail_logit, s)[0].weights()
+    naive, _ = _chain([l - math.log(coverage(cands) or 1.0) for l in logits], [], s)[0].weights()
     rows = []
     for i, c in enumerate(cands):
         banned = c.id is not None and bias.get(c.id, 0.0) <= BAN
@@ -271,7 +336,7 @@ def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
                         tempered[i], p, i not in cut_by, status, 0.0 if banned else naive[i]))
     # A −100 ban is exact here (the server only makes it e^-100 times less likely): renormalise.
     removed = sum(final[i] for i, r in enumerate(rows) if r.status == BANNED)
-    if removed > 0 and removed < 1:
+    if 0 < removed < 1:
         rows = [replace(r, final_prob=r.final_prob / (1 - removed)) for r in rows]
     return rows
 
@@ -281,7 +346,7 @@ def outside(cands: Sequence[Candidate], s: Settings) -> tuple[float, float]:
     if not cands:
         return 0.0, 0.0
     rows = reshape(cands, s)
-    return _tail(cands)[0], max(0.0, 1.0 - sum(r.final_prob for r in rows))
+    return max(0.0, 1.0 - coverage(cands)), max(0.0, 1.0 - sum(r.final_prob for r in rows))
 
 
 def sample(rows: Sequence[Row], n: int, seed: int | None) -> list[int]:

@@ -15,12 +15,13 @@ EXACT = [dict(top_k=5), dict(top_p=0.5), dict(min_p=0.1), dict(temperature=0.0),
          dict(temperature=0.7, top_k=10), dict(temperature=1.5, top_k=8),
          dict(temperature=1.3, top_k=10, top_p=0.9), dict(temperature=0.6, top_p=0.7, min_p=0.05),
          dict(top_k=20, top_p=0.8)]
-# The tail of the vocabulary outside the 20 candidates stays in play: the Lab models it as tokens
-# no likelier than the 20th, which is exact at temperature 1 and an estimate otherwise.
-WITH_TAIL = [(dict(temperature=1.0), 0.001),
-             (dict(temperature=0.8, top_k=40, top_p=0.95, min_p=0.05), 0.015),  # llama.cpp's own defaults
-             (dict(temperature=0.5, top_p=0.8, min_p=0.02), 0.01),
-             (dict(temperature=0.7), 0.05), (dict(temperature=1.5), 0.05)]
+# The tokens outside the 20 candidates stay in play: the Lab models them as a power-law tail holding
+# exactly their probability, exact at temperature 1 and an estimate otherwise (measured on the
+# embedded model: ≤ 0.004 for llama.cpp's defaults, ≤ 0.007 at temperature 0.7, ≤ 0.014 at 1.5).
+WITH_TAIL = [dict(temperature=1.0), dict(temperature=0.7), dict(temperature=0.5, top_p=0.8, min_p=0.02),
+             dict(temperature=0.8, top_k=40, top_p=0.95, min_p=0.05),  # llama.cpp's own defaults
+             dict(typical_p=0.7)]
+HOT = [dict(temperature=1.5)]
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +48,15 @@ def test_lab_matches_the_engine_within_a_hundredth(dists, settings):
     assert _difference(dists, settings) <= 0.01
 
 
-@pytest.mark.parametrize("settings, bound", WITH_TAIL, ids=[str(s) for s, _ in WITH_TAIL])
-def test_with_the_tail_in_play_the_gap_is_bounded(dists, settings, bound):
-    assert _difference(dists, settings) <= bound
+@pytest.mark.parametrize("settings", WITH_TAIL, ids=[str(s) for s in WITH_TAIL])
+def test_with_the_tail_in_play_still_within_a_hundredth(dists, settings):
+    assert _difference(dists, settings) <= 0.01
+
+
+@pytest.mark.parametrize("settings", HOT, ids=[str(s) for s in HOT])
+def test_a_hot_temperature_with_nothing_cut_is_an_estimate(dists, settings):
+    """Above temperature 1 the unknown tail gains the most: the one case outside 0.01."""
+    assert _difference(dists, settings) <= 0.02
 
 
 def test_the_check_refuses_a_server_without_post_sampling_probs(dists):
