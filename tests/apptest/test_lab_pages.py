@@ -27,7 +27,10 @@ def captions(at):
 
 def test_guide_lists_every_parameter_with_a_lab_link():
     at = app(GUIDE)
-    assert len(at.expander) == len(PARAMS)
+    from paramlab.backends import registry
+    # one entry per request parameter, then one per backend sampler (top_k, min_p, ...)
+    assert len(at.expander) == len(PARAMS) + len(registry.EXTENSION_NAMES)
+    assert [e.label.split("**")[1] for e in at.expander][len(PARAMS):] == list(registry.EXTENSION_NAMES)
     links = at.get("page_link")
     assert [ln.proto.query_string for ln in links] == [f"param={n}" for n in PARAMS]
     assert all(ln.proto.page == "Distribution_Lab" for ln in links)
