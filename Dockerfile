@@ -30,6 +30,8 @@ RUN chmod 0755 docker/entrypoint.sh
 # Configuration: any CHAT_* variable (see the README). These are the container's defaults.
 #   CHAT_ALLOW_PRIVATE=0: base URLs on private or loopback addresses are refused (the embedded
 #   model stays available); set it to 1 to reach e.g. an Ollama or vLLM on your own network.
+#   The relay (/v1, /chat-room on the same port) stays off until CHAT_RELAY_KEY (or relay.keys in
+#   the config file) is set: the container listens on 0.0.0.0, so it is never open without a key.
 ENV CHAT_PORT=8501 \
     CHAT_ADDRESS=0.0.0.0 \
     CHAT_DATA_DIR=/data \

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -20,6 +21,7 @@ from paramlab.relay.service import Relay
 from paramlab.relay.wire import RelayError
 
 log = logging.getLogger("paramlab.relay")
+MAX_CONCURRENT = 256  # relayed requests in flight at once; more wait for a free thread
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -28,25 +30,13 @@ class _Finished:
     value: Any  # the ChatResult, or the exception the work raised
 
 
+# A relayed stream holds its thread from the first byte to the last, so the pool is large (not the
+# default executor's few workers); threads are reused, which saves starting one per request.
+_POOL = ThreadPoolExecutor(max_workers=MAX_CONCURRENT, thread_name_prefix="relay")
+
+
 def _in_thread(fn: Callable[[], Any]) -> "asyncio.Future[Any]":
-    """Run fn in its own thread (not a small shared pool: a relayed stream holds its thread throughout)."""
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future = loop.create_future()
-
-    def done(ok: bool, value: Any) -> None:
-        if fut.cancelled():
-            return
-        fut.set_result(value) if ok else fut.set_exception(value)
-
-    def run() -> None:
-        try:
-            value, ok = fn(), True
-        except BaseException as e:  # noqa: BLE001 - handed to the awaiting request
-            value, ok = e, False
-        loop.call_soon_threadsafe(done, ok, value)
-
-    threading.Thread(target=run, daemon=True, name="relay-request").start()
-    return fut
+    return asyncio.get_running_loop().run_in_executor(_POOL, fn)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -86,7 +76,7 @@ async def _streamed(work: Callable[[Callable[[bytes], None], list], ChatResult],
             value = e
         loop.call_soon_threadsafe(queue.put_nowait, _Finished(value))
 
-    threading.Thread(target=run, daemon=True, name="relay-stream").start()
+    _POOL.submit(run)
     first = await queue.get()
     if isinstance(first, _Finished):
         if isinstance(first.value, BaseException):
@@ -137,24 +127,39 @@ def _internal(e: BaseException) -> RelayError:
 
 
 class Handlers:
+    """One thread per request does everything that may block (admission with its budget query, routing,
+    which may start the embedded engine, and the upstream call), so a relayed request costs one hop."""
+
     def __init__(self, get_relay: Callable[[], Relay]):
         self.get_relay = get_relay
+        self._relay: Relay | None = None
 
-    async def _admit(self, request: Request):
-        relay = await _in_thread(self.get_relay)
-        raw = await _read_body(request, relay.max_body) if request.method == "POST" else b""
-        caller = await _in_thread(lambda: relay.admit(request.headers.get("authorization"), _address(request),
-                                                      request.headers.get("api-key")))
-        return relay, caller, raw
+    async def relay(self) -> Relay:
+        if self._relay is None:  # built once, in a thread: it may open the ledger
+            self._relay = await _in_thread(self.get_relay)
+        return self._relay
+
+    @staticmethod
+    def _who(request: Request) -> tuple[str | None, str, str | None]:
+        return request.headers.get("authorization"), _address(request), request.headers.get("api-key")
 
     async def chat_completions(self, request: Request) -> Response:
         try:
-            relay, caller, raw = await self._admit(request)
-            prep, client = await _in_thread(lambda: relay.prepare(raw))
-            if not prep.stream:
-                return JSONResponse(await _in_thread(lambda: relay.complete(prep, client, caller)))
-            return await _streamed(lambda emit, holder: relay.stream(prep, client, caller, emit, holder),
-                                   relay.stream_tail, "text/event-stream; charset=utf-8", _openai_error)
+            relay = await self.relay()
+            raw = await _read_body(request, relay.max_body)
+            who = self._who(request)
+            if not _asks_stream(raw):
+                def complete() -> dict:
+                    caller = relay.admit(*who)
+                    prep, client = relay.prepare(raw)
+                    return relay.complete(prep, client, caller)
+                return JSONResponse(await _in_thread(complete))
+
+            def stream(emit, holder) -> ChatResult:
+                caller = relay.admit(*who)
+                prep, client = relay.prepare(raw)
+                return relay.stream(prep, client, caller, emit, holder)
+            return await _streamed(stream, relay.stream_tail, "text/event-stream; charset=utf-8", _openai_error)
         except RelayError as e:
             return _openai_error(e)
         except Exception as e:  # noqa: BLE001
@@ -162,7 +167,8 @@ class Handlers:
 
     async def models(self, request: Request) -> Response:
         try:
-            relay, _, _ = await self._admit(request)
+            relay = await self.relay()
+            await _in_thread(lambda: relay.admit(*self._who(request)))
             return JSONResponse(relay.models())
         except RelayError as e:
             return _openai_error(e)
@@ -171,11 +177,14 @@ class Handlers:
 
     async def chat_room(self, request: Request) -> Response:
         try:
-            relay, caller, raw = await self._admit(request)
+            relay = await self.relay()
+            raw = await _read_body(request, relay.max_body)
+            who = self._who(request)
             if request.method == "DELETE":
+                caller = relay.gate.admit(*who)  # forgetting costs nothing: no budget check
                 relay.rooms.reset(caller)
                 return JSONResponse(chatroom.reply("reset"))
-            return JSONResponse(await _in_thread(lambda: relay.room_reply(caller, raw)))
+            return JSONResponse(await _in_thread(lambda: relay.room_reply(relay.admit(*who), raw)))
         except RelayError as e:
             return _room_error(e)
         except Exception as e:  # noqa: BLE001
@@ -183,10 +192,15 @@ class Handlers:
 
     async def chat_room_stream(self, request: Request) -> Response:
         try:
-            relay, caller, raw = await self._admit(request)
-            prep, client, user = await _in_thread(lambda: relay.room_prepare(caller, raw, stream=True))
-            return await _streamed(lambda emit, holder: relay.room_stream(caller, prep, client, user, emit, holder),
-                                   lambda result: None, "text/plain; charset=utf-8", _room_error)
+            relay = await self.relay()
+            raw = await _read_body(request, relay.max_body)
+            who = self._who(request)
+
+            def stream(emit, holder) -> ChatResult:
+                caller = relay.admit(*who)
+                prep, client, user = relay.room_prepare(caller, raw, stream=True)
+                return relay.room_stream(caller, prep, client, user, emit, holder)
+            return await _streamed(stream, lambda result: None, "text/plain; charset=utf-8", _room_error)
         except RelayError as e:
             return _room_error(e)
         except Exception as e:  # noqa: BLE001
@@ -194,11 +208,23 @@ class Handlers:
 
     async def chat_room_reset(self, request: Request) -> Response:
         try:
-            relay, caller, _ = await self._admit(request)
-            relay.rooms.reset(caller)
+            relay = await self.relay()
+            await _read_body(request, relay.max_body)
+            relay.rooms.reset(relay.gate.admit(*self._who(request)))
             return JSONResponse(chatroom.reply("reset"))
         except RelayError as e:
             return _room_error(e)
+        except Exception as e:  # noqa: BLE001
+            return _room_error(_internal(e))
+
+
+def _asks_stream(raw: bytes) -> bool:
+    """Whether the body asks for a stream (the response type depends on it; bad JSON is reported later)."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(obj, dict) and obj.get("stream") is True
 
 
 SERVED: list[bool] = []  # set once routes() has been asked for: the app serves the relay on its port
