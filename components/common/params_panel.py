@@ -209,7 +209,7 @@ def render(params: dict[str, Any], backend: str, key: str = "pp",
     model) decides the reasoning-model warnings."""
     model = model if model is not None else st.session_state.get("pl.model")
     slots: dict[str, Any] = {}
-    errors = field_errors(params)
+    errors = field_errors(params, backend)
     for group, plist in schema.iter_groups(names):
         # keyed: the group stays open when elements above it come and go; a group with an
         # invalid field opens so its message is seen
@@ -220,26 +220,29 @@ def render(params: dict[str, Any], backend: str, key: str = "pp",
                 slots[p.name] = _control(p, params, key, backend, max_n, model)
     slots.update(backend_params.render(params, backend, key))  # the backend's own samplers
     warn_interactions(params)
-    for name, messages in field_errors(params).items():  # next to the field they are about
+    for name, messages in field_errors(params, backend).items():  # next to the field they are about
         target = slots.get(name)
         text = "\n\n".join(messages)
         (target.error(text) if target is not None else st.error(text))
     return params
 
 
-def field_errors(params: dict[str, Any]) -> dict[str, list[str]]:
-    """Validation errors by field name, each message naming the field."""
+def field_errors(params: dict[str, Any], backend: str | None = None) -> dict[str, list[str]]:
+    """Validation errors by field name, each message naming the field. With a backend, its own
+    samplers are checked against its ranges and other backends' (hidden, never sent) are not."""
     out: dict[str, list[str]] = {}
-    for e in schema.validate_params(params):
+    shown = params if backend is None else {k: v for k, v in params.items()
+                                            if not registry.is_extension(k) or registry.get(backend).option(k)}
+    for e in schema.validate_params(shown, backend):
         msgs = out.setdefault(re.split(r"[.\[]", e.field, maxsplit=1)[0], [])  # tools[1].function.name -> tools
         if str(e) not in msgs:
             msgs.append(str(e))
     return out
 
 
-def invalid_fields(params: dict[str, Any]) -> list[str]:
+def invalid_fields(params: dict[str, Any], backend: str | None = None) -> list[str]:
     """Names of the parameters whose value cannot be sent as shown (Send is blocked while any is)."""
-    return list(field_errors(params))
+    return list(field_errors(params, backend))
 
 
 def warn_interactions(params: dict[str, Any]) -> None:

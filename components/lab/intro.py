@@ -9,9 +9,12 @@ from paramlab.settings import Endpoint
 APPROXIMATION = (
     "**How this works.** ParamLab asks the model once for its next token with `logprobs: true, "
     "top_logprobs: 20` (temperature 1, top_p 1, so the numbers are the model's own probabilities). "
-    "The sliders then reshape those **20 candidates** in ParamLab — bias and penalties on the logits, "
-    "temperature, top_p — and **renormalise over them**. This is an approximation: the server samples "
-    "from its whole vocabulary, and the probability outside the 20 candidates is left out here.")
+    "The sliders then reshape those **20 candidates** in ParamLab — bias and penalties on the logits, then "
+    "temperature, top_k, top_p, min_p and typical_p in the chosen sampler order. The cut-offs use the model's "
+    "**real probabilities**, not the 20 renormalised to 100 %: the probability outside the 20 candidates is "
+    "kept as a tail of less likely tokens (its size is known, its shape estimated), so the result is exact "
+    "whenever the cut-offs remove that tail and an estimate otherwise. **Check against the engine** asks "
+    "a llama.cpp server for its own numbers under the same settings.")
 
 
 def render(endpoint: Endpoint | None) -> None:

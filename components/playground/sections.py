@@ -143,7 +143,7 @@ def composer(endpoint: Endpoint | None) -> ctx.ContextCount | None:
     attach.render()
     count = context_meter(endpoint, st.session_state.get(PROMPT, ""))
     streaming = st.session_state.get(LIVE) is not None or st.session_state.get(PENDING) is not None
-    invalid = params_panel.invalid_fields(st.session_state[state.PARAMS])
+    invalid = params_panel.invalid_fields(st.session_state[state.PARAMS], endpoint.backend if endpoint else None)
     c1, c2, c3 = st.columns([1, 1, 5], vertical_alignment="center")
     c1.button("Send", type="primary", key="send", on_click=_queue_send, disabled=endpoint is None or bool(invalid),
               use_container_width=True, help="Sends the conversation plus your message with the current parameters.")

@@ -11,6 +11,7 @@ from paramlab.backends import llamacpp
 from paramlab.backends.kind import Backend
 
 REPORTED = "reported by the server"
+DOCUMENTED = "documented; this server did not answer /props"
 # Parameters whose server default vLLM takes from the model's generation_config.json.
 VLLM_GENERATION_CONFIG = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty")
 
@@ -44,6 +45,11 @@ def server_defaults(backend: Backend, props: Mapping[str, Any] | None = None) ->
                                             "with --generation-config vllm")
     for name, value in backend.static_defaults.items():
         out[name] = ServerDefault(value, f"forced by {backend.label} when omitted")
+    if backend.defaults_from_props and not props:
+        documented = {**{o.name: o.default for o in backend.extensions if o.default is not None},
+                      **backend.documented_defaults}
+        for name, value in documented.items():
+            out[name] = ServerDefault(value, DOCUMENTED)
     if backend.defaults_from_props and props:
         reported = llamacpp.defaults_from_props(props)
         reported.setdefault("typical_p", reported.get("typ_p"))

@@ -33,6 +33,7 @@ class Backend:
     tokenizer: str | None = None                 # "server" (/tokenize) | "tiktoken" | None
     defaults_from_props: bool = False            # /props default_generation_settings
     static_defaults: Mapping[str, Any] = field(default_factory=dict)  # server defaults known without asking
+    documented_defaults: Mapping[str, Any] = field(default_factory=dict)  # the usual ones, when it cannot be asked
     defaults_note: str = ""                      # where its defaults come from
     local: bool = False                          # runs on the user's machine: costs nothing
     lab_note: str = ""

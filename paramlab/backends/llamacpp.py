@@ -139,6 +139,7 @@ _COMMON = dict(
     sampler_chain=CHAIN,
     prompt_tokens="server", tokenizer="server",
     defaults_from_props=True,
+    documented_defaults={"temperature": 0.8, "top_p": 0.95, "presence_penalty": 0.0, "frequency_penalty": 0.0},
     defaults_note="llama.cpp reports the defaults it applies in /props (default_generation_settings): "
                   "temperature 0.8, top_k 40, top_p 0.95, min_p 0.05 unless the server was started otherwise.",
     local=True,

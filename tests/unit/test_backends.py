@@ -180,3 +180,19 @@ def test_the_guide_explains_every_extension_in_both_languages():
     zh = {v.name: v for v in guide_backends.views("zh")}
     assert "最可能" in zh["top_k"].short and "vLLM" in zh["top_k"].backends and "llama.cpp" in zh["top_k"].backends
     assert "/props" in guide_backends.WHY_DEFAULTS["en"] and "/props" in guide_backends.WHY_DEFAULTS["zh"]
+
+
+def test_llamacpp_without_props_shows_its_documented_defaults():
+    d = defaults.server_defaults(registry.get("llamacpp"), None)
+    assert d["temperature"].text() == "server default: 0.8 (documented; this server did not answer /props)"
+    assert d["top_k"].value == 40 and d["min_p"].value == 0.05
+
+
+def test_extension_samplers_are_kept_in_the_ledger_row():
+    from paramlab.client.result import ChatResult
+    from paramlab.usage.ledger import records
+    ep = settings.embedded_endpoint("http://127.0.0.1:9/v1")
+    body = schema.build_body("m", MSGS, {"temperature": 0.5, "top_k": 5, "min_p": 0.1}, backend="embedded")
+    row, _ = records.from_result(ep, ChatResult(request=body), {"page": "playground"})
+    assert json.loads(row["params"]) == {"model": "m", "temperature": 0.5, "top_k": 5, "min_p": 0.1}
+    assert row["backend"] == "embedded"
