@@ -12,6 +12,7 @@ from components.lab import sample as lab_sample
 from components.lab import send as lab_send
 from components.lab import state as lab_state
 from components.lab import step as lab_step
+from components.lab import text as lab_text
 from components.common import state
 from paramlab.lab import reshape
 
@@ -20,7 +21,8 @@ state.init()
 endpoint = endpoint_picker.render()
 lab_state.init(endpoint.backend if endpoint else "other")
 
-st.title("🔬 Distribution Lab")
+st.title(lab_text.t("title"))
+lab_text.switch()
 lab_intro.render(endpoint)
 lab_conversation.render(endpoint)
 
@@ -34,14 +36,14 @@ with left:
 with right:
     dist = st.session_state.get(lab_state.DIST)
     if dist is None:
-        st.info("Press **Get next-token distribution** to ask the model.")
+        st.info(lab_text.t("press_fetch"))
     else:
         rows = reshape.reshape(dist.candidates, lab_state.settings())
         lab_chart.render(dist, rows, settings=lab_state.settings())
         lab_engine.render(endpoint, dist, rows)
-        st.subheader("Sample")
+        st.subheader(lab_text.t("sample"))
         lab_sample.render(rows)
-    st.subheader("Step mode")
+    st.subheader(lab_text.t("step_mode"))
     lab_step.render(endpoint)
-    st.subheader("Send a real request with these settings")
+    st.subheader(lab_text.t("send_real"))
     lab_send.render(endpoint)

@@ -40,10 +40,10 @@ def entries(lang: str) -> None:
             group = v.group
             st.subheader(group)
         with st.expander(f"**{v.name}** — {v.short}", expanded=False):
-            entry(v, ui)
+            entry(v, ui, lang)
 
 
-def entry(v: guide.View, ui: dict) -> None:
+def entry(v: guide.View, ui: dict, lang: str = "en") -> None:
     c1, c2 = st.columns(2)
     c1.markdown(f"**{ui['range']}:** {v.range}")
     c2.markdown(f"**{ui['default']}:** {v.default}")
@@ -51,7 +51,7 @@ def entry(v: guide.View, ui: dict) -> None:
                         (ui["mistakes"], v.mistakes), (ui["lab"], v.lab)):
         if text:
             st.markdown(f"**{label}.** {text}")
-    st.page_link(LAB_PAGE, label=f"{ui['open_lab']}: {v.name}", icon="🔬", query_params={"param": v.name})
+    st.page_link(LAB_PAGE, label=f"{ui['open_lab']}: {v.name}", icon="🔬", query_params={"param": v.name, "lang": lang})
 
 
 def backends(lang: str) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 import streamlit as st
 
 from components.lab import state as ls
+from components.lab.text import lang, t
 from components.common import state
 from paramlab.lab import guide
 from paramlab.lab import tokenizer
@@ -23,13 +24,12 @@ def focus_picker() -> str:
     names = [n for n in PARAMS if n in guide.ENTRIES]
     ss = st.session_state
     current = ss[ls.PARAM] if ss[ls.PARAM] in names else names[0]
-    picked = st.selectbox("Parameter in focus", names, index=names.index(current), key="lab.w.param",
-                          help="The Guide's “Try it in the Lab” links choose this for you.")
+    picked = st.selectbox(t("focus"), names, index=names.index(current), key="lab.w.param", help=t("focus_help"))
     if picked != ss[ls.PARAM]:
         ss[ls.PARAM] = picked
         st.query_params["param"] = picked
-    v = guide.view(picked, "zh" if ss.get("guide.lang") == "zh" else "en")
-    st.info(f"**{picked}** — {v.what}\n\n**In the Lab:** {v.lab}")
+    v = guide.view(picked, lang())
+    st.info(f"**{picked}** — {v.what}\n\n**{t('in_lab')}:** {v.lab}")
     return picked
 
 

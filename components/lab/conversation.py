@@ -6,6 +6,7 @@ import streamlit as st
 from components.lab import state as ls
 from components.common import budget as budget_ui
 from components.common import state
+from components.lab.text import t
 from paramlab.lab import next_token
 from paramlab.settings import Endpoint
 from paramlab.request.schema import ValidationError
@@ -15,17 +16,14 @@ def render(endpoint: Endpoint | None) -> None:
     budget_ui.warn(None, endpoint)
     c1, c2 = st.columns(2)
     with c1:
-        ls.bound_text(st.text_area, ls.SYSTEM, label="System prompt", height=68,
-                      help="Sent first with role 'system'; leave empty to send none.")
-        ls.bound_text(st.text_area, ls.USER, label="User message", height=68)
+        ls.bound_text(st.text_area, ls.SYSTEM, label=t("system"), height=68, help=t("system_help"))
+        ls.bound_text(st.text_area, ls.USER, label=t("user"), height=68)
     with c2:
-        ls.bound_text(st.text_area, ls.PREFIX, label="Assistant reply so far (optional)", height=68,
-                      help="Sent as a trailing assistant message: the model continues it, so the "
-                           "distribution is for the token after this text (llama.cpp servers do this).")
+        ls.bound_text(st.text_area, ls.PREFIX, label=t("prefix"), height=68,
+                      help=t("prefix_help"))
         model = st.session_state.get(state.MODEL) or ""
-        if st.button("Get next-token distribution", type="primary", key="lab.b.fetch",
-                     disabled=endpoint is None, help="One request: max_tokens 1, logprobs, top_logprobs 20, "
-                                                     "temperature 1, top_p 1."):
+        if st.button(t("fetch"), type="primary", key="lab.b.fetch", disabled=endpoint is None,
+                     help=t("fetch_help")):
             fetch(endpoint, model)
     err = st.session_state.get(ls.DIST_ERROR)
     if err:

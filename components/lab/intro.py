@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.lab.text import t
 from paramlab.backends import registry
 from paramlab.settings import Endpoint
 
@@ -18,7 +19,7 @@ APPROXIMATION = (
 
 
 def render(endpoint: Endpoint | None) -> None:
-    st.markdown(APPROXIMATION)
+    st.markdown(t("approximation"))
     note = registry.for_endpoint(endpoint).lab_note if endpoint is not None else ""
     if note:
         st.caption(note)

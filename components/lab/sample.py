@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.lab import state as ls
 from components.lab.chart import labels
+from components.lab.text import t
 from paramlab.lab import reshape
 
 N = 100
@@ -42,10 +43,10 @@ def chart(df: pd.DataFrame) -> alt.Chart:
 
 def render(rows: Sequence[reshape.Row]) -> None:
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    ls.bound_text(c1.number_input, ls.SEED, label="Seed", step=1, help="The Lab's own random seed.")
-    c2.button(f"Sample {N}", key="lab.b.sample", on_click=_start, args=(0,), type="primary")
+    ls.bound_text(c1.number_input, ls.SEED, label=t("seed"), step=1, help="The Lab's own random seed.")
+    c2.button(t("sample_n", n=N), key="lab.b.sample", on_click=_start, args=(0,), type="primary")
     if st.session_state[ls.SAMPLE]:
-        c3.button("Sample again (next seed)", key="lab.b.resample", on_click=_start, args=(1,))
+        c3.button(t("sample_again"), key="lab.b.resample", on_click=_start, args=(1,))
     if not st.session_state[ls.SAMPLE]:
         return
     # Re-drawn from the current settings on every run: moving a slider updates the comparison.

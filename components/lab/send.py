@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lab import state as ls
+from components.lab.text import t
 from components.common import panes as replies
 from components.common import budget as budget_ui
 from components.common import state
@@ -16,10 +17,7 @@ from paramlab.client.result import ChatResult
 def render(endpoint: Endpoint | None) -> None:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     max_tokens = c1.number_input("max_tokens", min_value=1, max_value=512, value=40, key="lab.w.send_max")
-    if c2.button("Send with these settings", key="lab.b.send", disabled=endpoint is None,
-                 help="A real request with the Lab's temperature, top_p, top_k, min_p, typical_p (where the "
-                      "backend accepts them), penalties, logit_bias and seed. "
-                      "The server counts penalties over its own tokens, not the Lab's history."):
+    if c2.button(t("send"), key="lab.b.send", disabled=endpoint is None, help=t("send_help")):
         send(endpoint, int(max_tokens))
     res: ChatResult | None = st.session_state.get(ls.SENT)
     if res is None:

@@ -8,6 +8,7 @@ import streamlit as st
 from components.lab import chart as lab_chart
 from components.lab import state as ls
 from components.common import budget as budget_ui
+from components.lab.text import t
 from components.common import state
 from paramlab.lab import next_token
 from paramlab.lab import reshape
@@ -39,16 +40,14 @@ def _run(endpoint: Endpoint, count: int) -> None:
 
 def render(endpoint: Endpoint | None) -> None:
     ss = st.session_state
-    st.caption("Each step asks the model for its next-token distribution after the text so far (sent as an "
-               "assistant prefix, which llama.cpp continues), reshapes it with the settings above — the tokens "
-               "generated so far count for the penalties — and draws one token with the Lab's seed.")
+    st.caption(t("step_caption"))
     c1, c2, c3 = st.columns(3)
     disabled = endpoint is None
-    if c1.button("Next token", key="lab.b.step1", disabled=disabled):
+    if c1.button(t("next1"), key="lab.b.step1", disabled=disabled):
         _run(endpoint, 1)
-    if c2.button("Next 5 tokens", key="lab.b.step5", disabled=disabled):
+    if c2.button(t("next5"), key="lab.b.step5", disabled=disabled):
         _run(endpoint, 5)
-    if c3.button("Reset steps", key="lab.b.step_reset"):
+    if c3.button(t("reset_steps"), key="lab.b.step_reset"):
         ss.pop(ls.STEPS, None)
         ss.pop(STEP_PICK, None)
     run: next_token.StepRun | None = ss.get(ls.STEPS)

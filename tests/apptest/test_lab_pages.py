@@ -32,7 +32,7 @@ def test_guide_lists_every_parameter_with_a_lab_link():
     assert len(at.expander) == len(PARAMS) + len(registry.EXTENSION_NAMES)
     assert [e.label.split("**")[1] for e in at.expander][len(PARAMS):] == list(registry.EXTENSION_NAMES)
     links = at.get("page_link")
-    assert [ln.proto.query_string for ln in links] == [f"param={n}" for n in PARAMS]
+    assert [ln.proto.query_string for ln in links] == [f"param={n}&lang=en" for n in PARAMS]
     assert all(ln.proto.page == "Distribution_Lab" for ln in links)
     text = " ".join(m.value for m in at.markdown)
     assert "presence × [count > 0] + frequency × count" in text
@@ -118,3 +118,19 @@ def test_heatmap_escapes_model_text():
     assert "&lt;script&gt;" in out and "&quot;&gt;&lt;img" in out
     assert out.count('class="pl-tok"') == 2
     assert token_heatmap.colour(1.0) == "hsl(120, 75%, 78%)" and token_heatmap.colour(0.0).startswith("hsl(0,")
+
+
+def test_the_chinese_guide_link_opens_a_chinese_lab():
+    at = app(GUIDE)
+    at.segmented_control(key="guide.w.lang").set_value("zh").run()
+    link = at.get("page_link")[0].proto
+    assert link.query_string == "param=temperature&lang=zh"
+    lab = app(LAB, param="temperature", lang="zh")  # a new tab: only the link's query says the language
+    assert lab.title[0].value == "🔬 分布实验室 · Distribution Lab"
+    assert lab.button(key="lab.b.fetch").label == "获取下一个词元的分布"
+    assert [s.value for s in lab.subheader] == ["逐步生成", "用这些设置发送真实请求"]
+    assert lab.text_area(key="lab.w.lab.user").label == "用户消息"
+    assert lab.selectbox(key="lab.w.param").label == "当前参数"
+    assert "**在实验室中:**" in lab.info[0].value and "原理" in " ".join(m.value for m in lab.markdown)
+    lab.segmented_control(key="lab.w.lang").set_value("en").run()  # and back, on the Lab itself
+    assert lab.title[0].value == "🔬 Distribution Lab" and lab.session_state["guide.lang"] == "en"

@@ -1,0 +1,63 @@
+"""The Distribution Lab's own words in English and Chinese, so a link from the Chinese Guide
+lands on a Chinese page (parameter names, token text and numbers stay as they are)."""
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "🔬 Distribution Lab", "zh": "🔬 分布实验室 · Distribution Lab"},
+    "language": {"en": "Language / 语言", "zh": "Language / 语言"},
+    "approximation": {
+        "en": "**How this works.** ParamLab asks the model once for its next token with `logprobs: true, "
+              "top_logprobs: 20` (temperature 1, top_p 1, so the numbers are the model's own probabilities). "
+              "The sliders then reshape those **20 candidates** in ParamLab — bias and penalties on the logits, "
+              "temperature, top_p — and **renormalise over them**. This is an approximation: the server samples "
+              "from its whole vocabulary, and the probability outside the 20 candidates is left out here.",
+        "zh": "**原理。** ParamLab 用 `logprobs: true, top_logprobs: 20`（temperature 1、top_p 1，因此得到的是模型"
+              "自身的概率）向模型请求一次下一个词元。随后滑块在 ParamLab 中对这 **20 个候选** 重新塑形——对 logits "
+              "施加偏置与惩罚、temperature、top_p——并 **在它们之间重新归一化**。这是近似：服务器从整个词表采样，"
+              "20 个候选之外的概率在这里被忽略。"},
+    "system": {"en": "System prompt", "zh": "系统提示词"},
+    "system_help": {"en": "Sent first with role 'system'; leave empty to send none.",
+                    "zh": "以 system 角色最先发送；留空则不发送。"},
+    "user": {"en": "User message", "zh": "用户消息"},
+    "prefix": {"en": "Assistant reply so far (optional)", "zh": "已有的助手回复（可选）"},
+    "prefix_help": {"en": "Sent as a trailing assistant message: the model continues it, so the distribution "
+                          "is for the token after this text (llama.cpp servers do this).",
+                    "zh": "作为末尾的 assistant 消息发送：模型会接着写，因此分布是这段文字之后的下一个词元"
+                          "（llama.cpp 服务器支持）。"},
+    "fetch": {"en": "Get next-token distribution", "zh": "获取下一个词元的分布"},
+    "fetch_help": {"en": "One request: max_tokens 1, logprobs, top_logprobs 20, temperature 1, top_p 1.",
+                   "zh": "一次请求：max_tokens 1、logprobs、top_logprobs 20、temperature 1、top_p 1。"},
+    "press_fetch": {"en": "Press **Get next-token distribution** to ask the model.",
+                    "zh": "点击 **获取下一个词元的分布** 向模型提问。"},
+    "sample": {"en": "Sample", "zh": "抽样"},
+    "sample_n": {"en": "Sample {n}", "zh": "抽样 {n} 次"},
+    "sample_again": {"en": "Sample again (next seed)", "zh": "再抽一次（下一个种子）"},
+    "seed": {"en": "Seed", "zh": "种子"},
+    "step_mode": {"en": "Step mode", "zh": "逐步生成"},
+    "step_caption": {
+        "en": "Each step asks the model for its next-token distribution after the text so far (sent as an "
+              "assistant prefix, which llama.cpp continues), reshapes it with the settings above — the tokens "
+              "generated so far count for the penalties — and draws one token with the Lab's seed.",
+        "zh": "每一步都向模型请求当前文本之后的下一个词元分布（作为 assistant 前缀发送，llama.cpp 会接着写），"
+              "用上面的设置重新塑形——已生成的词元计入惩罚——再用实验室的种子抽取一个词元。"},
+    "next1": {"en": "Next token", "zh": "下一个词元"},
+    "next5": {"en": "Next 5 tokens", "zh": "再生成 5 个词元"},
+    "reset_steps": {"en": "Reset steps", "zh": "重置步骤"},
+    "send_real": {"en": "Send a real request with these settings", "zh": "用这些设置发送真实请求"},
+    "send": {"en": "Send with these settings", "zh": "用这些设置发送"},
+    "send_help": {"en": "A real request with the Lab's temperature, top_p, top_k, min_p, typical_p (where the "
+                        "backend accepts them), penalties, logit_bias and seed. The server counts penalties over its "
+                        "own tokens, not the Lab's history.",
+                  "zh": "使用实验室的 temperature、top_p、top_k、min_p、typical_p（后端支持时）、惩罚、logit_bias 和种子发送真实请求。服务器按它自己生成的"
+                        "词元计算惩罚，而不是实验室的历史。"},
+    "focus": {"en": "Parameter in focus", "zh": "当前参数"},
+    "focus_help": {"en": "The Guide's “Try it in the Lab” links choose this for you.",
+                   "zh": "参数指南中的“在实验室中试试”链接会替你选好。"},
+    "in_lab": {"en": "In the Lab", "zh": "在实验室中"},
+}
+
+
+def text(key: str, lang: str, **fmt: object) -> str:
+    entry = TEXT[key]
+    s = entry.get(lang) or entry["en"]
+    return s.format(**fmt) if fmt else s
