@@ -5,8 +5,10 @@ from components.playground import code_view
 from components.playground import conversation as conversation_editor
 from components.playground import inspector
 from components.playground import sections as playground
+from components.common import navigation
 from components.common import reopen, state
 
+navigation.route()  # the other pages run from here; the Playground continues below
 st.set_page_config(page_title="ParamLab · Playground", page_icon="🎛️", layout="wide")
 state.init()
 
