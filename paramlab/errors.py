@@ -129,45 +129,97 @@ def _str(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
+def _detail_text(v: Any) -> str:
+    """FastAPI's `detail`: a string, or a list of validation errors {loc, msg}."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        out = []
+        for d in v:
+            if isinstance(d, dict) and "msg" in d:
+                loc = ".".join(str(x) for x in (d.get("loc") or ()) if x != "body")
+                out.append(f"{loc}: {d['msg']}" if loc else str(d["msg"]))
+            else:
+                out.append(str(d))
+        return "; ".join(out)
+    if isinstance(v, dict):
+        return str(v.get("message") or v.get("msg") or json.dumps(v)[:MAX_BODY_EXCERPT])
+    return json.dumps(v)[:MAX_BODY_EXCERPT]
+
+
+def _extras(err: dict) -> str:
+    """Details providers add beside the message: OpenRouter's upstream text in metadata.raw,
+    Groq's failed_generation (the model output that failed validation)."""
+    out = []
+    meta = err.get("metadata")
+    if isinstance(meta, dict):
+        raw = meta.get("raw")
+        if isinstance(raw, (dict, list)):
+            inner = parse_error_payload(raw) if isinstance(raw, dict) else None
+            raw = inner.message if inner else json.dumps(raw)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                inner = parse_error_payload(json.loads(raw))
+                raw = inner.message if inner else raw
+            except ValueError:
+                pass
+            name = meta.get("provider_name")
+            out.append(f"{name}: {raw.strip()}" if name else raw.strip())
+    fg = err.get("failed_generation")
+    if isinstance(fg, str) and fg.strip():
+        out.append(f"the model's output that failed: {fg.strip()}")
+    return " — ".join(out)
+
+
 def parse_error_payload(payload: Any) -> ErrorInfo | None:
     """Extract an error from a decoded JSON payload, or None if it is not an error."""
+    if isinstance(payload, list) and len(payload) == 1:  # some gateways wrap the error in a list
+        payload = payload[0]
     if not isinstance(payload, dict):
         return None
     err = payload.get("error")
-    if isinstance(err, dict):  # OpenAI, LiteLLM, newer vLLM
-        msg = err.get("message") or err.get("msg") or json.dumps(err)[:MAX_BODY_EXCERPT]
+    if isinstance(err, dict):  # OpenAI, LiteLLM, newer vLLM, OpenRouter, Groq
+        msg = err.get("message") or err.get("msg") or _detail_text(err.get("detail")) if (
+            err.get("message") or err.get("msg") or err.get("detail")) else json.dumps(err)[:MAX_BODY_EXCERPT]
+        extra = _extras(err)
+        msg = f"{msg} ({extra})" if extra and extra not in str(msg) else msg
         return ErrorInfo(str(msg), _str(err.get("type")), _str(err.get("code")), _str(err.get("param")))
     if isinstance(err, str) and err:  # LM Studio and others: a bare string
-        return ErrorInfo(err, _str(payload.get("type")), _str(payload.get("code")), _str(payload.get("param")))
+        msg = err if not isinstance(payload.get("message"), str) else f"{err}: {payload['message']}"
+        return ErrorInfo(msg, _str(payload.get("type")), _str(payload.get("code")), _str(payload.get("param")))
     if payload.get("object") == "error" or ("message" in payload and "choices" not in payload):
-        msg = payload.get("message") or payload.get("detail") or json.dumps(payload)[:MAX_BODY_EXCERPT]
+        msg = payload.get("message") or _detail_text(payload.get("detail")) if (
+            payload.get("message") or payload.get("detail")) else json.dumps(payload)[:MAX_BODY_EXCERPT]
         return ErrorInfo(str(msg), _str(payload.get("type")), _str(payload.get("code")), _str(payload.get("param")))
-    if isinstance(payload.get("detail"), (str, list)) and "choices" not in payload:  # FastAPI-style
-        detail = payload["detail"]
-        return ErrorInfo(detail if isinstance(detail, str) else json.dumps(detail)[:MAX_BODY_EXCERPT])
+    if payload.get("detail") is not None and "choices" not in payload:  # FastAPI (llama-cpp-python, older vLLM)
+        return ErrorInfo(_detail_text(payload["detail"]))
     return None
 
 
 _TAG = re.compile(r"<[^>]+>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_SCRIPT_STYLE = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.I | re.S)
+_DROP = re.compile(r"<(script|style|head)[^>]*>.*?</\1\s*>", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def shorten_body(text: str, limit: int = MAX_BODY_EXCERPT) -> str:
-    """A readable one-line excerpt of a non-JSON body (an HTML error page becomes its text)."""
+    """A readable one-line excerpt of a non-JSON body: an HTML error page becomes its title
+    and its text (the message is in the text: "Unsupported method ('POST')")."""
+    text = text.lstrip("\ufeff")
     if "<" in text and ">" in text:
-        title = _TITLE.search(text)
-        body = _TAG.sub(" ", _SCRIPT_STYLE.sub(" ", text))
-        text = html.unescape(body)
-        if title:
-            t = html.unescape(title.group(1)).strip()
-            text = t if t and t in text else f"{t} {text}"
+        title_m = _TITLE.search(text)
+        title = " ".join(html.unescape(title_m.group(1)).split()) if title_m else ""
+        body = " ".join(html.unescape(_TAG.sub(" ", _DROP.sub(" ", _COMMENT.sub(" ", text)))).split())
+        if title and body.startswith(title):  # the <h1> usually repeats the title
+            body = body[len(title):].strip()
+        text = f"{title}: {body}" if title and body else (title or body)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def message_from_body(body: bytes | str) -> ErrorInfo:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = text.lstrip("\ufeff")
     try:
         info = parse_error_payload(json.loads(text))
     except ValueError:
@@ -177,7 +229,8 @@ def message_from_body(body: bytes | str) -> ErrorInfo:
     return ErrorInfo(shorten_body(text) or "(empty body)")
 
 
-def error_for_status(status: int, body: bytes | str, request_id: str | None = None) -> APIStatusError:
+def error_for_status(status: int, body: bytes | str, request_id: str | None = None,
+                     content_type: str | None = None) -> APIStatusError:
     info = message_from_body(body)
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     if status == 429 and (info.code == "insufficient_quota" or info.type == "insufficient_quota"):

@@ -19,7 +19,7 @@ ENDPOINT_KEY = "pl.endpoint"  # components.common.state.ENDPOINT (not imported: 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=32)
 def _props(base_url: str, identity: str, _endpoint: Any) -> dict | None:
     try:
-        return llamacpp.props(base_url, 3.0, detection.auth_headers(_endpoint))
+        return llamacpp.props(_endpoint, 3.0)
     except Exception:  # noqa: BLE001 - no /props: the documented defaults are shown instead
         return None
 

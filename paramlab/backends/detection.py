@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import requests
-
 from paramlab.backends import llamacpp, registry
 from paramlab.backends.registry import Detection
-from paramlab.safety import urls as urlsafety
+from paramlab.errors import ChatError
+from paramlab.transport import Transport
 
 TIMEOUT_S = 4.0
 
@@ -33,21 +32,10 @@ def resolved(endpoint: Any) -> Any:
     return endpoint if endpoint.backend == kind else replace(endpoint, backend=kind)
 
 
-def auth_headers(endpoint: Any) -> dict[str, str] | None:
-    """The key goes only to the host it was entered for, as with chat requests."""
-    if endpoint.api_key and urlsafety.same_host(endpoint.base_url, endpoint.key_host):
-        return {"Authorization": f"Bearer {endpoint.api_key.reveal()}"}
-    return None
-
-
 def fetch_models(endpoint: Any, timeout: float = TIMEOUT_S) -> tuple[Any, dict[str, str]]:
-    """GET {base_url}/models: the JSON answer and the response headers."""
-    urlsafety.check_url(endpoint.base_url, exempt=urlsafety.is_embedded(endpoint))
-    r = requests.get(endpoint.base_url.rstrip("/") + "/models", headers=auth_headers(endpoint),
-                     timeout=timeout, allow_redirects=False)
-    headers = {k.lower(): v for k, v in r.headers.items()}
-    r.raise_for_status()
-    return r.json(), headers
+    """GET {base_url}/models through the transport: the JSON answer and the response headers."""
+    reply = Transport(endpoint).fetch("GET", "/models", timeout=timeout)
+    return reply.data, reply.headers
 
 
 def probe(endpoint: Any, timeout: float = TIMEOUT_S) -> Probe:
@@ -56,17 +44,13 @@ def probe(endpoint: Any, timeout: float = TIMEOUT_S) -> Probe:
     out = Probe(registry.from_url(endpoint.base_url))
     try:
         out.models, out.headers = fetch_models(endpoint, timeout)
-    except (requests.RequestException, ValueError) as e:
-        out.errors.append(f"/v1/models: {type(e).__name__}")
-    except Exception as e:  # noqa: BLE001 - an unsafe URL is refused by urlsafety with its own error
+    except ChatError as e:  # refused URL, timeout, status, not JSON: each says so in words
         out.errors.append(f"/v1/models: {e}")
     found = registry.detect(endpoint.base_url, out.models, out.headers)
     if found.kind in ("llamacpp", "other", "lmstudio"):  # llama.cpp underneath answers /props
         try:
-            out.props = llamacpp.props(endpoint.base_url, timeout, auth_headers(endpoint))
-        except (requests.RequestException, ValueError) as e:
-            out.errors.append(f"/props: {type(e).__name__}")
-        except Exception as e:  # noqa: BLE001
+            out.props = llamacpp.props(endpoint, timeout)
+        except ChatError as e:
             out.errors.append(f"/props: {e}")
     out.detection = registry.detect(endpoint.base_url, out.models, out.headers, out.props)
     registry.remember(endpoint.base_url, out.detection)

@@ -1,15 +1,16 @@
 """llama.cpp's server (llama-server, and the embedded engine): what it accepts beyond the standard
 parameters, its sampler chain and defaults, and its own HTTP API beside /v1 (/tokenize,
-/apply-template, /props)."""
+/apply-template, /props) and /v1/models, all through the one transport (paramlab.transport):
+each call raises ChatError subclasses only."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-import requests
-
 from paramlab.backends.kind import Backend
 from paramlab.backends.options import Option
-from paramlab.safety import urls as urlsafety
+from paramlab.errors import InvalidResponseError
+from paramlab.settings import Endpoint
+from paramlab.transport import Transport
 
 # llama.cpp's default sampler chain, as /props reports it.
 CHAIN = ("penalties", "dry", "top_n_sigma", "top_k", "typ_p", "top_p", "min_p", "xtc", "temperature")
@@ -170,24 +171,20 @@ def defaults_from_props(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def server_post(base_url: str, path: str, payload: dict, timeout: float,
-                headers: dict[str, str] | None = None) -> requests.Response:
-    """POST to a llama.cpp server's own endpoints (/tokenize, /apply-template), outside /v1, after
-    the same base URL safety check the chat client makes. Raises UnsafeURLError or requests errors."""
-    urlsafety.check_url(base_url, exempt=urlsafety.is_embedded_url(base_url))
-    root = base_url.rstrip("/")
-    root = root[:-3] if root.endswith("/v1") else root
-    r = requests.post(root + path, json=payload, timeout=timeout, headers=headers, allow_redirects=False)
-    r.raise_for_status()
-    return r
+def _transport(endpoint: Endpoint, transport: Transport | None) -> Transport:
+    return transport if transport is not None else Transport(endpoint)
 
 
-def tokenize(base_url: str, text: str, timeout: float = 10.0,
-             headers: dict[str, str] | None = None) -> list[tuple[int, str]]:
-    """Token ids and pieces from a llama.cpp server's /tokenize (base_url may end in /v1)."""
-    r = server_post(base_url, "/tokenize", {"content": text, "with_pieces": True}, timeout, headers)
+def tokenize(endpoint: Endpoint, text: str, timeout: float = 10.0,
+             transport: Transport | None = None) -> list[tuple[int, str]]:
+    """Token ids and pieces from the server's /tokenize."""
+    body = _transport(endpoint, transport).post_json("/tokenize", {"content": text, "with_pieces": True},
+                                                    root=True, timeout=timeout)
+    tokens = body.get("tokens") if isinstance(body, dict) else None
+    if not isinstance(tokens, list):
+        raise InvalidResponseError("/tokenize answered without a token list: not a llama.cpp server?")
     out = []
-    for t in r.json().get("tokens", []):
+    for t in tokens:
         if isinstance(t, dict):
             piece = t.get("piece")
             out.append((int(t["id"]), piece if isinstance(piece, str) else bytes(piece or []).decode("utf-8", "replace")))
@@ -196,19 +193,33 @@ def tokenize(base_url: str, text: str, timeout: float = 10.0,
     return out
 
 
-def server_get(base_url: str, path: str, timeout: float, headers: dict[str, str] | None = None) -> requests.Response:
-    """GET a llama.cpp server's own endpoint (/props), after the same base URL check."""
-    urlsafety.check_url(base_url, exempt=urlsafety.is_embedded_url(base_url))
-    root = base_url.rstrip("/")
-    root = root[:-3] if root.endswith("/v1") else root
-    r = requests.get(root + path, timeout=timeout, headers=headers, allow_redirects=False)
-    r.raise_for_status()
-    return r
+def apply_template(endpoint: Endpoint, messages: list[dict], timeout: float = 10.0,
+                   transport: Transport | None = None) -> str:
+    """The prompt text the server's chat template makes of `messages`."""
+    body = _transport(endpoint, transport).post_json("/apply-template", {"messages": messages},
+                                                    root=True, timeout=timeout)
+    if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
+        raise InvalidResponseError("/apply-template answered without a prompt: not a llama.cpp server?")
+    return body["prompt"]
 
 
-def props(base_url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> dict:
-    """The server's /props answer (defaults, slots, model)."""
-    data = server_get(base_url, "/props", timeout, headers).json()
-    if not isinstance(data, dict):
-        raise ValueError("/props did not answer with a JSON object")
-    return data
+def props(endpoint: Endpoint, timeout: float = 10.0, transport: Transport | None = None) -> dict[str, Any]:
+    """The server's /props: default_generation_settings (its sampling defaults), n_ctx, model path…"""
+    body = _transport(endpoint, transport).get_json("/props", root=True, timeout=timeout)
+    if not isinstance(body, dict):
+        raise InvalidResponseError("/props did not answer with a JSON object: not a llama.cpp server?")
+    return body
+
+
+def models(endpoint: Endpoint, timeout: float = 10.0, transport: Transport | None = None) -> list[dict[str, Any]]:
+    """The entries of /models under the base URL ({"data": [{"id": ...}, ...]}; Ollama's and
+    llama.cpp's `models` list are accepted too)."""
+    body = _transport(endpoint, transport).get_json("/models", timeout=timeout)
+    items = None
+    if isinstance(body, dict):
+        items = body.get("data") if isinstance(body.get("data"), list) else body.get("models")
+    elif isinstance(body, list):
+        items = body
+    if not isinstance(items, list):
+        raise InvalidResponseError("/models did not answer with a list of models")
+    return [m if isinstance(m, dict) else {"id": str(m)} for m in items]

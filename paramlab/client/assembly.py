@@ -1,14 +1,24 @@
-"""Assembling streamed chunks into choices.
+"""Turning what servers send into choices: streamed chunks, or one whole response.
 
-Choices are keyed by `index` because with n > 1 the chunks of different choices interleave.
-Usage comes from a chunk with `choices: []` (stream_options.include_usage); llama.cpp sends
-one such chunk per choice, so several are added up.
+- Choices are keyed by `index` (with n > 1 the chunks of different choices interleave).
+- Text from `content` as a string or a list of parts; reasoning from every shape in
+  reasoning.py, live; a refusal kept apart from the reply.
+- Tool calls assembled by `index` whatever number it starts at, by order when `index` is
+  absent; continuation chunks with `id: ""` / `name: ""` never erase what came before;
+  arguments concatenated exactly. The legacy `function_call` becomes a tool call too.
+- finish_reason: the last non-null value wins.
+- Usage wherever servers put it: `usage` on any chunk (the finish chunk, a final `choices: []`
+  chunk, LiteLLM's final `[{"index": 0, "delta": {}}]`), Groq's `x_groq.usage`, or inside a
+  choice. Usage on chunks with no choices is summed (llama.cpp sends one per choice with
+  n > 1); on chunks with choices the latest wins (servers repeating running totals).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from paramlab.client.reasoning import ThinkSplitter, reasoning_of, split_content, split_think
 from paramlab.client.result import Choice, Usage
 
 
@@ -17,6 +27,26 @@ class Delta:
     index: int
     text: str
     logprobs: list[dict] | None = None
+    reasoning: str = ""
+    refusal: str = ""
+
+
+def usage_of(obj: dict[str, Any]) -> Usage | None:
+    """Usage in its standard place, else where some providers put it."""
+    u = Usage.from_api(obj.get("usage"))
+    if u is not None:
+        return u
+    xg = obj.get("x_groq")
+    if isinstance(xg, dict):
+        return Usage.from_api(xg.get("usage"), source="x_groq.usage")
+    return None
+
+
+def finish_of(c: dict[str, Any]) -> str | None:
+    v = c.get("finish_reason")
+    if v is None or v == "":
+        v = c.get("stop_reason") if isinstance(c.get("stop_reason"), str) and "finish_reason" not in c else None
+    return None if v is None or v == "" else str(v)
 
 
 class ChunkAssembler:
@@ -29,40 +59,91 @@ class ChunkAssembler:
         self.system_fingerprint: str | None = None
         self.service_tier: str | None = None
         self.saw_content = False
+        self._think: dict[int, ThinkSplitter] = {}
+        self._calls: dict[int, _ToolCalls] = {}
 
     def add(self, chunk: dict[str, Any]) -> list[Delta]:
-        self.id = self.id or chunk.get("id")
-        self.model = self.model or chunk.get("model")
-        self.created = self.created or chunk.get("created")
+        self.id = self.id or chunk.get("id") or None
+        self.model = self.model or chunk.get("model") or None
+        self.created = self.created or chunk.get("created") or None
         self.system_fingerprint = chunk.get("system_fingerprint") or self.system_fingerprint
         self.service_tier = service_tier(chunk) or self.service_tier
-        usage = Usage.from_api(chunk.get("usage"))
+        raw_choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
+        usage = usage_of(chunk)
+        for c in raw_choices:
+            if usage is None and isinstance(c, dict):
+                usage = usage_of(c)
         if usage is not None:
-            self.usage = usage if self.usage is None else self.usage.add(usage)
+            if self.usage is None or raw_choices or self.usage.source != usage.source:
+                self.usage = usage
+            else:
+                self.usage = self.usage.add(usage)
         deltas: list[Delta] = []
-        for c in chunk.get("choices") or ():
-            idx = c.get("index", 0)
-            choice = self.choices.get(idx)
-            if choice is None:
-                choice = self.choices[idx] = Choice(index=idx)
-            delta = c.get("delta") or {}
-            if delta.get("role"):
-                choice.role = delta["role"]
-            text = delta.get("content")
-            lp = (c.get("logprobs") or {}).get("content") if isinstance(c.get("logprobs"), dict) else None
-            if lp:
-                choice.logprobs.extend(lp)
-            if delta.get("refusal"):
-                choice.refusal = (choice.refusal or "") + delta["refusal"]
-            for tc in delta.get("tool_calls") or ():
-                _merge_tool_call(choice.tool_calls, tc)
-            if text:
-                choice.text += text
-                self.saw_content = True
-                deltas.append(Delta(idx, text, lp))
-            if c.get("finish_reason"):
-                choice.finish_reason = c["finish_reason"]
+        for pos, c in enumerate(raw_choices):
+            if isinstance(c, dict):
+                d = self._add_choice(c, pos)
+                if d is not None:
+                    deltas.append(d)
         return deltas
+
+    def _add_choice(self, c: dict[str, Any], pos: int) -> Delta | None:
+        idx = c.get("index") if isinstance(c.get("index"), int) else pos
+        choice = self.choices.get(idx)
+        if choice is None:
+            choice = self.choices[idx] = Choice(index=idx)
+        delta = c.get("delta")
+        if not isinstance(delta, dict):
+            delta = c.get("message") if isinstance(c.get("message"), dict) else {}
+        if isinstance(delta.get("role"), str) and delta["role"]:
+            choice.role = delta["role"]
+        parts = split_content(delta.get("content"))
+        reasoning = reasoning_of(delta) + parts.reasoning
+        text = parts.text
+        if text:
+            splitter = self._think.setdefault(idx, ThinkSplitter())
+            text, inline = splitter.feed(text)
+            reasoning += inline
+        refusal = parts.refusal + (delta["refusal"] if isinstance(delta.get("refusal"), str) else "")
+        lp_obj = c.get("logprobs")
+        lp = lp_obj.get("content") if isinstance(lp_obj, dict) else None
+        if lp:
+            choice.logprobs.extend(lp)
+        if parts.other:
+            choice.extra_parts.extend(parts.other)
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list) and calls or isinstance(delta.get("function_call"), dict):
+            tc = self._calls.setdefault(idx, _ToolCalls())
+            for call in calls or ():
+                if isinstance(call, dict):
+                    tc.merge(call)
+            if isinstance(delta.get("function_call"), dict):
+                tc.merge({"index": 0, "function": delta["function_call"]})
+            choice.tool_calls = tc.calls()
+        finish = finish_of(c)
+        if finish is not None:
+            choice.finish_reason = finish
+        choice.text += text
+        choice.reasoning += reasoning
+        if refusal:
+            choice.refusal = (choice.refusal or "") + refusal
+        if text or reasoning or refusal:
+            self.saw_content = True
+            return Delta(idx, text, lp, reasoning, refusal)
+        if lp:
+            return Delta(idx, "", lp)
+        return None
+
+    def close(self) -> list[Delta]:
+        """End of stream: release text held back while it could have been a <think> tag."""
+        out = []
+        for idx, splitter in self._think.items():
+            text, reasoning = splitter.close()
+            if text or reasoning:
+                choice = self.choices[idx]
+                choice.text += text
+                choice.reasoning += reasoning
+                out.append(Delta(idx, text, None, reasoning))
+        return out
 
     def ordered(self) -> list[Choice]:
         return [self.choices[i] for i in sorted(self.choices)]
@@ -77,24 +158,67 @@ def service_tier(payload: Any) -> str | None:
     return tier if isinstance(tier, str) and tier else None
 
 
-def _merge_tool_call(calls: list[dict], tc: dict) -> None:
-    i = tc.get("index", len(calls))
-    while len(calls) <= i:
-        calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
-    call = calls[i]
-    call["id"] = tc.get("id") or call["id"]
-    fn = tc.get("function") or {}
-    call["function"]["name"] += fn.get("name") or ""
-    call["function"]["arguments"] += fn.get("arguments") or ""
+class _ToolCalls:
+    """Tool-call fragments of one choice, by `index` when given, else by id or order."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[Any, dict] = {}
+        self._last: Any = None
+
+    def merge(self, frag: dict[str, Any]) -> None:
+        fid = frag.get("id") if isinstance(frag.get("id"), str) and frag.get("id") else None
+        if isinstance(frag.get("index"), int):
+            key = ("i", frag["index"])
+        elif fid is not None and ("id", fid) in self._by_key:
+            key = ("id", fid)
+        elif fid is not None or self._last is None:
+            key = ("id", fid or len(self._by_key))
+        else:
+            key = self._last  # a continuation with no index and no id
+        call = self._by_key.get(key)
+        if call is None:
+            call = self._by_key[key] = {"id": None, "type": "function", "name": "", "arguments": ""}
+        self._last = key
+        if fid:
+            call["id"] = fid
+        if isinstance(frag.get("type"), str) and frag["type"]:
+            call["type"] = frag["type"]
+        fn = frag.get("function") if isinstance(frag.get("function"), dict) else {}
+        name = fn.get("name")
+        if isinstance(name, str) and name and name != call["name"]:
+            call["name"] += name
+        args = fn.get("arguments")
+        if isinstance(args, str):
+            call["arguments"] += args
+        elif isinstance(args, (dict, list)):  # some servers send parsed JSON
+            call["arguments"] += json.dumps(args)
+
+    def calls(self) -> list[dict]:
+        return [dict(c) for c in self._by_key.values()]
 
 
 def choices_from_response(payload: dict[str, Any]) -> list[Choice]:
     out = []
-    for c in payload.get("choices") or ():
-        msg = c.get("message") or {}
+    for pos, c in enumerate(payload.get("choices") or ()):
+        if not isinstance(c, dict):
+            continue
+        msg = c.get("message") if isinstance(c.get("message"), dict) else {}
+        if not msg and isinstance(c.get("text"), str):  # a /completions-style choice
+            msg = {"content": c["text"]}
+        parts = split_content(msg.get("content"))
+        text, inline = split_think(parts.text)
         lp = c.get("logprobs")
-        out.append(Choice(index=c.get("index", len(out)), text=msg.get("content") or "",
-                          role=msg.get("role") or "assistant", finish_reason=c.get("finish_reason"),
+        tc = _ToolCalls()
+        for call in msg.get("tool_calls") or ():
+            if isinstance(call, dict):
+                tc.merge({k: v for k, v in call.items() if k != "index"})
+                tc._last = None  # whole calls: each one is its own
+        if isinstance(msg.get("function_call"), dict):
+            tc.merge({"function": msg["function_call"]})
+        refusal = (msg.get("refusal") if isinstance(msg.get("refusal"), str) else "") + parts.refusal
+        out.append(Choice(index=c["index"] if isinstance(c.get("index"), int) else pos, text=text,
+                          reasoning=reasoning_of(msg) + parts.reasoning + inline,
+                          role=msg.get("role") or "assistant", finish_reason=finish_of(c),
                           logprobs=list((lp or {}).get("content") or []) if isinstance(lp, dict) else [],
-                          tool_calls=list(msg.get("tool_calls") or []), refusal=msg.get("refusal")))
-    return sorted(out, key=lambda c: c.index)
+                          tool_calls=tc.calls(), refusal=refusal or None, extra_parts=parts.other))
+    return sorted(out, key=lambda ch: ch.index)

@@ -14,8 +14,33 @@ FINISH_REASONS = {
 }
 
 
+# Values some servers send instead of OpenAI's
+NONSTANDARD = {
+    "eos": "The model produced its end-of-sequence token: a natural end (OpenAI calls it 'stop').",
+    "eos_token": "The model produced its end-of-sequence token: a natural end (OpenAI calls it 'stop').",
+    "stop_sequence": "Hit one of the stop sequences (OpenAI calls it 'stop').",
+    "end_turn": "The model ended its turn: a natural end (OpenAI calls it 'stop').",
+    "max_tokens": "Cut off at the token limit (OpenAI calls it 'length').",
+    "model_length": "Cut off at the model's context window.",
+    "abort": "The server aborted the generation.",
+    "error": "The server reported an error while generating.",
+    "tool_use": "The model asked to call a tool (OpenAI calls it 'tool_calls').",
+    "refusal": "The model refused to answer.",
+    "recitation": "Withheld by the provider's recitation filter.",
+    "safety": "Withheld by the provider's safety filter.",
+}
+
+
 def explain_finish_reason(reason: str | None) -> str:
-    return FINISH_REASONS.get(reason, f"Backend-specific reason {reason!r}.")
+    if reason in FINISH_REASONS:
+        return FINISH_REASONS[reason]
+    text = str(reason)
+    if text.lower() in NONSTANDARD:
+        return NONSTANDARD[text.lower()]
+    if text.lstrip("-").isdigit():
+        return (f"The server gave a numeric stop reason ({text}), not one of OpenAI's words; "
+                "it is the backend's own code for why the reply ended.")
+    return f"Backend-specific reason {text!r}: not one of OpenAI's values."
 
 
 @dataclass
@@ -25,8 +50,11 @@ class Choice:
     role: str = "assistant"
     finish_reason: str | None = None
     logprobs: list[dict] = field(default_factory=list)  # OpenAI's logprobs.content entries
+    # [{"id", "type", "name", "arguments" (the JSON text exactly as sent)}], in call order
     tool_calls: list[dict] = field(default_factory=list)
     refusal: str | None = None
+    reasoning: str = ""  # the model's thinking, from whichever field the server used
+    extra_parts: list[dict] = field(default_factory=list)  # content parts of unknown types, for the inspector
 
 
 @dataclass
@@ -43,10 +71,12 @@ class Usage:
     audio_output_tokens: int | None = None  # completion_tokens_details.audio_tokens
     accepted_prediction_tokens: int | None = None  # predicted output that matched (billed as output)
     rejected_prediction_tokens: int | None = None  # predicted output that did not (still billed)
+    source: str = "usage"    # where the server put it: "usage", or e.g. "x_groq.usage" (Groq)
 
     @classmethod
-    def from_api(cls, u: dict | None) -> "Usage | None":
-        if not isinstance(u, dict):
+    def from_api(cls, u: dict | None, source: str = "usage") -> "Usage | None":
+        if not isinstance(u, dict) or all(_count(u.get(k)) is None for k in
+                                          ("prompt_tokens", "completion_tokens", "total_tokens")):
             return None
         pd = u.get("prompt_tokens_details")
         cd = u.get("completion_tokens_details")
@@ -57,13 +87,14 @@ class Usage:
             # the Hugging Face router puts cached_tokens at the top level.
             _first(pd.get("cached_tokens"), u.get("prompt_cache_hit_tokens"), u.get("cache_read_input_tokens"),
                    u.get("cached_tokens")),
-            _count(cd.get("reasoning_tokens")),
+            _first(cd.get("reasoning_tokens"), u.get("reasoning_tokens")),
             cache_write_tokens=_first(pd.get("cache_write_tokens"), pd.get("cache_creation_tokens"),
                                       u.get("cache_creation_input_tokens")),
             audio_input_tokens=_count(pd.get("audio_tokens")),
             audio_output_tokens=_count(cd.get("audio_tokens")),
             accepted_prediction_tokens=_count(cd.get("accepted_prediction_tokens")),
-            rejected_prediction_tokens=_count(cd.get("rejected_prediction_tokens")))
+            rejected_prediction_tokens=_count(cd.get("rejected_prediction_tokens")),
+            source=source)
 
     def add(self, other: "Usage") -> "Usage":
         """Combine usage reported per choice (llama.cpp sends one usage chunk per child task):
@@ -83,7 +114,8 @@ class Usage:
                      audio_input_tokens=once(self.audio_input_tokens, other.audio_input_tokens),
                      audio_output_tokens=s(self.audio_output_tokens, other.audio_output_tokens),
                      accepted_prediction_tokens=s(self.accepted_prediction_tokens, other.accepted_prediction_tokens),
-                     rejected_prediction_tokens=s(self.rejected_prediction_tokens, other.rejected_prediction_tokens))
+                     rejected_prediction_tokens=s(self.rejected_prediction_tokens, other.rejected_prediction_tokens),
+                     source=self.source)
 
 
 def _count(v: Any) -> int | None:
@@ -146,8 +178,15 @@ class ChatResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ChatResult":
         d = dict(d)
-        d["choices"] = [Choice(**c) for c in d.get("choices") or []]
-        d["usage"] = Usage(**d["usage"]) if d.get("usage") else None
-        d["metrics"] = Metrics(**(d.get("metrics") or {}))
+        d["choices"] = [_known(Choice, c) for c in d.get("choices") or []]
+        d["usage"] = _known(Usage, d["usage"]) if d.get("usage") else None
+        d["metrics"] = _known(Metrics, d.get("metrics") or {})
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _known(cls, d: dict[str, Any]):
+    """Rebuild a dataclass from saved fields, ignoring fields a later version dropped."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{cls.__name__} must be an object, got {type(d).__name__}")
+    return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})

@@ -2,7 +2,7 @@
 
 Mirrors openai-python: 408, 409, 429, 5xx and connection errors are retried with
 exponential backoff, min(0.5·2^attempt, 8 s) less up to 25 % jitter; a server's
-`retry-after-ms` or `retry-after` (seconds or an HTTP date) takes precedence when it is
+`retry-after-ms` or `retry-after` (seconds or an HTTP date; LiteLLM's `llm_provider-` copies too) takes precedence when it is
 within the cap; `x-should-retry` overrides the status rule. Never 400/401/403/404/422,
 never 429 insufficient_quota.
 """
@@ -37,13 +37,14 @@ class RetryPolicy:
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds the server asked us to wait, or None. Handles ms, seconds and HTTP dates."""
     lower = {k.lower(): v for k, v in headers.items()}
-    ms = lower.get("retry-after-ms")
+    ms = lower.get("retry-after-ms") or lower.get("llm_provider-retry-after-ms")
     if ms is not None:
         try:
             return max(float(ms) / 1000.0, 0.0)
         except ValueError:
             pass
-    ra = lower.get("retry-after")
+    # LiteLLM passes the upstream provider's header on as llm_provider-retry-after
+    ra = lower.get("retry-after") or lower.get("llm_provider-retry-after")
     if ra is None:
         return None
     ra = ra.strip()

@@ -18,12 +18,16 @@ class ServerSentEvent:
     retry: int | None = None
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 class SSEDecoder:
     """Incremental decoder: feed() bytes as they arrive, close() at end of stream."""
 
-    __slots__ = ("_buf", "_skip_lf", "_data", "_event", "_id", "_retry")
+    __slots__ = ("_buf", "_skip_lf", "_data", "_event", "_id", "_retry", "_bom")
 
     def __init__(self) -> None:
+        self._bom = True  # a leading UTF-8 BOM is not part of the first line (the spec says skip it)
         self._buf = b""
         self._skip_lf = False
         self._data: list[str] = []
@@ -32,6 +36,15 @@ class SSEDecoder:
         self._retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if self._bom:
+            chunk = self._buf + chunk
+            self._buf = b""
+            if len(chunk) < 3 and _BOM.startswith(chunk):
+                self._buf = chunk  # may still become a BOM
+                return []
+            self._bom = False
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
         if self._skip_lf and chunk:  # the previous chunk ended in CR: a leading LF completes that CRLF
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -57,6 +70,8 @@ class SSEDecoder:
     def close(self) -> list[ServerSentEvent]:
         """End of stream: finish the last line and dispatch a pending event leniently."""
         events: list[ServerSentEvent] = []
+        if self._bom and _BOM.startswith(self._buf):
+            self._buf = b""
         if self._buf:
             self._line(self._buf.rstrip(b"\r\n"), events)
             self._buf = b""

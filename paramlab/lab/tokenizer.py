@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import requests
-
 from paramlab.settings import Endpoint
-from paramlab.safety import urls as urlsafety
 from paramlab.backends.llamacpp import tokenize as llamacpp_tokenize
+from paramlab import errors
 from paramlab.errors import ChatError
 from paramlab.backends import registry
 
@@ -79,23 +77,22 @@ def tokenize_words(endpoint: Endpoint, model: str | None, words: Iterable[str],
 
 
 def _llamacpp(endpoint: Endpoint, text: str) -> WordTokens:
-    # the key only goes to the host it was entered for, as with chat requests
-    send_key = endpoint.api_key and urlsafety.same_host(endpoint.base_url, endpoint.key_host)
-    headers = {"Authorization": f"Bearer {endpoint.api_key.reveal()}"} if send_key else None
+    # through the transport: the key only to its own host, proxy, CA bundle, peer check
     try:
-        pairs = llamacpp_tokenize(endpoint.base_url, text, timeout=TIMEOUT_S, headers=headers)
-    except ChatError as e:  # the base URL is refused by urlsafety
-        raise TokenizerUnavailable(f"logit_bias helper: {e}") from None
-    except requests.Timeout:
+        pairs = llamacpp_tokenize(endpoint, text, timeout=TIMEOUT_S)
+    except errors.APITimeoutError:
         raise TokenizerUnavailable(f"logit_bias helper: {endpoint.host} did not answer /tokenize "
                                    f"within {TIMEOUT_S:g} s") from None
-    except requests.HTTPError as e:
-        code = e.response.status_code if e.response is not None else "?"
+    except errors.APIStatusError as e:
         raise TokenizerUnavailable(f"logit_bias helper: {endpoint.host} has no usable /tokenize "
-                                   f"(HTTP {code}); it may not be a llama.cpp server") from None
-    except (requests.RequestException, ValueError, KeyError, TypeError) as e:
-        raise TokenizerUnavailable(f"logit_bias helper: /tokenize on {endpoint.host} failed "
-                                   f"({type(e).__name__})") from None
+                                   f"(HTTP {e.status}); it may not be a llama.cpp server") from None
+    except errors.APIConnectionError as e:
+        raise TokenizerUnavailable(f"logit_bias helper: /tokenize on {endpoint.host} failed ({e})") from None
+    except ChatError as e:  # the base URL is refused by urlsafety, or the answer is not a token list
+        raise TokenizerUnavailable(f"logit_bias helper: {e}") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise TokenizerUnavailable(f"logit_bias helper: /tokenize on {endpoint.host} answered "
+                                   f"something unexpected ({type(e).__name__})") from None
     return WordTokens(text, tuple(i for i, _ in pairs), tuple(p for _, p in pairs), "/tokenize")
 
 

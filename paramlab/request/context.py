@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import requests
-
 from paramlab.settings import Endpoint
-from paramlab.backends.llamacpp import server_post, tokenize
+from paramlab.backends.llamacpp import apply_template, tokenize
 from paramlab.errors import ChatError
 from paramlab.backends import registry
 from paramlab.client.tokens import estimate_messages_tokens
@@ -63,10 +61,11 @@ def window_for(endpoint: Endpoint | None, model: str | None) -> int | None:
     return KNOWN_WINDOWS[best] if best else None
 
 
-def exact_prompt_tokens(base_url: str, messages: list[dict], timeout: float = 5.0) -> int:
-    """Render the chat template on the server, then tokenize: the prompt exactly as the model sees it."""
-    prompt = server_post(base_url, "/apply-template", {"messages": messages}, timeout).json()["prompt"]
-    return len(tokenize(base_url, prompt, timeout=timeout))
+def exact_prompt_tokens(endpoint: Endpoint, messages: list[dict], timeout: float = 5.0) -> int:
+    """Render the chat template on the server, then tokenize: the prompt exactly as the model sees it.
+    Both calls go through the transport, so they carry the key (to its own host only)."""
+    prompt = apply_template(endpoint, messages, timeout=timeout)
+    return len(tokenize(endpoint, prompt, timeout=timeout))
 
 
 def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
@@ -75,9 +74,9 @@ def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
     msgs = [{"role": m["role"], "content": m["content"]} for m in messages]
     if endpoint is not None and registry.for_endpoint(endpoint).prompt_tokens == "server" and msgs:
         try:
-            n = exact_prompt_tokens(endpoint.base_url, msgs)
+            n = exact_prompt_tokens(endpoint, msgs)
             return ContextCount(n, window, True, "exact, from the server's tokenizer", reply_budget)
-        except (requests.RequestException, KeyError, ValueError, ChatError):
+        except (KeyError, ValueError, TypeError, ChatError):
             pass  # fall back to the estimate below, labelled as such
     return ContextCount(estimate_messages_tokens(msgs), window, False,
                         "estimate (~4 characters per token)", reply_budget)

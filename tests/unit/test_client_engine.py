@@ -71,7 +71,7 @@ def test_logit_bias_minus_100_keeps_a_token_out(engine_client, engine_endpoint):
     b = body("Name a fruit.", temperature=0, max_tokens=8, logprobs=True)
     plain = engine_client.complete(b)
     ids = [t["id"] for t in plain.choices[0].logprobs]
-    (first_id, piece), = tokenize(engine_endpoint.base_url, plain.choices[0].logprobs[0]["token"])
+    (first_id, piece), = tokenize(engine_endpoint, plain.choices[0].logprobs[0]["token"])
     assert ids[0] == first_id, "the token to ban is the first one emitted without the bias"
     biased = engine_client.complete({**b, "logit_bias": {str(first_id): -100}})
     biased_ids = [t["id"] for t in biased.choices[0].logprobs]

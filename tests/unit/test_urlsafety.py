@@ -270,15 +270,17 @@ def test_llamacpp_side_endpoints_pass_the_same_url_check(monkeypatch):
     from paramlab.request import context
     from paramlab.lab import tokenizer
     from paramlab.settings import Endpoint
-    from paramlab.backends.llamacpp import server_post
+    from paramlab.backends import llamacpp
     from paramlab.safety.redaction import Secret
 
     monkeypatch.setattr(urlsafety, "system_resolver", lambda host, port: ["169.254.169.254"])
     with FaultServer(default=Reply(200, {"tokens": [{"id": 1, "piece": "x"}], "prompt": "x"})) as fs:
         base = f"http://localhost:{fs.port}/v1"
-        with pytest.raises(urlsafety.UnsafeURLError, match="link-local"):
-            server_post(base, "/tokenize", {"content": "x"}, 1.0)
         ep = Endpoint(name="l", base_url=base, backend="llamacpp", api_key=Secret("k" * 16))
+        for call in (lambda: llamacpp.tokenize(ep, "x", 1.0), lambda: llamacpp.props(ep, 1.0),
+                     lambda: llamacpp.models(ep, 1.0), lambda: llamacpp.apply_template(ep, [], 1.0)):
+            with pytest.raises(urlsafety.UnsafeURLError, match="link-local"):
+                call()
         counted = context.count([{"role": "user", "content": "hello there"}], ep, None)
         assert not counted.exact and "estimate" in counted.source
         with pytest.raises(tokenizer.TokenizerUnavailable, match="link-local"):
