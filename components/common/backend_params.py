@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from paramlab.backends import defaults as server_defaults_mod
-from paramlab.backends import detection, llamacpp, registry
+from paramlab.backends import llamacpp, registry
 from paramlab.backends.defaults import ServerDefault
 from paramlab.backends.options import Option, fmt
 

@@ -34,11 +34,13 @@ class Delta:
 def usage_of(obj: dict[str, Any]) -> Usage | None:
     """Usage in its standard place, else where some providers put it."""
     u = Usage.from_api(obj.get("usage"))
-    if u is not None:
+    if u is not None and u.reported:
         return u
     xg = obj.get("x_groq")
     if isinstance(xg, dict):
-        return Usage.from_api(xg.get("usage"), source="x_groq.usage")
+        u = Usage.from_api(xg.get("usage"), source="x_groq.usage")
+        if u is not None and u.reported:
+            return u
     return None
 
 

@@ -75,8 +75,7 @@ class Usage:
 
     @classmethod
     def from_api(cls, u: dict | None, source: str = "usage") -> "Usage | None":
-        if not isinstance(u, dict) or all(_count(u.get(k)) is None for k in
-                                          ("prompt_tokens", "completion_tokens", "total_tokens")):
+        if not isinstance(u, dict):
             return None
         pd = u.get("prompt_tokens_details")
         cd = u.get("completion_tokens_details")
@@ -116,6 +115,11 @@ class Usage:
                      accepted_prediction_tokens=s(self.accepted_prediction_tokens, other.accepted_prediction_tokens),
                      rejected_prediction_tokens=s(self.rejected_prediction_tokens, other.rejected_prediction_tokens),
                      source=self.source)
+
+    @property
+    def reported(self) -> bool:
+        """Whether it holds any count at all (some servers send a usage object of nulls)."""
+        return any(v is not None for v in (self.prompt_tokens, self.completion_tokens, self.total_tokens))
 
 
 def _count(v: Any) -> int | None:
