@@ -119,8 +119,19 @@ def audio_player(audio: reply_audio.ReplyAudio | None) -> None:
     st.markdown(audio.transcript or "_(no transcript)_")
 
 
+def _sent_images(body: dict) -> bool:
+    return any(isinstance(m.get("content"), list) and any(p.get("type") == "image_url" for p in m["content"]
+                                                         if isinstance(p, dict)) for m in body.get("messages") or ())
+
+
 def failures(run: Run, key: str, actions: Actions | None = None) -> None:
-    """After a 400 naming an unsupported parameter: offer to untick it and resend."""
+    """What to do about a failed request: an image the model cannot see is explained; after a
+    400 naming an unsupported parameter, offer to untick it and resend."""
+    for r, body in zip(run.results, run.bodies):
+        if r and r.get("status") == "error" and "image" in (r.get("error") or "").lower() and _sent_images(body):
+            st.info("The request carried an image and the server refused it (its message is above): this model "
+                    "has no vision. Remove the image from the turn, or choose a vision model.", icon="🖼️")
+            break
     if actions is None or actions.resend_without is None:
         return
     offered: set[str] = set()
