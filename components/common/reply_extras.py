@@ -154,7 +154,7 @@ def summary(calls: list[dict], tools: list[dict] | None) -> str:
 def compact_calls(calls: list[dict], tools: list[dict] | None, key: str) -> None:
     """Tool calls in a narrow pane: name, arguments and the verdict, no answering."""
     st.caption(summary(calls, tools))
-    for i, tc in enumerate(calls):
+    for tc in calls:
         c = toolslib.check_call(tc, tools)
         mark = "✓" if c.valid else "✗"
         st.markdown(f"🛠️ **{c.name}** {mark}")
@@ -163,5 +163,11 @@ def compact_calls(calls: list[dict], tools: list[dict] | None, key: str) -> None
             st.caption(f":red[{c.verdict}: {c.error}]")
 
 
-def body_tools(body: dict[str, Any]) -> list[dict]:
-    return _tools_of(body)
+def result_extras(result: Any, key: str) -> None:
+    """Tool calls and the structured-output verdict of a finished ChatResult (Compare, Sweep)."""
+    body = result.request or {}
+    for c in result.choices:
+        if c.tool_calls:
+            compact_calls(c.tool_calls, _tools_of(body), f"{key}.{c.index}")
+        elif result.status == "ok":
+            verdict_badge(structured.check_reply(c.text, body.get("response_format")))

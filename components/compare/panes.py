@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import budget as budget_ui
-from components.common import params_panel
+from components.common import params_panel, reply_extras
 from components.common import state
 from paramlab.experiments import compare
 from paramlab import settings as config
@@ -278,8 +278,9 @@ def _final(result: ChatResult, i: int) -> None:
     texts = {c.index: c.text for c in result.choices}
     if texts and any(texts.values()):
         st.markdown(_choices_markdown(texts))
-    elif result.status == "ok":
+    elif result.status == "ok" and not any(c.tool_calls for c in result.choices):
         st.caption("_(empty reply)_")
+    reply_extras.result_extras(result, f"cmp.out{i}")  # tool calls (valid or not), structured verdict
     reasons = ", ".join(c.finish_reason or "missing" for c in result.choices) or "—"
     first = result.choices[0].finish_reason if result.choices else None
     st.caption(f"finish_reason **{reasons}** — {explain_finish_reason(first)}")

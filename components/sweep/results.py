@@ -6,6 +6,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from components.common import reply_extras
 from components.sweep import charts as sweep_charts
 from components.sweep.setup import RUN, STARTED, Started
 from paramlab.experiments import sweep
@@ -57,6 +58,9 @@ def results() -> None:
         st.caption("No results yet.")
         return
     table = pd.DataFrame(rows)
+    unasked = [c for c in ("json_parse_rate", "schema_valid_rate", "tool_calls", "valid_tool_calls")
+               if c in table and table[c].isna().all()]  # no JSON asked for, no tools sent
+    table = table.drop(columns=unasked)
     st.session_state[TABLE] = table
     st.subheader("Results per cell")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
@@ -68,6 +72,9 @@ def results() -> None:
         "latency_s": st.column_config.NumberColumn("latency s", format="%.2f"),
         "ttft_s": st.column_config.NumberColumn("TTFT s", format="%.3f"),
         "cost": st.column_config.NumberColumn("cost $", format="%.6f"),
+        "json_parse_rate": st.column_config.NumberColumn("JSON parse rate", format="percent"),
+        "schema_valid_rate": st.column_config.NumberColumn("schema-valid rate", format="percent"),
+        "valid_tool_calls": st.column_config.NumberColumn("valid tool calls"),
     })
     st.subheader("Charts")
     df = sweep_charts.chart_frame(sweep.chart_rows(rows, started.axes))
@@ -99,6 +106,8 @@ def cell_outputs(cells: list[sweep.CellResult]) -> None:
             if r.error:
                 (st.warning if r.status in ("stopped", "truncated") else st.error)(r.error)
             for c in r.choices:
-                st.markdown(safe_markdown(c.text) if c.text else "_(empty reply)_")
+                if c.text or not c.tool_calls:
+                    st.markdown(safe_markdown(c.text) if c.text else "_(empty reply)_")
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}**")
+            reply_extras.result_extras(r, f"sw.out{k}")  # tool calls (valid or not), structured verdict
             st.caption(" · ".join(f"{label} {value}" for label, value, _ in metric_cells(r)))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from paramlab.experiments import similarity as diversity
+from paramlab.experiments import validity
 from paramlab.request import schema
 from paramlab.client.result import ChatResult
 from paramlab.request.schema import FieldError, ValidationError
@@ -27,6 +28,8 @@ METRICS = {
     "latency_s": "Latency (s, mean)",
     "ttft_s": "Time to first token (s, mean)",
     "cost": "Cost ($, all repeats)",
+    "json_parse_rate": "JSON-parse rate (share of replies)",
+    "schema_valid_rate": "Schema-valid rate (share of replies)",
 }
 
 
@@ -165,6 +168,7 @@ class CellResult:
             "ttft_s": _mean([r.metrics.ttft_s for r in ok]),
             "cost": None if not ok or any(c is None for c in costs) else sum(costs),
             "finish_reasons": ", ".join(sorted({str(c.finish_reason) for r in ok for c in r.choices})),
+            **validity.rates(ok),  # JSON-parse / schema-valid rates, valid tool calls
         })
         return row
 
