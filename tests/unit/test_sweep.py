@@ -82,7 +82,8 @@ def test_results_table_and_chart_rows():
     assert rows[1]["errors"] == 1 and rows[1]["requests"] == 2 and rows[1]["mean_similarity"] is None
     assert cells[1].errors() == ["boom"]
     long = sweep.chart_rows(rows, ["temperature"])
-    assert {r["metric"] for r in long} == set(sweep.METRICS)
+    # no JSON was asked for: the JSON-parse and schema-valid rates are not charted
+    assert {r["metric"] for r in long} == set(sweep.METRICS) - {"json_parse_rate", "schema_valid_rate"}
     assert not [r for r in long if r["temperature"] == 1.0 and r["metric"] == "mean_similarity"]
 
 
