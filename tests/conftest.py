@@ -92,3 +92,13 @@ def ledger_at(tmp_path, monkeypatch):
     monkeypatch.undo()
     services.open_ledger()
     services.reload_prices()
+
+
+@pytest.fixture
+def fs(request):
+    """Our fault server on 127.0.0.1, fresh for each test. A test module sets what it answers when
+    nothing is scripted with a module-level `FAULT_DEFAULT` (a behaviour from support.fault_server);
+    otherwise a plain JSON completion."""
+    from support.fault_server import FaultServer
+    with FaultServer(default=getattr(request.module, "FAULT_DEFAULT", None)) as server:
+        yield server

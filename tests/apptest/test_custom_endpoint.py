@@ -8,17 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support.fault_server import FaultServer, Stream, chat_stream
+from support.fault_server import Stream, chat_stream
 from paramlab import settings as config
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-custom-endpoint-7f3a9c2e5b1d"
 
 
-@pytest.fixture
-def fs():
-    with FaultServer(default=Stream([chat_stream(["Hello ", "from ", "custom."])])) as s:
-        yield s
+FAULT_DEFAULT = Stream([chat_stream(["Hello ", "from ", "custom."])])  # for the shared `fs` fixture
 
 
 def _form(at: AppTest, name: str, base: str, key: str, model: str) -> None:

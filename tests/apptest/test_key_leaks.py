@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from support.app import ROOT
-from support.fault_server import FaultServer, Reply, Stream, chat_stream, completion
+from support.fault_server import Reply, Stream, chat_stream, completion
 from streamlit.testing.v1 import AppTest
 
 from paramlab.usage import logs as logsetup
@@ -42,10 +42,7 @@ def answer(h) -> None:
         Reply(200, completion("Canaries warned miners."))(h)
 
 
-@pytest.fixture
-def fs():
-    with FaultServer(default=answer) as s:
-        yield s
+FAULT_DEFAULT = answer  # the shared `fs` fixture (tests/conftest.py) answers with this
 
 
 def assert_clean(blob: bytes | str, where: str) -> None:

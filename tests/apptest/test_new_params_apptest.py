@@ -8,15 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support.fault_server import FaultServer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def fs():
-    with FaultServer() as server:
-        yield server
 
 
 @pytest.fixture

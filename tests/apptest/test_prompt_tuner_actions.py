@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support.fault_server import FaultServer, Reply, Stream, chat_stream
+from support.fault_server import Reply, Stream, chat_stream
 
 PAGE = str(Path(__file__).resolve().parents[2] / "playground.py")
 TURNS = [{"role": "user", "content": "first question"}, {"role": "assistant", "content": "first answer"},
@@ -67,10 +67,7 @@ def test_an_invalid_setting_blocks_regenerate_without_dropping_anything(app):
     assert any(e.value == "Not sent — top_logprobs: needs logprobs set to true" for e in app.error)
 
 
-@pytest.fixture
-def fs():
-    with FaultServer(default=Stream([chat_stream(["Recovered ", "reply."])])) as s:
-        yield s
+FAULT_DEFAULT = Stream([chat_stream(["Recovered ", "reply."])])  # for the shared `fs` fixture
 
 
 def _add_endpoint(at: AppTest, base: str) -> None:

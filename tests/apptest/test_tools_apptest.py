@@ -11,19 +11,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support.fault_server import FaultServer, Reply, completion
+from support.fault_server import Reply, completion
 from support.scripted import text_stream, tool_call_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "support" / "data"
 CALLS = [("call_paris", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
          ("call_tokyo", "get_weather", '{"city": "Tokyo"}')]  # no unit: fails the schema
-
-
-@pytest.fixture
-def fs():
-    with FaultServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -24,19 +24,6 @@ SBODY = {**BODY, "stream": True}
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02, max_retry_after=60.0)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FaultServer() as fs:
-        yield fs
-
-
-@pytest.fixture
-def fs(server):
-    server.reset()
-    yield server
-    server.reset()
-
-
 class Sleeps(list):
     """An injected sleep that records the waits instead of waiting."""
 

@@ -7,7 +7,7 @@ import logging
 import logging.handlers
 
 import pytest
-from support.fault_server import FaultServer, Reply, Stream, chat_stream, completion
+from support.fault_server import Reply, Stream, chat_stream, completion
 
 from paramlab.usage import logs as logsetup
 from paramlab.client import observers
@@ -28,12 +28,6 @@ def logdir(tmp_path):
     d = logsetup.start({"CHAT_LOG_DIR": str(tmp_path / "logs")})
     yield d
     logsetup.stop()
-
-
-@pytest.fixture(scope="module")
-def fs():
-    with FaultServer() as server:
-        yield server
 
 
 def body(stream=False):

@@ -2,9 +2,7 @@
 on another address. The client checks the connected peer before sending anything."""
 from __future__ import annotations
 
-import pytest
-
-from support.fault_server import FaultServer, Reply, completion
+from support.fault_server import Reply, completion
 from paramlab.safety import urls as urlsafety
 from paramlab.client.chat import ChatClient
 from paramlab.settings import Endpoint
@@ -14,10 +12,7 @@ KEY = "sk-rebinding-test-4c1e8a7f"
 BODY = {"model": "fault-model", "messages": [{"role": "user", "content": "hi"}]}
 
 
-@pytest.fixture
-def fs():
-    with FaultServer(default=Reply(200, completion("fine"))) as s:
-        yield s
+FAULT_DEFAULT = Reply(200, completion("fine"))  # for the shared `fs` fixture (tests/conftest.py)
 
 
 def _endpoint(fs) -> Endpoint:

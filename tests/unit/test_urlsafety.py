@@ -6,7 +6,6 @@ import socket
 from dataclasses import replace
 
 import pytest
-from support.fault_server import FaultServer
 
 from paramlab import settings as config
 from paramlab.safety import urls as urlsafety
@@ -171,12 +170,6 @@ def test_yaml_endpoint_with_metadata_url_is_reported(tmp_path):
 
 
 # -- the client checks before every request ---------------------------------------------------
-@pytest.fixture(scope="module")
-def fs():
-    with FaultServer() as server:
-        yield server
-
-
 def test_client_refuses_loopback_when_private_is_off_and_sends_nothing(fs, monkeypatch):
     monkeypatch.setenv("CHAT_ALLOW_PRIVATE", "0")
     fs.reset()
