@@ -190,7 +190,9 @@ def run(send: Send, model: str, backend: str, token_id: Callable[[str], int | No
                 Verdict("top_logprobs", NOT_APPLICABLE, "no logprobs")]
     else:
         k = len(entry.get("top_logprobs") or [])
-        out.append(Verdict("logprobs", HONOURED, f"first token {entry.get('token')!r}, logprob {entry.get('logprob')}"))
+        lp = entry.get("logprob")
+        shown = f"{lp:.3f}" if isinstance(lp, (int, float)) else repr(lp)
+        out.append(Verdict("logprobs", HONOURED, f"first token {entry.get('token')!r}, logprob {shown}"))
         out.append(Verdict("top_logprobs", HONOURED if k == 2 else IGNORED, f"asked for 2 alternatives, got {k}"))
 
     # logit_bias: ban the greedy first token

@@ -37,8 +37,8 @@ BAN = -100.0  # logit_bias value documented as a ban
 EPS = 1e-12  # float slack when comparing a cumulative probability with top_p
 
 # Why a candidate can or cannot be sampled, in the order the chart's legend lists them.
-NUCLEUS = "in the top_p nucleus"
-OUTSIDE = "outside top_p"
+NUCLEUS = "kept: can be sampled"
+OUTSIDE = "cut by top_p"
 BANNED = "banned: logit_bias −100"
 NOT_GREEDY = "not the greedy pick"
 CUT_TOP_K = "cut by top_k"
