@@ -35,6 +35,10 @@ __all__ = ["ChatClient", "ChatStream", "Timeouts", "estimate_usage"]
 
 log = logging.getLogger("paramlab.client.chat")
 
+# A non-streaming request that timed out after it was sent is still being generated (and billed).
+NOT_RESENT = ("The request had been sent, so the server may still be generating (and billing) it: it was not "
+              "sent again. Turn streaming on to see a slow reply as it is written.")
+
 
 class ChatClient:
     def __init__(self, endpoint: Endpoint, *, timeouts: Timeouts | None = None,
@@ -102,10 +106,7 @@ class ChatClient:
                 if watchdog.fired:
                     raise self._interrupted(watchdog, None) from None
                 if not stream and getattr(e, "sent", False) and isinstance(e, errors.APITimeoutError):
-                    raise errors.APITimeoutError(
-                        f"{e.message}. The request had been sent, so the server may still be generating "
-                        "(and billing) it: it was not sent again. Turn streaming on to see a slow reply "
-                        "as it is written.") from None
+                    raise errors.APITimeoutError(f"{e.message}. {NOT_RESENT}") from None
                 err: errors.ChatError = e
             else:
                 if resp.status_code < 300:
@@ -139,7 +140,12 @@ class ChatClient:
         watchdog = Watchdog()
         deadline = time.monotonic() + self.timeouts.total
         t0 = time.perf_counter()
-        resp = self._send(body, False, watchdog, deadline, result)
+        try:
+            resp = self._send(body, False, watchdog, deadline, result)
+        except errors.APITimeoutError as e:
+            if watchdog.fired == "deadline" and NOT_RESENT not in e.message:
+                e.message = f"{e.message}. {NOT_RESENT}"
+            raise
         try:
             raw = read_body(resp)
         except requests.exceptions.RequestException as e:
@@ -150,7 +156,10 @@ class ChatClient:
             watchdog.disarm()
             resp.close()
         if watchdog.fired:
-            raise self._interrupted(watchdog, None)
+            err = self._interrupted(watchdog, None)
+            if watchdog.fired == "deadline":
+                err.message = f"{err.message}. {NOT_RESENT}"
+            raise err
         latency = time.perf_counter() - t0
         rid = request_id(resp.headers)
         try:
