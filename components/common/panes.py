@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 import streamlit as st
 
 from components.common import cost_breakdown
-from components.common import reply_extras, token_heatmap
+from components.common import reply_extras, thinking, token_heatmap
 
 from paramlab.client.metrics import metric_cells
 from paramlab.client.result import ChatResult, explain_finish_reason
@@ -30,12 +30,13 @@ class LivePanes:
     def __init__(self, run: Run):
         self.run = run
         self.cols = st.columns(max(run.n, 1), border=True)
-        self.text, self.status = [], []
+        self.text, self.status, self.thinking = [], [], []
         self._painted = [0.0] * run.n
         for i, col in enumerate(self.cols):
             with col, st.container(key=f"pane-{i}"):
                 st.markdown(f"**Choice {i + 1}**")
                 self.status.append(st.empty())
+                self.thinking.append(thinking.placeholder())
                 self.text.append(st.empty())
         self.paint_all(force=True)
 
@@ -49,6 +50,7 @@ class LivePanes:
         s = self.run.slots[pos]
         live = s.status in ("waiting", "streaming")
         self.status[pos].caption(_status_text(s))
+        thinking.paint(self.thinking[pos], s.reasoning, live, bool(s.text))
         self.text[pos].markdown(safe_markdown(s.text) + (" ▌" if live else "") if s.text else "…")
 
     def paint_all(self, force: bool = False) -> None:
@@ -82,9 +84,11 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
             st.markdown(f"**Choice {pos + 1}**")
             st.caption(_status_text(s))
             failed = s.status == "error" and not s.text  # the error above says it all
+            thinking.render(s.reasoning)
+            thinking.refusal(s.refusal)
             if show_heatmap and s.logprobs:
                 heatmap(s.logprobs, f"{key}.hm{pos}")
-            elif not failed:
+            elif not failed and (s.text or not s.refusal):
                 st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
             if not failed:
                 st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")

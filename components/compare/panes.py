@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import budget as budget_ui
-from components.common import params_panel, reply_extras
+from components.common import params_panel, reply_extras, thinking
 from components.common import state
 from paramlab.experiments import compare
 from paramlab import settings as config
@@ -176,6 +176,7 @@ def run_controls() -> Any:
 # -- panes --------------------------------------------------------------------------------
 class PaneSlots:
     def __init__(self) -> None:
+        self.thinking = thinking.placeholder()
         self.text = st.empty()
         self.status = st.empty()
         self.painted = 0.0
@@ -255,6 +256,7 @@ def _paint(slots: PaneSlots, run: LiveRun | None, j: int) -> None:
     if run is None:
         return
     texts = run.texts[j]
+    thinking.paint(slots.thinking, "\n\n".join(run.reasoning[j].values()), True, any(texts.values()))
     if not texts:
         slots.status.caption("waiting for the first token…")
         return
@@ -276,6 +278,9 @@ def _final(result: ChatResult, i: int) -> None:
         kind = st.warning if result.status in ("stopped", "truncated") else st.error
         kind(f"{result.status.upper()}: {result.error}")
     texts = {c.index: c.text for c in result.choices}
+    thinking.render("\n\n".join(c.reasoning for c in result.choices if c.reasoning))
+    for c in result.choices:
+        thinking.refusal(c.refusal)
     if texts and any(texts.values()):
         st.markdown(_choices_markdown(texts))
     elif result.status == "ok" and not any(c.tool_calls for c in result.choices):

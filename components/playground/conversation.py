@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import panes as replies
-from components.common import state
+from components.common import state, thinking
 from components.playground import actions, turns
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.request.messages import text_of
@@ -72,6 +72,8 @@ def render() -> None:
                 c2.button("Cancel", key=f"edit.cancel.{i}", on_click=lambda: st.session_state.pop(EDITING, None))
                 continue
             res = m.get("result")
+            thinking.render(res.choices[0].reasoning if isinstance(res, ChatResult) and res.choices else None)
+            thinking.refusal(res.choices[0].refusal if isinstance(res, ChatResult) and res.choices else None)
             if isinstance(res, ChatResult) and res.choices and res.choices[0].logprobs \
                     and res.choices[0].text == m["content"]:
                 replies.heatmap(res.choices[0].logprobs, f"conv.hm{i}")

@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components.common import reply_extras
+from components.common import reply_extras, thinking
 from components.sweep import charts as sweep_charts
 from components.sweep.setup import RUN, STARTED, Started
 from paramlab.experiments import sweep
@@ -106,6 +106,8 @@ def cell_outputs(cells: list[sweep.CellResult]) -> None:
             if r.error:
                 (st.warning if r.status in ("stopped", "truncated") else st.error)(r.error)
             for c in r.choices:
+                thinking.render(c.reasoning)
+                thinking.refusal(c.refusal)
                 if c.text or not c.tool_calls:
                     st.markdown(safe_markdown(c.text) if c.text else "_(empty reply)_")
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}**")

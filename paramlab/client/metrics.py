@@ -31,4 +31,16 @@ def metric_cells(result: ChatResult) -> list[tuple[str, str, str]]:
         ("Tokens", tokens, "Prompt + completion tokens. 'est.' means the server gave no usage and "
                            "ParamLab estimated ~4 characters per token."),
         ("Cost", fmt_cost(m.cost), "From the price table; 'unknown' when the model has no known price."),
-    ]
+    ] + reasoning_cells(result)
+
+
+def reasoning_cells(result: ChatResult) -> list[tuple[str, str, str]]:
+    """The thinking a reasoning model did: tokens the server counted (part of the completion
+    tokens) and, when it sent the text, how much of it arrived."""
+    u = result.usage
+    tokens = u.reasoning_tokens if u is not None else None
+    if not tokens and not any(c.reasoning for c in result.choices):
+        return []
+    value = "—" if tokens is None else f"{tokens}"
+    return [("Reasoning", value, "Reasoning (thinking) tokens the server reported, already counted in the "
+                                 "completion tokens; '—' when it sent thinking text but no count.")]

@@ -19,6 +19,7 @@ class LiveRun:
     def __init__(self, jobs: Sequence[Job], max_workers: int = 4):
         self.total = len(jobs)
         self.texts: list[dict[int, str]] = [{} for _ in jobs]  # job -> choice index -> text so far
+        self.reasoning: list[dict[int, str]] = [{} for _ in jobs]  # the same for the thinking text
         self.results: list[ChatResult | None] = [None] * len(jobs)
         self.started = time.perf_counter()
         self.wall_s: float | None = None
@@ -52,10 +53,15 @@ class LiveRun:
             if isinstance(ev, JobDelta):
                 t = self.texts[ev.job]
                 t[ev.delta.index] = t.get(ev.delta.index, "") + ev.delta.text
+                if ev.delta.reasoning:
+                    r = self.reasoning[ev.job]
+                    r[ev.delta.index] = r.get(ev.delta.index, "") + ev.delta.reasoning
             elif isinstance(ev, JobDone):
                 self.results[ev.job] = ev.result
                 # the result's choices are authoritative (they include text a JSON reply carried)
                 self.texts[ev.job] = {c.index: c.text for c in ev.result.choices} or self.texts[ev.job]
+                self.reasoning[ev.job] = {c.index: c.reasoning for c in ev.result.choices
+                                          if c.reasoning} or self.reasoning[ev.job]
             if time.monotonic() >= deadline:
                 break
         else:

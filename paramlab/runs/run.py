@@ -62,6 +62,9 @@ class Slot:
     tokens_estimated: bool = False
     cost: float | None = None
     cost_share: bool = False  # the cost is this choice's share of a multi-choice request
+    reasoning: str = ""  # the model's thinking, streamed live like the text
+    refusal: str | None = None
+    reasoning_tokens: int | None = None
 
 
 @dataclass
@@ -106,6 +109,7 @@ class Run:
             return None
         t = (now or time.time()) - self.started
         slot.text += d.text
+        slot.reasoning += d.reasoning
         slot.first_at = t if slot.first_at is None else slot.first_at
         slot.last_at = t
         slot.status = "streaming"
@@ -124,6 +128,9 @@ class Run:
                     s.status = "missing"
                 continue
             s.text = c.text or s.text
+            s.reasoning, s.refusal = c.reasoning or s.reasoning, c.refusal
+            if len(result.choices) == 1 and result.usage is not None:
+                s.reasoning_tokens = result.usage.reasoning_tokens
             s.finish_reason = c.finish_reason
             s.logprobs = list(c.logprobs or [])
             if len(result.choices) == 1 and result.usage and result.usage.completion_tokens is not None:
@@ -196,4 +203,6 @@ def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:
         ("Cost", fmt_cost(slot.cost) + (" (share)" if slot.cost_share and slot.cost is not None else ""),
          "From the price table; 'unknown' when the model has no known price. A choice of a multi-choice "
          "request shows its equal share."),
-    ]
+    ] + ([("Reasoning", str(slot.reasoning_tokens), "Reasoning (thinking) tokens the server reported, already "
+                                                     "counted in the completion tokens.")]
+         if slot.reasoning_tokens else [])

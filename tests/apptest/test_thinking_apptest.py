@@ -1,0 +1,70 @@
+"""Reasoning models in the reply panes, under AppTest: recorded replies of DeepSeek (reasoning
+in `reasoning_content`), Mistral (thinking content parts) and OpenAI's refusal, replayed by the
+fault server. The thinking shows in a collapsed "Thinking" block above the reply, the reply
+holds only the answer, and a refusal is shown as a refusal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support.fault_server import FaultServer
+from support.recorded import CORPUS, Encoded, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fs():
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture
+def app(fs, monkeypatch, tmp_path):
+    monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
+    monkeypatch.setenv("CHAT_MODEL", "recorded-model")
+    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def send(at: AppTest, text: str) -> None:
+    at.text_area(key="w.prompt").set_value(text)
+    at.button(key="send").click().run()
+    for _ in range(5):
+        if at.session_state["pl.live"] is None if "pl.live" in at.session_state else True:
+            break
+        at.run()
+    assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize("name", ["deepseek__stream-reasoner-reasoning-content",
+                                  "mistral__stream-magistral-thinking-content-parts"])
+def test_thinking_block_above_the_reply(app, fs, name):
+    rec = load(CORPUS / f"{name}.json")
+    (choice,) = rec["expect"]["choices"]
+    fs.script(Encoded.of(rec, seed=3))
+    send(app, "Hello")
+    blocks = [e for e in app.expander if e.label.startswith("Thinking")]
+    assert len(blocks) == 1
+    inside = "\n".join(str(m.value) for m in blocks[0].markdown)
+    assert choice["reasoning"][:60].replace("\n", " ").split()[0] in inside
+    assert "Hmm, the user" in inside or "Okay, the user" in inside
+    # the reply pane's text is the answer alone
+    replies = [str(m.value) for m in app.markdown if choice["text"][:20] in str(m.value)]
+    assert replies and all(choice["reasoning"][:40] not in r for r in replies)
+
+
+def test_refusal_is_shown_as_a_refusal(app, fs):
+    rec = load(CORPUS / "openai__nonstream-refusal-gzip.json")
+    fs.script(Encoded.of(rec))
+    app.toggle(key="pl.stream").set_value(False).run() if any(
+        t.key == "pl.stream" for t in app.toggle) else None
+    send(app, "Do something bad")
+    warnings = [str(w.value) for w in app.warning]
+    assert any("The model refused" in w and "can't assist with that request" in w for w in warnings)
+    assert not any("_(empty reply)_" in str(m.value) for m in app.markdown)
