@@ -45,7 +45,7 @@ def send(endpoint: Endpoint, max_tokens: int) -> None:
             st.error(f"Not sent — {e}")
         return
     try:
-        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens),
+        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens, endpoint.backend),
                                  backend=endpoint.backend)
     except schema.ValidationError as e:
         for err in e.errors:

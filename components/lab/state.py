@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from paramlab.backends import registry
 from paramlab.lab import reshape
 from paramlab.request import schema
 from paramlab.lab.guide import ENTRIES
@@ -95,7 +96,10 @@ def settings(extra_history: tuple[int, ...] = ()) -> reshape.Settings:
                             int(s["top_k"]), float(s["min_p"]), float(s["typical_p"]))
 
 
-def request_params(max_tokens: int = 60) -> dict[str, Any]:
+LAB_OFF = {"top_k": 0, "min_p": 0.0, "typical_p": 1.0}  # the Lab's "off" for each cut-off
+
+
+def request_params(max_tokens: int = 60, backend: str | None = None) -> dict[str, Any]:
     """The Lab's settings as request parameters (for 'send with these settings'). The cut-offs are
     always sent (as "off" too), so a server's own defaults (llama.cpp's top_k 40, min_p 0.05) do not
     apply behind the Lab's back; build_body keeps them only for a backend that accepts them."""
@@ -104,7 +108,15 @@ def request_params(max_tokens: int = 60) -> dict[str, Any]:
     return {"temperature": s["temperature"], "top_p": s["top_p"], "presence_penalty": s["presence_penalty"],
             "frequency_penalty": s["frequency_penalty"], "logit_bias": bias or None, "max_tokens": max_tokens,
             "logprobs": True, "top_logprobs": 5, "seed": int(st.session_state[SEED]),
-            "top_k": int(s["top_k"]), "min_p": float(s["min_p"]), "typical_p": float(s["typical_p"])}
+            **{name: _cut_off(name, s[name], backend) for name in LAB_OFF}}
+
+
+def _cut_off(name: str, value: Any, backend: str | None) -> Any:
+    """The Lab's value, with its "off" spelled the way the backend wants it (top_k −1 on vLLM)."""
+    opt = registry.get(backend).option(name) if backend else None
+    if opt is not None and opt.off is not None and value == LAB_OFF[name]:
+        return opt.off
+    return int(value) if name == "top_k" else float(value)
 
 
 def bound(widget, name: str, **kwargs):

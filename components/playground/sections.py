@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import budget as budget_ui
+from components.common import backend_params
 from components.common import params_panel
 from components.playground import actions
 from components.playground import presets as presets_ui
@@ -71,12 +72,8 @@ def _add_bias(entries: dict[int, float]) -> None:
 
 
 def max_n(endpoint: Endpoint | None) -> int | None:
-    """Choices one request may ask for: the embedded engine's n_parallel; unknown elsewhere."""
-    if endpoint is not None and endpoint.embedded:
-        from paramlab.backends.engine import get_engine
-        info = get_engine().info
-        return info.n_parallel if info else None
-    return None
+    """Choices one request may ask for (llama.cpp's parallel slots); unknown elsewhere."""
+    return backend_params.max_n(endpoint)
 
 
 def system_prompt() -> None:

@@ -11,7 +11,7 @@ BACKEND = Backend(
                "Keeps the k most likely tokens and drops the rest before sampling. 0 turns it off.",
                "只从最可能的 k 个词元中采样（0 表示关闭）。",
                "只保留概率最高的 k 个词元，其余的在采样前被去掉。0 表示关闭。",
-               min=0, max=1000, step=1, lab=True),
+               min=0, max=1000, step=1, lab=True, off=0),
         Option("repeat_penalty", "float", None, "Divides the logit of recently used tokens (1: off).",
                "Tokens among the last tokens have their positive logits divided (negative ones multiplied) "
                "by this factor. 1 turns it off; 1.1 is a common setting.",

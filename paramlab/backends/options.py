@@ -30,6 +30,7 @@ class Option:
     step: float | None = None
     choices: tuple[str, ...] = ()   # for choice_list: the allowed items
     lab: bool = False               # the Distribution Lab has a control for it
+    off: Any = None                 # the value that turns a cut-off off (top_k 0 on llama.cpp, -1 on vLLM)
 
     def check(self, value: Any) -> str | None:
         """Why `value` is not acceptable (the caller names the field), or None."""

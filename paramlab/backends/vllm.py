@@ -7,13 +7,13 @@ EXTENSIONS = (
            "Keeps the k most likely tokens. vLLM applies it after temperature. −1 (or 0) turns it off.",
            "只从最可能的 k 个词元中采样（−1 或 0 表示关闭）。",
            "只保留概率最高的 k 个词元。vLLM 在温度之后应用它。−1（或 0）表示关闭。",
-           min=-1, max=100_000, step=1, lab=True),
+           min=-1, max=100_000, step=1, lab=True, off=-1),
     Option("min_p", "float", 0.0, "Drop tokens less likely than min_p × the top token's probability.",
            "A token survives only if its probability is at least min_p times that of the most likely token: "
            "the cut adapts to how confident the model is. 0 turns it off.",
            "去掉概率低于 min_p × 最高词元概率的词元。",
            "只有概率不低于“最可能词元概率 × min_p”的词元才会保留：截断随模型的把握程度自适应。0 表示关闭。",
-           min=0.0, max=1.0, step=0.01, lab=True),
+           min=0.0, max=1.0, step=0.01, lab=True, off=0.0),
     Option("repetition_penalty", "float", 1.0, "Divides the logit of tokens already in prompt or output (1: off).",
            "Tokens present in the prompt or the generated text have positive logits divided and negative "
            "logits multiplied by this value. Above 1 discourages repetition; 1 turns it off.",

@@ -124,8 +124,8 @@ def fixed_canaries(backend: str) -> list[Canary]:
 
 def _untouched(b, name: str) -> dict[str, Any]:
     """Turn the backend's other cut-offs off, so only the one under test can tame temperature 2."""
-    off = {"top_k": 0 if b.kind != "vllm" else -1, "min_p": 0.0, "top_p": 1.0}
-    return {k: v for k, v in off.items() if k != name and (b.option(k) or k == "top_p")}
+    off = {o.name: o.off for o in b.extensions if o.off is not None and o.name in ("top_k", "min_p")}
+    return {k: v for k, v in {**off, "top_p": 1.0}.items() if k != name}
 
 
 def plan(model: str, backend: str) -> list[dict[str, Any]]:
