@@ -33,6 +33,21 @@ def _endpoint_of(backend: str) -> Any:
     return ep if ep.backend == backend else None
 
 
+def max_n(endpoint: Any) -> int | None:
+    """Choices one request may ask for: llama.cpp's parallel slots (the embedded engine's n_parallel,
+    any other llama.cpp server's /props total_slots); None where the server cannot say."""
+    if endpoint is None:
+        return None
+    if endpoint.embedded:
+        from paramlab.backends.engine import get_engine
+        info = get_engine().info
+        return info.n_parallel if info else None
+    if not registry.for_endpoint(endpoint).defaults_from_props:
+        return None
+    identity = hashlib.sha256(endpoint.api_key.reveal().encode()).hexdigest()
+    return llamacpp.slots_from_props(_props(endpoint.base_url, identity, endpoint))
+
+
 def server_defaults(backend: str) -> dict[str, ServerDefault]:
     """What the chosen endpoint's server applies to each parameter left unticked."""
     b = registry.get(backend)

@@ -171,6 +171,12 @@ def defaults_from_props(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def slots_from_props(props: Mapping[str, Any] | None) -> int | None:
+    """How many requests (so choices of n) the server decodes at once: /props total_slots."""
+    n = (props or {}).get("total_slots")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
+
+
 def _transport(endpoint: Endpoint, transport: Transport | None) -> Transport:
     return transport if transport is not None else Transport(endpoint)
 

@@ -196,3 +196,10 @@ def test_extension_samplers_are_kept_in_the_ledger_row():
     row, _ = records.from_result(ep, ChatResult(request=body), {"page": "playground"})
     assert json.loads(row["params"]) == {"model": "m", "temperature": 0.5, "top_k": 5, "min_p": 0.1}
     assert row["backend"] == "embedded"
+
+
+def test_parallel_slots_from_props():
+    from paramlab.backends import llamacpp
+    props = json.loads((DATA / "llamacpp_props.json").read_text())
+    assert llamacpp.slots_from_props(props) == 4
+    assert llamacpp.slots_from_props({}) is None and llamacpp.slots_from_props({"total_slots": True}) is None
