@@ -14,6 +14,7 @@ from paramlab.usage import budget
 ICONS = {honour.HONOURED: "✅ honoured", honour.IGNORED: "⚠️ ignored", honour.REJECTED: "⛔ rejected",
          honour.UNCLEAR: "❔ unclear", honour.NOT_APPLICABLE: "— not applicable"}
 PROBE = "pl.honour.probe"   # text of the last "Detect from the server"
+OVERRIDE = "pl.backend_override"  # components.common.state.BACKEND_OVERRIDE
 
 
 def worst_case(endpoint: Endpoint, model: str) -> float | None:
@@ -35,6 +36,7 @@ def render(endpoint: Endpoint | None, model: str | None) -> None:
     box = st.sidebar.container(border=True, key="pl-backend")
     box.caption(f"Backend: **{registry.get(found.kind).label}** — {found.evidence}.")
     if not endpoint.embedded:
+        override(box, endpoint)
         box.button("Detect from the server", key="pl.honour.detect", on_click=_detect, args=(endpoint,),
                    help="Reads /v1/models (owned_by, response headers) and llama.cpp's /props. "
                         "To set the backend by hand, add the endpoint with a backend chosen.")
@@ -48,6 +50,26 @@ def render(endpoint: Endpoint | None, model: str | None) -> None:
     if box.button("What does this endpoint honour?", key="pl.honour.open", disabled=not model,
                   help="Up to 16 cheap canary requests; the worst-case cost is shown first."):
         dialog(endpoint, model)
+
+
+def override(box, endpoint: Endpoint) -> None:
+    """'Treat as': the user's choice of backend kind for this endpoint, for this browser session."""
+    ss = st.session_state
+    chosen = ss.setdefault(OVERRIDE, {})
+    kinds = ["auto"] + [k for k in registry.KINDS if k != "embedded"]
+    key = f"pl.honour.treat_as.{endpoint.name}"
+    if key not in ss:
+        ss[key] = chosen.get(endpoint.name, "auto")
+
+    def save() -> None:
+        if ss[key] == "auto":
+            chosen.pop(endpoint.name, None)
+        else:
+            chosen[endpoint.name] = ss[key]
+    box.selectbox("Treat as", kinds, key=key, on_change=save,
+                  format_func=lambda k: "detected (auto)" if k == "auto" else registry.get(k).label,
+                  help="Which kind of server this is decides the samplers offered, the defaults shown and "
+                       "the notes. Detected from the URL, or from the server with the button below.")
 
 
 @st.dialog("What does this endpoint honour?", width="large", on_dismiss="rerun")

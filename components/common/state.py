@@ -4,6 +4,7 @@ plain st.session_state keys (prefix `pl.`) and widgets are seeded from them on e
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import os
 import uuid
 from typing import Any
@@ -28,6 +29,7 @@ INCLUDE_USAGE = "pl.include_usage"
 SESSION_ID = "pl.session_id"
 LABEL = "pl.label"            # user-chosen session / experiment label
 CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session (key never saved)
+BACKEND_OVERRIDE = "pl.backend_override"  # endpoint name -> backend kind chosen in this browser session
 
 
 def read_secrets() -> dict[str, Any]:
@@ -83,12 +85,11 @@ def endpoint_names() -> list[str]:
 def resolve_endpoint(name: str) -> Endpoint:
     """The configured endpoint, with the embedded one started and its real URL filled in."""
     custom = st.session_state.get(CUSTOM, {})
-    if name in custom:
-        return backend_detection.resolved(custom[name])
-    ep = settings().endpoint(name)
+    ep = custom[name] if name in custom else settings().endpoint(name)
     if ep.embedded:
         return embedded_endpoint()
-    return backend_detection.resolved(ep)
+    chosen = st.session_state.get(BACKEND_OVERRIDE, {}).get(name)  # the user's word beats detection
+    return backend_detection.resolved(replace(ep, backend=chosen) if chosen else ep)
 
 
 def current_backend() -> str:
@@ -116,7 +117,7 @@ def client_for(endpoint: Endpoint) -> ChatClient:
     name and URL with different keys never share a client; the key enters only as a digest."""
     identity = hashlib.sha256("\0".join(str(x) for x in (
         endpoint.api_key.reveal(), endpoint.key_host, endpoint.organization, endpoint.proxy,
-        endpoint.ca_bundle, endpoint.verify_tls)).encode()).hexdigest()
+        endpoint.ca_bundle, endpoint.verify_tls, endpoint.backend)).encode()).hexdigest()
     return _client(endpoint.name, endpoint.base_url, identity, endpoint)
 
 

@@ -72,3 +72,25 @@ def test_the_panel_notes_what_the_last_honour_check_found_ignored(engine_endpoin
     finally:
         path = honour._file(engine_endpoint.base_url, model)
         path.unlink()
+
+
+def test_treat_as_overrides_the_detected_backend_for_this_session(fs):
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.run()
+    inputs = {t.label: t for t in at.sidebar.text_input}
+    inputs["Name"].set_value("Mine")
+    inputs["Base URL"].set_value(fs.base_url)
+    inputs["Model(s)"].set_value("fault-model")
+    next(b for b in at.sidebar.button if b.label == "Add endpoint").click().run()
+    assert at.session_state["pl.endpoint"] == "Mine", [e.value for e in at.sidebar.error]
+    labels = [e.label for e in at.expander]
+    assert not any(label.endswith("samplers") for label in labels)  # a plain OpenAI-compatible server
+    at.sidebar.selectbox(key="pl.honour.treat_as.Mine").set_value("vllm").run()
+    assert not at.exception, at.exception
+    assert "vLLM samplers" in [e.label for e in at.expander]
+    assert "server default: per model (vLLM applies the model's generation_config.json" in captions(at)
+    at.checkbox(key="pp.repetition_penalty.on").check().run()
+    assert at.session_state["pl.params"]["repetition_penalty"] == 1.0
+    at.sidebar.selectbox(key="pl.honour.treat_as.Mine").set_value("ollama").run()
+    assert "Ollama: what it honours" in [e.label for e in at.expander]
+    assert "server default: 1 (forced by Ollama when omitted)" in captions(at)

@@ -58,3 +58,23 @@ def test_the_plan_stays_within_sixteen_cheap_requests():
         bodies = honour.plan("m", backend)
         assert len(bodies) <= honour.MAX_REQUESTS
         assert all((b.get("max_tokens") or b.get("max_completion_tokens")) <= 40 for b in bodies)
+
+
+def test_probing_a_live_llamacpp_server_finds_it(engine_endpoint):
+    from dataclasses import replace
+
+    from paramlab.backends import detection, registry
+    ep = replace(engine_endpoint, embedded=False, backend="auto", name="probe me")
+    assert registry.kind_of(ep) == "other"  # a loopback port says nothing
+    found = detection.probe(ep)
+    assert found.detection.kind == "llamacpp" and found.errors == []
+    assert "/props" in found.detection.evidence and found.props["total_slots"] >= 1
+    assert registry.kind_of(ep) == "llamacpp"  # remembered for its base URL
+
+
+def test_probing_the_scripted_server_keeps_the_url_guess(scripted):
+    from paramlab.backends import detection
+    ep = Endpoint("s", f"http://127.0.0.1:{scripted.server_address[1]}/v1")
+    found = detection.probe(ep)
+    assert found.detection.kind == "other" and found.models["data"][0]["id"] == "scripted"
+    assert any(e.startswith("/props:") for e in found.errors)
