@@ -8,6 +8,7 @@ import streamlit as st
 
 from paramlab.backends import detection, registry
 from paramlab.experiments import honour
+from paramlab.lab import tokenizer
 from paramlab.settings import Endpoint
 from paramlab.usage import budget
 
@@ -26,6 +27,16 @@ def _detect(endpoint: Endpoint) -> None:
     p = detection.probe(endpoint)
     st.session_state[PROBE] = (f"Detected {p.detection.backend.label} ({p.detection.evidence})"
                                + (f" · not answered: {'; '.join(p.errors)}" if p.errors else ""))
+
+
+def token_id(endpoint: Endpoint, model: str, text: str) -> int | None:
+    """The id of a one-token text with the endpoint's own tokenizer (for the logit_bias ban when the
+    server's logprobs carry no ids, as OpenAI's do not)."""
+    try:
+        ids = tokenizer.tokenize_words(endpoint, model, [text], with_space_variant=False)[0].ids
+    except tokenizer.TokenizerUnavailable:
+        return None
+    return ids[0] if len(ids) == 1 else None
 
 
 def render(endpoint: Endpoint | None, model: str | None) -> None:
@@ -85,7 +96,8 @@ def dialog(endpoint: Endpoint, model: str) -> None:
         client = state.client_for(endpoint)
         ctx = state.request_context("honour")
         with st.spinner("Checking…"):
-            report = honour.run(lambda body: client.run(body, context=ctx), model, endpoint.backend)
+            report = honour.run(lambda body: client.run(body, context=ctx), model, endpoint.backend,
+                                token_id=lambda text: token_id(endpoint, model, text))
         honour.save(report, endpoint.base_url)
     report = honour.load(endpoint.base_url, model)
     if report is None:
