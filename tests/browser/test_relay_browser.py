@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+from playwright.sync_api import expect
 from support.app import running_app, screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
@@ -41,10 +42,9 @@ def test_relayed_request_shows_on_relay_and_usage_and_opens_in_the_playground(re
     page.get_by_role("heading", name="🔀 Relay").wait_for()
     main = page.get_by_test_id("stMain")
     main.get_by_text("Relay open to local clients only").first.wait_for()
-    assert "Relay open to local clients only" in page.get_by_test_id("stSidebar").inner_text()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Relay open to local clients only")
+    main.get_by_text(f"{relay_app}/v1", exact=True).wait_for()
     wait_for_idle(page)
-    screenshot(page, "relay-page-top")
-    assert f"{relay_app}/v1" in main.inner_text()
     pick_first_row(page, main.get_by_test_id("stDataFrame").last)
     page.get_by_text("Request 1 ·").wait_for(timeout=30_000)
     screenshot(page, "relay-page")
@@ -55,10 +55,11 @@ def test_relayed_request_shows_on_relay_and_usage_and_opens_in_the_playground(re
     metrics = page.get_by_test_id("stMain").get_by_test_id("stMetric")
     metrics.first.wait_for(timeout=60_000)
     assert metrics.filter(has_text="Requests").get_by_test_id("stMetricValue").inner_text() == "1"
-    tables = page.get_by_test_id("stMain").get_by_test_id("stDataFrame")
-    pick_first_row(page, tables.nth(1))
+    requests_table = page.get_by_text("The newest 1 requests").locator(
+        "xpath=following::*[@data-testid='stDataFrame'][1]")
+    pick_first_row(page, requests_table)
     page.get_by_text("Request 1 ·").wait_for(timeout=30_000)
-    assert "relay" in page.get_by_test_id("stMain").inner_text()
+    expect(page.get_by_test_id("stMain")).to_contain_text('"relay"', timeout=30_000)  # the drill-down's page
     screenshot(page, "usage-relayed-request")
 
     page.get_by_role("button", name="Open in Playground").click()
@@ -67,14 +68,13 @@ def test_relayed_request_shows_on_relay_and_usage_and_opens_in_the_playground(re
     wait_for_idle(page)
     main = page.get_by_test_id("stMain")
     main.get_by_text("Opened request 1 from the usage ledger.").wait_for()
-    assert page.get_by_role("textbox", name="System prompt").input_value() == SYSTEM
-    assert main.get_by_test_id("stChatMessage").filter(has_text=QUESTION).count() == 1
+    expect(page.get_by_role("textbox", name="System prompt")).to_have_value(SYSTEM, timeout=30_000)
+    expect(main.get_by_test_id("stChatMessage").filter(has_text=QUESTION)).to_have_count(1)
     sidebar = page.get_by_test_id("stSidebar")
     shot = screenshot(page, "playground-opened-from-relay")
     assert shot.exists()
     # the parameters are loaded: the code view shows the request Send would make now
     main.get_by_text("View code").click()
     wait_for_idle(page)
-    body = main.inner_text()
     for expected in ('"temperature": 0.35', '"top_p": 0.9', '"seed": 42', '"max_tokens": 24'):
-        assert expected in body, expected
+        expect(main).to_contain_text(expected, timeout=30_000)
