@@ -15,10 +15,17 @@ from paramlab.settings import Endpoint
 def _check(endpoint: Endpoint, rows) -> None:
     ss = st.session_state
     try:
-        ss[ls.CHECK] = engine_check.check(state.client_for(endpoint), ss.get(state.MODEL) or "", ls.messages(),
-                                          ss[ls.PREFIX], ls.settings(), rows, endpoint.backend)
+        comp = engine_check.check(state.client_for(endpoint), ss.get(state.MODEL) or "", ls.messages(),
+                                  ss[ls.PREFIX], ls.settings(), rows, endpoint.backend)
+        ss[ls.CHECK] = (_key(), comp)
     except engine_check.EngineCheckError as e:
-        ss[ls.CHECK] = str(e)
+        ss[ls.CHECK] = (_key(), str(e))
+
+
+def _key() -> tuple:
+    """What the check depends on: the distribution asked for and the Lab's settings."""
+    ss = st.session_state
+    return (id(ss.get(ls.DIST)), tuple(sorted(ss[ls.SETTINGS].items())), ss.get(ls.BIAS_TEXT, ""))
 
 
 def render(endpoint: Endpoint | None, dist: NextToken, rows) -> None:
@@ -29,7 +36,10 @@ def render(endpoint: Endpoint | None, dist: NextToken, rows) -> None:
                       "typical_p and logit_bias, and shows them beside the Lab's."
                       if able else "Needs a llama.cpp server (the embedded engine is one)."):
         _check(endpoint, rows)
-    got = st.session_state.get(ls.CHECK)
+    key, got = st.session_state.get(ls.CHECK) or (None, None)
+    if got is not None and key != _key():
+        st.caption("The settings or the distribution changed since the last check: press the button again.")
+        return
     if isinstance(got, str):
         st.error(got)
     elif got is not None:
