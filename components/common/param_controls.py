@@ -15,6 +15,7 @@ from paramlab.request.schema import Param
 KINDS = ("choice", "tool_choice", "modalities", "audio", "prediction", "web_search_options", "metadata",
          "tools", "functions", "function_call")
 UNSET = "(not set)"
+FIRST_CHOICE = {"reasoning_effort": "medium", "verbosity": "medium", "service_tier": "auto"}  # when ticked
 
 
 def _seed(wkey: str, value: Any) -> None:
@@ -27,7 +28,7 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
     wkey, current = f"{key}.{p.name}.v", params.get(p.name)
     value: Any = None
     if p.kind == "choice":
-        _seed(wkey, current if current in p.choices else p.choices[0] if p.default is None else p.default)
+        _seed(wkey, current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0]))
         value = st.selectbox(p.name, p.choices, key=wkey, disabled=not on, label_visibility="collapsed")
     elif p.kind == "tool_choice":
         value = _tool_choice(params, wkey, current, on)
@@ -127,7 +128,7 @@ def widget_value(p: Param, current: Any) -> Any:
     """What the single control of a simple kind shows for a parameter value."""
     from components.common import metadata_editor
     if p.kind == "choice":
-        return current if current in p.choices else p.choices[0]
+        return current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0])
     if p.kind == "modalities":
         return "text+audio" if isinstance(current, list) and "audio" in current else "text"
     if p.kind == "tool_choice":

@@ -29,9 +29,8 @@ def render(wkey: str, current: Any, on: bool) -> dict:
     st.session_state.setdefault(f"{wkey}.description", cur.get("description", ""))
     st.selectbox("Start from an example", (CUSTOM, *structured.EXAMPLES), key=f"{wkey}.example",
                  on_change=_load_example, args=(wkey,), disabled=not on)
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = c1.text_input("Schema name", key=f"{wkey}.name", disabled=not on)
-    strict = c2.checkbox("strict", key=f"{wkey}.strict", disabled=not on,
+    name = st.text_input("Schema name", key=f"{wkey}.name", disabled=not on)
+    strict = st.checkbox("strict", key=f"{wkey}.strict", disabled=not on,
                          help="Ask the server to follow the schema exactly (constrained decoding).")
     desc = st.text_input("Description (optional)", key=f"{wkey}.description", disabled=not on)
     text = st.text_area("Schema (JSON Schema)", key=f"{wkey}.schema", height=160, disabled=not on)

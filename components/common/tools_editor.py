@@ -81,9 +81,8 @@ def render(wkey: str, current: Any, on: bool) -> list[dict] | None:
         st.session_state[f"{wkey}.rows"] = []
         for t in current or []:
             _add(wkey, t)
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    c1.selectbox("Template", list(toolslib.TEMPLATES), key=f"{wkey}.template", disabled=not on)
-    c2.button("Add tool", key=f"{wkey}.add", on_click=_add_template, args=(wkey,), disabled=not on,
+    st.selectbox("Template", list(toolslib.TEMPLATES), key=f"{wkey}.template", disabled=not on)
+    st.button("Add tool", key=f"{wkey}.add", on_click=_add_template, args=(wkey,), disabled=not on,
               icon=":material/add:", help="Add the chosen template; edit it below.")
     tools: list[dict] = []
     for i, rid in enumerate(list(_rows(wkey))):

@@ -77,6 +77,8 @@ def render() -> None:
             if isinstance(res, ChatResult) and res.choices and res.choices[0].logprobs \
                     and res.choices[0].text == m["content"]:
                 replies.heatmap(res.choices[0].logprobs, f"conv.hm{i}")
+            elif m["role"] == "tool":
+                turns.tool_result(m)
             elif text_of(m) or not m.get("tool_calls"):
                 st.markdown(safe_markdown(text_of(m)) or "_(empty)_")
             turns.show(m, i)

@@ -34,6 +34,15 @@ def show(m: dict, i: int) -> None:
         reply_extras.verdict_badge(structured.check_reply(messages.text_of(m), request.get("response_format")))
 
 
+def tool_result(m: dict) -> None:
+    """A tool turn's result: pretty JSON when it is JSON, else text."""
+    text = messages.text_of(m)
+    try:
+        st.code(json.dumps(json.loads(text), indent=2, ensure_ascii=False), language="json")
+    except json.JSONDecodeError:
+        st.code(text or "(empty)", language=None)
+
+
 def preview(img: dict, width: int = 160, caption: str | None = None) -> None:
     """A data-URL image shown from its bytes; a link is shown as text (remote images are never
     loaded by the page)."""

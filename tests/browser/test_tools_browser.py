@@ -1,0 +1,145 @@
+"""Today's parameters in Debian's Chromium. Against a scripted server: define a tool in the
+panel, receive two parallel tool calls, answer them (typed and mock) and get the final reply;
+a structured reply shown as valid. On the embedded engine: an uploaded image refused by a model
+without vision, with the server's own message. Screenshots of each step go to screenshots/."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from support.app import SCREENSHOTS, running_app, screenshot, wait_for_idle
+from support.fault_server import FaultServer, Reply, completion
+from support.scripted import text_stream, tool_call_stream
+
+pytestmark = pytest.mark.browser
+CALLS = [("call_paris", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
+         ("call_tokyo", "get_weather", '{"city": "Tokyo"}')]
+
+
+@pytest.fixture(scope="module")
+def scripted_app(tmp_path_factory):
+    with FaultServer() as fs, running_app(tmp_path_factory.mktemp("tools-app"),
+                                          {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "fault-model"}) as url:
+        yield fs, url
+
+
+def shot(name: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS / name
+
+
+def open_group(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(has_text=name).first.click()
+    wait_for_idle(page)
+
+
+def tick(page, name: str) -> None:
+    page.locator(f".st-key-pp-{name} [data-testid='stCheckbox'] label").first.click()
+    wait_for_idle(page)
+
+
+def send(page, text: str) -> None:
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Tab")
+    wait_for_idle(page)
+    page.get_by_role("button", name="Send", exact=True).click()
+    wait_for_idle(page)
+
+
+def test_tool_conversation_to_its_end(scripted_app, page):
+    fs, url = scripted_app
+    fs.reset()
+    page.goto(url)
+    wait_for_idle(page)
+    open_group(page, "Tools")
+    tick(page, "tools")
+    page.get_by_role("button", name="Add tool").click()
+    wait_for_idle(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(
+        has_text="1. get_weather").click()
+    wait_for_idle(page)
+    page.locator(".st-key-pp-tools").screenshot(path=str(shot("tools_editor.png")))
+
+    fs.script(tool_call_stream(CALLS), text_stream("Paris is 14 °C and Tokyo 18.5 °C, light rain."))
+    send(page, "Weather in Paris and Tokyo?")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("The model asked to call 2 tools").wait_for(timeout=30_000)
+    body = main.inner_text()
+    assert body.count("get_weather") >= 2
+    assert "✓ arguments parse and match the tool's schema" in body
+    assert "'unit' is a required property" in body
+    page.locator(".st-key-run-tc0-card-1").screenshot(
+        path=str(shot("tool_call_card.png")))
+
+    page.get_by_label("Result of get_weather (call_paris)").fill('{"temperature": 14}')
+    page.get_by_label("Result of get_weather (call_paris)").press("Tab")
+    wait_for_idle(page)
+    page.get_by_role("button", name="Fill with a mock result").nth(1).click()
+    wait_for_idle(page)
+    page.get_by_role("button", name="Answer all 2 calls and continue").click()
+    page.get_by_test_id("stChatMessage").filter(has_text="Paris is 14 °C and Tokyo 18.5 °C, light rain.").wait_for(
+        timeout=30_000)
+    wait_for_idle(page)
+    screenshot(page, "tool_conversation_done")
+
+    assert fs.count == 2
+    sent = fs.requests[1].json()["messages"]
+    assert [m["role"] for m in sent[-3:]] == ["assistant", "tool", "tool"]
+    assert [tc["id"] for tc in sent[-3]["tool_calls"]] == ["call_paris", "call_tokyo"]
+    assert sent[-2] == {"role": "tool", "tool_call_id": "call_paris", "content": '{"temperature": 14}'}
+    assert json.loads(sent[-1]["content"]) == {"temperature": 18.5, "conditions": "light rain"}
+    # the conversation shows the tool turns
+    chat = page.get_by_test_id("stChatMessage")
+    assert chat.filter(has_text="Result of tool call call_tokyo").count() == 1
+
+
+def test_structured_reply_validated_and_new_parameters_in_the_panel(scripted_app, page):
+    fs, url = scripted_app
+    fs.reset()
+    page.goto(url)
+    wait_for_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Stream", exact=True).click()  # one JSON body this time
+    wait_for_idle(page)
+    open_group(page, "Other")
+    tick(page, "response_format")
+    page.locator(".st-key-pp-response_format [data-testid='stSelectbox']").first.click()
+    page.get_by_role("option", name="json_schema").click()
+    wait_for_idle(page)
+    fs.script(Reply(200, completion('{"name": "Ada Lovelace", "age": 36}')))
+    send(page, "A famous person as JSON")
+    page.get_by_text("Structured output: valid against the JSON schema.").wait_for(timeout=30_000)
+    assert fs.requests[0].json()["response_format"]["json_schema"]["name"] == "person"
+    screenshot(page, "structured_output_reply")
+    for group in ("Reasoning", "Output"):
+        open_group(page, group)
+    tick(page, "reasoning_effort")
+    tick(page, "modalities")
+    page.locator('[data-testid="stSidebar"]').screenshot(
+        path=str(shot("panel_new_parameters.png")))
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    for name in ("reasoning_effort", "verbosity", "modalities", "audio", "prediction", "web_search_options",
+                 "service_tier", "metadata", "safety_identifier", "prompt_cache_key"):
+        assert name in sidebar, name
+    assert 'audio: modalities includes audio: choose a voice and a format' not in sidebar  # text only so far
+
+
+def test_an_image_the_model_cannot_see_gives_the_servers_error(app_url, page, tmp_path):
+    """The embedded SmolLM2 has no vision: llama.cpp's own refusal is shown, and what to do."""
+    img = tmp_path / "blue.png"
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 0, 255)).save(buf, format="PNG")
+    img.write_bytes(buf.getvalue())
+    page.goto(app_url)
+    wait_for_idle(page)
+    page.locator("summary").filter(has_text="Attach images").click()
+    page.locator(".st-key-attach-box [data-testid='stFileUploaderDropzoneInput']").set_input_files(str(img))
+    wait_for_idle(page)
+    page.get_by_text("Attach images (1)").wait_for()
+    send(page, "What colour is this?")
+    page.get_by_text("image input is not supported").first.wait_for(timeout=60_000)
+    page.get_by_text("this model has no vision").wait_for()
+    screenshot(page, "image_refused_by_text_model")
