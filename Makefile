@@ -27,10 +27,11 @@ run: install
 	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here), with
-# emoji and CJK fonts so screenshots of the 中文 guide and icons are readable.
-BROWSER_PKGS := chromium fonts-noto-color-emoji fonts-wqy-microhei
+# emoji and CJK fonts so screenshots of the 中文 guide and icons are readable; curl runs the
+# exported curl snippets in the code-export tests.
+BROWSER_PKGS := chromium fonts-noto-color-emoji fonts-wqy-microhei curl
 browser:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi; then :; \
+	@if command -v chromium >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
 	else echo "browser tests need Debian's chromium: sudo apt-get install -y $(BROWSER_PKGS)"; fi
 
