@@ -67,3 +67,6 @@ def backends(lang: str) -> None:
             c2.markdown(f"**{ui['default']}:** {v.default}")
             c3.markdown(f"**{guide_backends.ACCEPTED_BY[lang]}:** {v.backends}")
             st.markdown(f"**{ui['what']}.** {v.long}")
+            if v.lab:
+                st.markdown(f"**{ui['lab']}.** {v.lab}")
+                st.page_link(LAB_PAGE, label=f"{ui['open_lab']}: {v.name}", icon="🔬", query_params={"param": v.name, "lang": lang})

@@ -9,6 +9,7 @@ from components.lab import state as ls
 from components.lab.text import lang, t
 from components.common import state
 from paramlab.lab import guide
+from paramlab.lab import guide_backends
 from paramlab.lab import tokenizer
 from paramlab.settings import Endpoint
 from paramlab.lab.reshape import penalty
@@ -21,13 +22,17 @@ ORDER_LABELS = {"top_p_first": "top_k → typical_p → top_p → min_p → temp
 
 def focus_picker() -> str:
     """Which parameter the Lab is about; the Guide's links preselect it."""
-    names = [n for n in PARAMS if n in guide.ENTRIES]
+    names = [n for n in PARAMS if n in guide.ENTRIES] + list(guide_backends.LAB)
     ss = st.session_state
     current = ss[ls.PARAM] if ss[ls.PARAM] in names else names[0]
     picked = st.selectbox(t("focus"), names, index=names.index(current), key="lab.w.param", help=t("focus_help"))
     if picked != ss[ls.PARAM]:
         ss[ls.PARAM] = picked
         st.query_params["param"] = picked
+    if picked in guide_backends.LAB:  # a backend sampler: its text comes from the backend registry
+        x = guide_backends.view(picked, lang())
+        st.info(f"**{picked}** — {x.long}\n\n**{t('in_lab')}:** {x.lab}")
+        return picked
     v = guide.view(picked, lang())
     st.info(f"**{picked}** — {v.what}\n\n**{t('in_lab')}:** {v.lab}")
     return picked

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from paramlab.backends import registry
+from paramlab.lab import guide_backends
 from paramlab.lab import reshape
 from paramlab.request import schema
 from paramlab.lab.guide import ENTRIES
@@ -56,7 +57,7 @@ def init(backend: str = "other") -> None:
     ss.setdefault(SEED, 1)
     ss.setdefault(SAMPLE, None)
     wanted = st.query_params.get("param")
-    if wanted in PARAMS and wanted in ENTRIES:
+    if wanted in PARAMS and wanted in ENTRIES or wanted in guide_backends.LAB:
         ss[PARAM] = wanted
 
 

@@ -20,6 +20,19 @@ WHY_DEFAULTS = {
            "generation_config.json。所以同一个请求在两个服务器上的采样可能不同。ParamLab 在每个未勾选的参数旁显示所选服务器实际使用的默认值。"),
 }
 TITLE = {"en": "Backend samplers", "zh": "后端专有采样参数"}
+# Backend samplers the Distribution Lab has a control for, and what to do with it there.
+LAB = {
+    "top_k": ("Set top_k to 3: only three bars stay coloured, and the rest of the vocabulary is cut too. "
+              "With llama.cpp's order it runs before temperature, so temperature reshapes only those three.",
+              "把 top_k 设为 3：只剩三根柱子保持着色，词表其余部分也被去掉。在 llama.cpp 的顺序中它在温度之前，"
+              "所以温度只重塑这三个词元。"),
+    "min_p": ("Raise min_p: tokens less likely than min_p × the top token's probability are cut (pale bars). "
+              "Try it on a confident and on an unsure distribution: the cut adapts.",
+              "调高 min_p：概率低于“最高词元概率 × min_p”的词元会被去掉。分别在把握大和把握小的分布上试试：截断会自适应。"),
+    "typical_p": ("Lower typical_p: tokens whose surprise is far from the distribution's entropy are cut — "
+                  "sometimes the most likely token goes first.",
+                  "调低 typical_p：“意外程度”离分布熵较远的词元被去掉——有时最可能的词元反而先被去掉。"),
+}
 ACCEPTED_BY = {"en": "Accepted by", "zh": "支持的后端"}
 
 
@@ -31,6 +44,11 @@ class ExtensionView:
     range: str
     default: str
     backends: str
+    lab: str = ""   # what to do with it in the Distribution Lab ("" when the Lab has no control)
+
+
+def view(name: str, lang: str) -> ExtensionView:
+    return next(v for v in views(lang) if v.name == name)
 
 
 def views(lang: str) -> list[ExtensionView]:
@@ -42,6 +60,7 @@ def views(lang: str) -> list[ExtensionView]:
         default = "—" if o.default is None else (" → ".join(o.default) if isinstance(o.default, list)
                                                  else str(o.default).lower() if isinstance(o.default, bool)
                                                  else str(o.default))
+        lab = LAB.get(name, ("", ""))[1 if zh else 0]
         out.append(ExtensionView(name, o.short_zh if zh else o.short, o.long_zh if zh else o.long,
-                                 o.range_text(lang), default, ", ".join(kinds)))
+                                 o.range_text(lang), default, ", ".join(kinds), lab))
     return out

@@ -52,3 +52,12 @@ def test_top_k_and_min_p(lab):
     top = max(c.logprob for c in dist.candidates)
     import math
     assert kept(lab) == sum(1 for c in dist.candidates if math.exp(c.logprob - top) >= 0.5)
+
+
+def test_the_guide_link_puts_top_k_in_focus(engine_endpoint):
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=120)
+    at.query_params["param"] = "top_k"
+    at.switch_page(LAB).run()
+    assert not at.exception, at.exception
+    assert at.session_state["lab.param"] == "top_k"
+    assert any(i.value.startswith("**top_k** — Keeps the k most likely tokens") for i in at.info)

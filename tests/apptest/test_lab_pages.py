@@ -32,7 +32,8 @@ def test_guide_lists_every_parameter_with_a_lab_link():
     assert len(at.expander) == len(PARAMS) + len(registry.EXTENSION_NAMES)
     assert [e.label.split("**")[1] for e in at.expander][len(PARAMS):] == list(registry.EXTENSION_NAMES)
     links = at.get("page_link")
-    assert [ln.proto.query_string for ln in links] == [f"param={n}&lang=en" for n in PARAMS]
+    from paramlab.lab import guide_backends  # the backend samplers the Lab has a control for link too
+    assert [ln.proto.query_string for ln in links] == [f"param={n}&lang=en" for n in [*PARAMS, *guide_backends.LAB]]
     assert all(ln.proto.page == "Distribution_Lab" for ln in links)
     text = " ".join(m.value for m in at.markdown)
     assert "presence × [count > 0] + frequency × count" in text
