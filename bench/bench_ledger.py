@@ -1,6 +1,8 @@
 """Usage ledger: the Usage page's 30-day queries on 1,000,000 records (target ≤ 1 s in total on
-SQLite) and the median time to append one record (target ≤ 5 ms), with how the query time grows
-from 10,000 to 1,000,000 records. Figures are printed as ratios to the targets (≤ 1.00 meets it).
+SQLite), what-if re-pricing of the same 30-day slice under another model, tier and cached share
+(target ≤ 1 s, computed in the database) and the median time to append one record with every
+usage part and its cost breakdown (target ≤ 5 ms), with how the query time grows from 10,000 to
+1,000,000 records. Figures are printed as ratios to the targets (≤ 1.00 meets it).
 
 Two scenarios at each size: records spread over the last 365 days (a year of use, ~1/12 of them in
 the view) and every record inside the 30-day view (the worst case). The page reads hourly rollups,
@@ -35,7 +37,10 @@ PRICED = {"gpt-4o": (2.5, 10), "gpt-4o-mini": (0.15, 0.6), "gpt-4.1": (2, 8), "o
           "smollm2-135m-instruct": (0, 0), "llama3.1:8b": (0, 0)}
 COLS = ["ts_ms", "session_id", "label", "page", "endpoint", "host", "backend", "model", "params", "n", "stream",
         "prompt_tokens", "completion_tokens", "total_tokens", "estimated", "cost", "ttft_ms", "latency_ms",
-        "status", "error_class", "finish_reasons"]
+        "status", "error_class", "finish_reasons", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
+        "service_tier", "cost_input", "cost_cached_input", "cost_output", "cost_reasoning", "price_model",
+        "price_tier"]
+WHATIF_TARGET_S = 1.0
 
 
 def synthetic(n: int, start_ms: int, end_ms: int, rng: random.Random):
@@ -50,13 +55,20 @@ def synthetic(n: int, start_ms: int, end_ms: int, rng: random.Random):
             page = rng.choice(("playground", "compare", "sweep"))
         model = rng.choice(MODELS)
         p, c = rng.randint(20, 3000), rng.randint(1, 800)
+        cached = p // 2 if rng.random() < 0.3 else 0           # prompt-cache hits on repeated prefixes
+        reasoning = c // 2 if model == "o4-mini" else 0
+        tier = rng.choice((None, "default", "flex")) if model == "o4-mini" else None
         price = PRICED.get(model)
         err = rng.random() < 0.03
         lat = int(rng.lognormvariate(6.5, 0.6))
+        parts = (None,) * 4 if price is None else (
+            (p - cached) * price[0] / 1e6, cached * price[0] / 2e6, (c - reasoning) * price[1] / 1e6,
+            reasoning * price[1] / 1e6)
         yield (int(start_ms + i * step), session, label, page, rng.choice(("OpenAI", "Local", "Embedded SmolLM2")),
                "api.openai.com", "openai", model, '{"temperature":0.7}', 1, True, p, c, p + c, False,
-               None if price is None else (p * price[0] + c * price[1]) / 1e6,
-               None if err else lat // 4, lat, "error" if err else "ok", "RateLimitError" if err else None, '["stop"]')
+               None if price is None else sum(parts),
+               None if err else lat // 4, lat, "error" if err else "ok", "RateLimitError" if err else None, '["stop"]',
+               cached, reasoning, 0, tier, *parts, None if price is None else model, None if price is None else "standard")
 
 
 def fill(led: Ledger, n: int, start_ms: int, end_ms: int, rng: random.Random, batch: int = 50_000) -> None:
@@ -110,8 +122,24 @@ def breakdown(led: Ledger, f: Filters) -> str:
     return ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in sorted(took.items(), key=lambda kv: -kv[1])[:5])
 
 
+def whatif_time(led: Ledger, f: Filters) -> float:
+    """What-if for the 30-day view: every request as gpt-4.1-mini at the flex tier with half the prompt
+    cached (all three knobs at once), from the current table; seconds."""
+    from paramlab.usage import pricing
+    from paramlab.usage.ledger import repricing
+    s = repricing.Scenario(pricing.load_prices(), model="gpt-4.1-mini", tier="flex", cached_share=0.5)
+    t0 = time.perf_counter()
+    with led.engine.connect() as conn:
+        r = repricing.whatif(conn, f, s)
+    took = time.perf_counter() - t0
+    assert r["totals"]["requests"] > 0
+    return took
+
+
 def append_median(led: Ledger, k: int = 300) -> float:
     from paramlab.client.result import ChatResult, Choice, Usage
+    from paramlab.usage import pricing
+    table = pricing.load_prices()
 
     class Ep:
         name, base_url, backend, embedded = "OpenAI", "https://api.openai.com/v1", "openai", False
@@ -119,10 +147,13 @@ def append_median(led: Ledger, k: int = 300) -> float:
     times = []
     for i in range(k):
         res = ChatResult(choices=[Choice(0, "a reply " * 20, finish_reason="stop")],
-                         usage=Usage(100, 50, 150), model="gpt-4o",
+                         usage=Usage(100, 50, 150, 40, 10, cache_write_tokens=20, audio_input_tokens=0,
+                                     audio_output_tokens=0, accepted_prediction_tokens=3, rejected_prediction_tokens=2),
+                         model="gpt-4o", service_tier="priority",
                          request={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi " * 50}]})
-        res.metrics.started_at, res.metrics.latency_s, res.metrics.cost = time.time(), 0.8, 0.001
+        res.metrics.started_at, res.metrics.latency_s = time.time(), 0.8
         t0 = time.perf_counter()
+        pricing.apply(table, Ep(), res)  # the pricing observer's work is part of recording
         ok = led.record(Ep(), res, {"page": "bench", "session_id": "bench", "label": "bench"})
         times.append(time.perf_counter() - t0)
         assert ok, led.status
@@ -156,9 +187,13 @@ def main() -> None:
                                                                    labels=["exp-7"]))):
                         t = best_of(lambda: page_queries(led, narrow), 1)
                         print(f"      filtered by {name}: {t * 1000:.0f} ms = {t / QUERY_TARGET_S:.2f} × target", flush=True)
+                    w = best_of(lambda: whatif_time(led, f))
+                    print(f"   what-if re-pricing of the 30-day view ({scenario}, {size:,} records): "
+                          f"{w * 1000:.0f} ms = {w / WHATIF_TARGET_S:.2f} × target (1 s)", flush=True)
                     med = append_median(led)
-                    print(f"   append one record (with text and rollups) at {size:,} records: median "
-                          f"{med * 1000:.2f} ms = {med / APPEND_TARGET_S:.2f} × target (5 ms)", flush=True)
+                    print(f"   append one record (every usage part, priced, with text and rollups) at {size:,} "
+                          f"records: median {med * 1000:.2f} ms = {med / APPEND_TARGET_S:.2f} × target (5 ms)",
+                          flush=True)
                 led.close()
                 os.remove(path)
 

@@ -51,16 +51,25 @@ def _resolve(endpoint: Any) -> Any:
         return None
 
 
-def gate(*endpoints: Any) -> bool:
+def gate(*endpoints: Any, inline: bool = False) -> bool:
     """The check at every send point: False when a hard budget is used up (nothing is sent, nothing
-    typed is touched, and warn() says why next to Send). Local endpoints are never blocked."""
+    typed is touched). From a button's callback, warn() says why next to Send on the rerun; a send
+    made inline in the script (`if st.button(...)`, inline=True) says it where it stands. Local
+    endpoints are never blocked."""
     v = _verdict(endpoints)
     if v is None or v.allowed:
         st.session_state.pop(BLOCKED, None)
         return True
-    st.session_state[BLOCKED] = v.blocked
+    if inline:
+        st.error(refusal(v.blocked), icon="⛔")
+    else:
+        st.session_state[BLOCKED] = v.blocked
     st.toast("Not sent: a hard budget is used up.", icon="⛔")
     return False
+
+
+def refusal(why: str) -> str:
+    return f"Not sent — {why} Your message and settings are kept."
 
 
 def warn(worst_case: float | None, *endpoints: Any) -> None:
@@ -73,7 +82,7 @@ def warn(worst_case: float | None, *endpoints: Any) -> None:
     refused = st.session_state.pop(BLOCKED, None)
     v = _verdict(endpoints, worst_case)
     if refused:
-        st.error(f"Not sent — {refused} Your message and settings are kept.", icon="⛔")
+        st.error(refusal(refused), icon="⛔")
     elif v is not None and v.blocked:
         st.error(f"Sending is blocked — {v.blocked}", icon="⛔")
     for msg in v.warnings if v is not None else ():

@@ -32,7 +32,7 @@ def render(endpoint: Endpoint | None) -> None:
 
 def fetch(endpoint: Endpoint, model: str) -> None:
     ss = st.session_state
-    if not budget_ui.gate(endpoint):
+    if not budget_ui.gate(endpoint, inline=True):
         return
     ss.pop(ls.DIST_ERROR, None)
     if not ss[ls.USER].strip():

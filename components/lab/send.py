@@ -33,7 +33,7 @@ def render(endpoint: Endpoint | None) -> None:
 
 
 def send(endpoint: Endpoint, max_tokens: int) -> None:
-    if not budget_ui.gate(endpoint):
+    if not budget_ui.gate(endpoint, inline=True):
         return
     msgs = ls.messages()
     prefix = st.session_state[ls.PREFIX]

@@ -19,7 +19,7 @@ STEP_PICK = "lab.w.step_pick"
 
 
 def _run(endpoint: Endpoint, count: int) -> None:
-    if not budget_ui.gate(endpoint):
+    if not budget_ui.gate(endpoint, inline=True):
         return
     ss = st.session_state
     run: next_token.StepRun = ss.setdefault(ls.STEPS, next_token.StepRun())

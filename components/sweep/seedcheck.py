@@ -27,7 +27,7 @@ def render(endpoint: Endpoint | None) -> None:
     run: LiveRun | None = st.session_state.get(RUN)
     busy = run is not None and not run.finished
     if c3.button("▶ Run seed check", key="sw.seed.go", disabled=endpoint is None or busy):
-        if not budget_ui.gate(endpoint):
+        if not budget_ui.gate(endpoint, inline=True):
             return
         try:
             base = SweepJob(0, 0, dict(st.session_state["sw.base"]))
