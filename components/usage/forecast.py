@@ -61,15 +61,16 @@ def _chart(f: forecast.Forecast, title: str, unit: str) -> alt.Chart:
 
 
 def _metrics(f: forecast.Forecast, period: str) -> None:
-    c = st.columns(3)
+    unit = "day" if period == "this month" else "hour"
+    c = st.columns(2)
     c[0].metric(f"Spent {period}", fmt_cost(f.spent))
     over = f.over_budget
-    c[1].metric(f"Forecast, end of {'month' if period == 'this month' else 'day'}", fmt_cost(f.expected),
+    c[1].metric(f"Forecast, end of {'month' if unit == 'day' else 'day'}", fmt_cost(f.expected),
                 delta=None if over is None else ("over budget" if over else "within budget"),
-                delta_color="inverse" if over else "normal", help=f.basis)
-    c[2].metric("Range (90 %)", f"{fmt_cost(f.low)} – {fmt_cost(f.high)}", help=f.basis)
-    st.caption(f"{f.basis}: {fmt_cost(f.rate)} per {'day' if period == 'this month' else 'hour'}"
-               + (f" · budget {fmt_cost(f.budget)}" if f.budget is not None else " · no budget set"))
+                delta_color="inverse" if over else "normal",
+                help=f"Spent so far + {fmt_cost(f.rate)} per {unit} × {f.left:.1f} {unit}s left ({f.basis}).")
+    st.caption(f"90 % range **{fmt_cost(f.low)} – {fmt_cost(f.high)}** · rate {fmt_cost(f.rate)} per {unit}, "
+               f"{f.basis} · " + (f"budget {fmt_cost(f.budget)}" if f.budget is not None else "no budget set"))
 
 
 def render(led: Ledger, view: View) -> None:

@@ -107,6 +107,9 @@ def render(led: Ledger, view: View) -> None:
     c[2].metric("Difference", _signed(t["difference"]),
                 delta=None if not t["actual"] else f"{t['difference'] / t['actual']:+.1%}", delta_color="inverse")
     c[3].metric("Unpriced (what-if)", f"{t['unpriced']:,}", help="Requests the scenario's table has no price for.")
+    if t["actual_unpriced"]:
+        st.caption(f":orange[{t['actual_unpriced']:,} request(s) had no known cost as recorded: they count $0 in "
+                   "“as recorded” and in the difference, and at their what-if price in “what-if”.]")
     st.caption("What-if by part: " + " · ".join(f"{k.replace('_', ' ')} {fmt_cost(t[k])}"
                                                for k in pricing.COST_PARTS if t[k]))
     left, right = st.columns(2)

@@ -51,7 +51,7 @@ def project(spent: float, recent: Sequence[float], left: float, unit: str) -> tu
         return expected, expected, expected, rate, f"1 complete {unit} only: no spread to give a range"
     spread = Z90 * statistics.stdev(recent) * math.sqrt(max(left, 0.0))
     return (expected, max(spent, expected - spread), expected + spread, rate,
-            f"mean of the last {n} complete {unit}s; 90 % range")
+            f"the mean of the last {n} complete {unit}s")
 
 
 def _local(now_s: float, tz_offset_s: int) -> datetime:

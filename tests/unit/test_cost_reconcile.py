@@ -327,3 +327,15 @@ def test_export_has_iso_times_and_the_breakdown_columns(db_url):
     assert table[0]["price_model"] == "m" and table[0]["price_from"] == "2025-12-01" and table[0]["price_tier"] == "standard"
     assert {"cost_cached_input", "cost_cache_write", "cost_reasoning", "cost_audio", "service_tier"} <= set(table[0])
     led.close()
+
+
+def test_the_editor_rows_round_trip_and_a_new_dated_row_is_a_price_change():
+    shipped = pricing.load_prices()
+    rows = shipped.rows()
+    again = pricing.table_from_rows(rows, shipped, source="shipped")
+    assert {k: [pricing._values(p) for p in v] for k, v in again.prices.items()} == \
+        {k: [pricing._values(p) for p in v] for k, v in shipped.prices.items()}
+    rows.append({"model": "gpt-4o", "from": "2026-03-01", "tier": "standard", "input": 2.0, "output": 8.0})
+    changed = pricing.table_from_rows(rows, shipped)
+    assert pricing.changes(shipped, changed) == {"gpt-4o": "2026-03-01"}
+    assert changed.lookup("gpt-4o", 1_780_000_000).input == 2.0 and changed.lookup("gpt-4o", 1_770_000_000).input == 2.5
