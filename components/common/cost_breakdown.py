@@ -52,6 +52,19 @@ def with_breakdown(cells: Sequence[tuple[str, str, str]], result: Any) -> list[t
     return [(label, value, help_text(parts) if label == "Cost" else h) for label, value, h in cells]
 
 
+def for_slot(cells: Sequence[tuple[str, str, str]], run: Any, slot: Any) -> list[tuple[str, str, str]]:
+    """A reply pane's metrics cells with the Cost help replaced by its request's breakdown (a choice
+    of a multi-choice request shows an equal share of it)."""
+    raw = run.results[slot.job] if 0 <= slot.job < len(run.results) else None
+    parts = ((raw or {}).get("metrics") or {}).get("cost_parts") or {}
+    if not parts:
+        return list(cells)
+    text = help_text(parts)
+    if getattr(slot, "cost_share", False):
+        text = "This choice shows an equal share of its request's cost. The request:\n\n" + text
+    return [(label, value, text if label == "Cost" else h) for label, value, h in cells]
+
+
 def render(parts: Mapping[str, Any], total: float | None) -> None:
     """The breakdown as a small table with the price it came from (inspector, drill-down)."""
     st.markdown(f"**Cost {fmt_cost(total)}** — {why(parts)}")

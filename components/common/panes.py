@@ -92,7 +92,7 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
                 st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
             if not failed:
                 st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
-            _metric_cells(slot_metrics(s))
+            _metric_cells(cost_breakdown.for_slot(slot_metrics(s), run, s))
             reply_extras.pane(run, pos, key, actions)
             if on_continue is not None and s.text:
                 st.button("Continue with this choice", key=f"{key}.cont{pos}", on_click=on_continue, args=(pos,),

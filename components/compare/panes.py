@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import budget as budget_ui
+from components.common import cost_breakdown
 from components.common import params_panel, reply_extras, thinking
 from components.common import state
 from paramlab.experiments import compare
@@ -290,7 +291,8 @@ def _final(result: ChatResult, i: int) -> None:
     first = result.choices[0].finish_reason if result.choices else None
     st.caption(f"finish_reason **{reasons}** — {explain_finish_reason(first)}")
     cells = metric_cells(result)
-    st.caption(" · ".join(f"{label} **{value}**" for label, value, _ in cells))
+    st.caption(" · ".join(f"{label} **{value}**" for label, value, _ in cells),
+               help=cost_breakdown.help_text(result.metrics.cost_parts))
 
 
 def stream(slots: dict[int, PaneSlots], ticker: Any) -> None:
