@@ -229,9 +229,18 @@ def message_from_body(body: bytes | str) -> ErrorInfo:
     return ErrorInfo(shorten_body(text) or "(empty body)")
 
 
+# Terse messages of well-known servers, explained (the server's words are kept first).
+HINTS = {
+    "No connected db.": "LiteLLM proxy: this key is not the proxy's master key, and the proxy has no "
+                        "database to look up other keys: check the API key",
+}
+
+
 def error_for_status(status: int, body: bytes | str, request_id: str | None = None,
                      content_type: str | None = None) -> APIStatusError:
     info = message_from_body(body)
+    if info.message in HINTS:
+        info.message = f"{info.message} ({HINTS[info.message]})"
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     if status == 429 and (info.code == "insufficient_quota" or info.type == "insufficient_quota"):
         cls = InsufficientQuotaError
