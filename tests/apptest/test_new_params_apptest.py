@@ -102,3 +102,29 @@ def test_metadata_limits_named_before_sending(app, fs):
     app.text_area(key="pp.metadata.v").set_value("k" * 65 + ": v").run()
     assert "key is 65 characters; at most 64" in errors(app)
     assert send(app) is None and fs.count == 0
+
+
+def test_a_spoken_reply_plays_with_its_transcript(app, fs):
+    import base64
+    import io
+    import wave
+
+    from support.fault_server import Reply, completion
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(24_000)
+        w.writeframes(b"\0\0" * 2400)
+    body = completion("")
+    body["choices"][0]["message"] = {"role": "assistant", "content": None, "audio": {
+        "id": "audio_1", "expires_at": 1700003600, "data": base64.b64encode(buf.getvalue()).decode(),
+        "transcript": "Hello from the audio model."}}
+    fs.script(Reply(200, body))
+    app.checkbox(key="pp.modalities.on").check().run()
+    app.selectbox(key="pp.modalities.v").set_value("text+audio").run()
+    app.checkbox(key="pp.audio.on").check().run()
+    app.text_area(key="w.prompt").set_value("Say hello").run()
+    app.button(key="send").click().run()
+    assert not app.exception, app.exception
+    assert fs.requests[-1].json()["modalities"] == ["text", "audio"]
+    assert len(app.get("audio")) == 1
+    assert "Hello from the audio model." in [str(m.value) for m in app.markdown]

@@ -149,3 +149,22 @@ def test_untick_and_resend_on_a_recorded_400(make_app, fs, recording):
     assert app.session_state["pl.params"][param] is None
     assert app.checkbox(key=f"pp.{param}.on").value is False
     assert app.session_state["pl.messages"][-1]["content"] == "Fine."
+
+
+def test_reasoning_effort_with_a_recorded_reasoner_stream(make_app, fs):
+    """reasoning_effort goes out; DeepSeek's recorded reasoner stream comes back with its thinking
+    in the Thinking block and the reply apart, and the reasoning tokens in the usage."""
+    from support.fault_server import Stream
+    from support.recorded import CORPUS, load
+    rec = load(CORPUS / "deepseek__stream-reasoner-reasoning-content.json")
+    app = make_app("deepseek-reasoner")
+    app.checkbox(key="pp.reasoning_effort.on").check().run()
+    app.selectbox(key="pp.reasoning_effort.v").set_value("high").run()
+    fs.script(Stream([rec["body"].encode()]))
+    send(app, "Hello")
+    assert fs.requests[0].json()["reasoning_effort"] == "high"
+    reply = app.session_state["pl.messages"][-1]
+    assert reply["content"] == rec["expect"]["choices"][0]["text"]
+    choice = reply["result"].choices[0]
+    assert choice.reasoning == rec["expect"]["choices"][0]["reasoning"]
+    assert any(e.label.startswith("Thinking (") for e in app.expander)

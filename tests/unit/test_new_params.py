@@ -297,3 +297,37 @@ def test_audio_from_json_and_stream():
     s = reply_audio.extract(lines, 0, "pcm16")
     assert s.transcript == "Hello" and s.data == pcm
     assert reply_audio.extract({"choices": [{"index": 0, "message": {"content": "x"}}]}) is None
+
+
+# -- presets and sessions carry them ----------------------------------------------------------
+def test_preset_with_tools_and_a_schema_round_trips():
+    from paramlab.request import presets
+    params = {"tools": [WEATHER], "tool_choice": "required", "reasoning_effort": "low",
+              "metadata": {"team": "docs"}, "response_format": {"type": "json_schema",
+                                                                 "json_schema": structured.EXAMPLES["person"]}}
+    text = presets.dump("Agent", "tools on", params)
+    p = presets.parse(text, "agent.yaml")
+    assert {k: v for k, v in p.params.items() if v is not None} == params
+
+
+def test_preset_with_a_bad_tool_names_file_and_field():
+    from paramlab.request import presets
+    bad = "name: Bad\ndescription: x\nparams:\n  tools: [{type: function, function: {name: 'bad name'}}]\n"
+    with pytest.raises(presets.PresetInvalid) as ei:
+        presets.parse(bad, "bad.yaml")
+    assert [(e.file, e.field) for e in ei.value.errors] == [("bad.yaml", "params.tools[0].function.name")]
+
+
+def test_session_keeps_tool_turns_images_and_developer_role():
+    from paramlab.request import sessions
+    turns = [{"role": "developer", "content": "Be brief."},
+             {"role": "user", "content": [{"type": "text", "text": "Look"},
+                                          {"type": "image_url", "image_url": {"url": PNG_URL, "detail": "low"}}]},
+             {"role": "assistant", "content": None, "tool_calls": [
+                 {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+             {"role": "tool", "tool_call_id": "c1", "content": "{}"},
+             {"role": "bot", "content": "dropped"}]
+    s, warnings = sessions.from_json(sessions.to_json(sessions.Session(messages=turns, params={"tools": [WEATHER]})))
+    assert s.messages == turns[:4]
+    assert warnings == ["messages[4]: role must be one of developer, system, user, assistant, tool, got 'bot'; skipped"]
+    assert s.params["tools"] == [WEATHER]
