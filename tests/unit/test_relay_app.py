@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from urllib.parse import urlsplit
 
 import openai
@@ -297,3 +298,24 @@ def test_eight_clients_five_streams_each_all_answered_and_recorded_once(url, led
     rows = ledger.rows(before)
     assert len(rows) == 40 and all(r["status"] == "ok" and r["estimated"] in (0, False) for r in rows)
     assert sorted(json.loads(r["replies"])[0] for r in rows) == sorted(text for text, _ in replies)
+
+
+def test_a_client_that_leaves_mid_stream_stops_the_upstream_request_and_the_ledger_keeps_it(url, ledger, fault):
+    words = [f" w{i}" for i in range(60)]
+    fault.script(fsv.Stream([fsv.sse(fsv.chunk(role="assistant", content="Start"), done=False)]
+                            + [fsv.sse(fsv.chunk(w), done=False) for w in words] + [fsv.sse(fsv.chunk(finish="stop"))],
+                            pause=0.1))  # six seconds of stream
+    before = ledger.last_id()
+    t0 = time.monotonic()
+    with requests.post(url + "/v1/chat/completions", stream=True, timeout=30,
+                       headers={"Authorization": f"Bearer {TEAM_KEY}"},
+                       json={"model": "fault-model", "messages": HELLO, "stream": True}) as r:
+        first = next(r.iter_lines())
+        assert b"Start" in first
+    rows = []
+    while not rows and time.monotonic() - t0 < 20:
+        time.sleep(0.2)
+        rows = ledger.rows(before)
+    assert len(rows) == 1 and rows[0]["status"] == "stopped"
+    assert time.monotonic() - t0 < 5  # stopped when the client left, not when the upstream finished
+    assert json.loads(rows[0]["replies"])[0].startswith("Start")
