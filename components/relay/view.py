@@ -57,9 +57,17 @@ def status(relay: Relay) -> None:
     with c2:
         st.markdown("**Relay keys** (labels only; the keys are never shown)")
         if s["keys"]:
-            st.dataframe(pd.DataFrame([{"label": k["label"], "daily budget": _money(k["daily_budget"]),
-                                        "monthly budget": _money(k["monthly_budget"])} for k in s["keys"]]),
-                         hide_index=True, width="stretch")
+            rows = []
+            for k in s["keys"]:
+                try:
+                    spent = relay.spent(k["label"])
+                except SQLAlchemyError:
+                    spent = None
+                rows.append({"label": k["label"], "spent today": _money(spent[0]) if spent else "?",
+                             "daily budget": _money(k["daily_budget"]),
+                             "spent this month": _money(spent[1]) if spent else "?",
+                             "monthly budget": _money(k["monthly_budget"])})
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         else:
             st.caption("None configured.")
         st.markdown("**Models** (model name → upstream endpoint)")
@@ -67,7 +75,7 @@ def status(relay: Relay) -> None:
 
 
 def _money(v: float | None) -> str:
-    return "—" if v is None else f"${v:,.2f}"
+    return "—" if v is None else f"${v:,.2f}" if v >= 0.01 or v == 0 else f"${v:.4f}"
 
 
 def examples(relay: Relay) -> None:
