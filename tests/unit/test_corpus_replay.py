@@ -113,6 +113,8 @@ def check_usage(result, expect: dict) -> None:
         assert not u.estimated and u.source == "usage"
         assert (u.prompt_tokens, u.completion_tokens, u.total_tokens) == (
             std["prompt_tokens"], std["completion_tokens"], std["total_tokens"])
+        if "reasoning_tokens" in std:
+            assert u.reasoning_tokens == std["reasoning_tokens"]
     elif prov is not None:
         assert not u.estimated and u.source == prov["source"]
         assert (u.prompt_tokens, u.completion_tokens, u.total_tokens) == (
