@@ -96,7 +96,7 @@ def render() -> None:
                           on_click=actions.resend_from, args=(i,),
                           help=f"Send the conversation up to turn {i + 1} again; the "
                                f"{len(msgs) - i - 1} turn(s) after it are dropped (Undo brings them back).")
-    with st.expander("Insert a turn" if msgs else "Add a turn by hand (user or assistant)", key="conv-insert"):
+    with st.expander("Insert a turn" if msgs else "Add a turn by hand (any role)", key="conv-insert"):
         pos = st.session_state.get("w.insert.pos")
         if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
             st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append

@@ -60,17 +60,19 @@ def edit_fields(m: dict, i: int) -> None:
     """Extra inputs in the edit form for tool turns and assistant turns with tool calls."""
     if m.get("role") == "tool" or m.get("tool_call_id"):
         st.text_input("tool_call_id", value=m.get("tool_call_id") or "", key=f"w.edit.tcid.{i}")
-    if m.get("tool_calls"):
-        st.text_area("tool_calls (JSON)", value=json.dumps(m["tool_calls"], indent=2), key=f"w.edit.tcs.{i}",
-                     height=120)
+    if m.get("role") == "assistant" or m.get("tool_calls"):
+        st.text_area("tool_calls (JSON, empty for none)", key=f"w.edit.tcs.{i}", height=120,
+                     value=json.dumps(m["tool_calls"], indent=2) if m.get("tool_calls") else "",
+                     placeholder='[{"id": "call_1", "type": "function", "function": {"name": "…", "arguments": "{}"}}]')
 
 
 def apply_edit(m: dict, i: int, text: str, role: str) -> str | None:
     """Write the edit form into turn `m`; returns an error naming the field, or None."""
     calls = m.get("tool_calls")
     if f"w.edit.tcs.{i}" in st.session_state:
+        text = st.session_state[f"w.edit.tcs.{i}"].strip()
         try:
-            calls = json.loads(st.session_state[f"w.edit.tcs.{i}"])
+            calls = json.loads(text) if text else None
         except json.JSONDecodeError as e:
             return f"messages[{i}].tool_calls: not valid JSON ({e.msg})"
     m["role"] = role

@@ -57,20 +57,7 @@ def family(model: str | None) -> Family | None:
     for f in FAMILIES:
         if f.pattern.search(model.strip()):
             return f
-    return _from_registry(model)
-
-
-def _from_registry(model: str) -> Family | None:
-    """What the backend registry knows (issue 13), when it offers a reasoning-model lookup."""
-    try:
-        from paramlab.backends import registry  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    rejects = getattr(registry, "reasoning_rejects", None)
-    found = rejects(model) if callable(rejects) else None
-    if not found:
-        return None
-    return Family(f"{model} (backend registry)", re.compile(re.escape(model)), dict(found))
+    return None
 
 
 def is_reasoning_model(model: str | None) -> bool:

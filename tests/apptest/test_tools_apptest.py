@@ -168,3 +168,35 @@ def test_reasoning_effort_with_a_recorded_reasoner_stream(make_app, fs):
     choice = reply["result"].choices[0]
     assert choice.reasoning == rec["expect"]["choices"][0]["reasoning"]
     assert any(e.label.startswith("Thinking (") for e in app.expander)
+
+
+def test_conversation_editor_writes_developer_assistant_tool_calls_and_tool_turns(app, fs):
+    """Turns typed by hand: a developer turn, an assistant turn whose tool calls are edited as
+    JSON (a typo is named, nothing changes), and the tool turn answering it; Send carries them."""
+    def insert(role: str, text: str, tcid: str = "") -> None:
+        app.radio(key="w.insert.role").set_value(role).run()
+        if tcid:
+            app.text_input(key="w.insert.tcid").set_value(tcid)
+        app.text_area(key="w.insert.text").set_value(text)
+        app.button(key="insert").click().run()
+        assert not app.exception, app.exception
+
+    insert("developer", "Answer in French.")
+    insert("user", "Weather in Nice?")
+    insert("assistant", "Checking.")
+    app.button(key="edit.2").click().run()
+    app.text_area(key="w.edit.tcs.2").set_value("[{not json").run()
+    app.button(key="edit.save.2").click().run()
+    assert any(e.value.startswith("messages[2].tool_calls: not valid JSON") for e in app.error)
+    app.text_area(key="w.edit.tcs.2").set_value(
+        '[{"id": "c7", "type": "function", "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Nice\\"}"}}]')
+    app.button(key="edit.save.2").click().run()
+    insert("tool", '{"temperature": 21}', tcid="c7")
+    fs.script(text_stream("Il fait 21 °C à Nice."))
+    app.button(key="send").click().run()
+    drain(app)
+    sent = fs.requests[-1].json()["messages"]
+    assert [m["role"] for m in sent] == ["system", "developer", "user", "assistant", "tool"]
+    assert sent[3]["tool_calls"][0]["function"]["arguments"] == '{"city": "Nice"}'
+    assert sent[4] == {"role": "tool", "tool_call_id": "c7", "content": '{"temperature": 21}'}
+    assert app.session_state["pl.messages"][-1]["content"] == "Il fait 21 °C à Nice."
