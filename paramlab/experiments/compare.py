@@ -102,15 +102,18 @@ def record(pane: Pane, index: int, title: str, result: ChatResult | None, error:
                            "params": sent, "preferred": preferred, "status": None, "error": error,
                            "choices": [], "finish_reason": None, "ttft_s": None, "latency_s": None,
                            "tokens_per_s": None, "prompt_tokens": None, "completion_tokens": None,
-                           "tokens_estimated": None, "cost": None, "system_fingerprint": None}
+                           "reasoning_tokens": None, "tokens_estimated": None, "cost": None,
+                           "system_fingerprint": None}
     if result is not None:
         m, u = result.metrics, result.usage
         rec.update({
             "status": result.status, "error": result.error or error,
-            "choices": [{"index": c.index, "text": c.text, "finish_reason": c.finish_reason} for c in result.choices],
+            "choices": [{"index": c.index, "text": c.text, "finish_reason": c.finish_reason,
+                         "reasoning": c.reasoning, "refusal": c.refusal} for c in result.choices],
             "finish_reason": result.choices[0].finish_reason if result.choices else None,
             "ttft_s": m.ttft_s, "latency_s": m.latency_s, "tokens_per_s": m.tokens_per_s,
             "prompt_tokens": u.prompt_tokens if u else None, "completion_tokens": u.completion_tokens if u else None,
+            "reasoning_tokens": u.reasoning_tokens if u else None,
             "tokens_estimated": u.estimated if u else None, "cost": m.cost,
             "system_fingerprint": result.system_fingerprint, "model_reported": result.model,
         })
@@ -125,8 +128,8 @@ def to_json(records: Sequence[dict], messages: Sequence[dict]) -> str:
 
 
 CSV_FIELDS = ["pane", "title", "endpoint", "model", "params", "preferred", "status", "error", "finish_reason",
-              "ttft_s", "latency_s", "tokens_per_s", "prompt_tokens", "completion_tokens", "cost",
-              "system_fingerprint", "text"]
+              "ttft_s", "latency_s", "tokens_per_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost",
+              "system_fingerprint", "text", "reasoning"]
 
 
 def to_csv(records: Sequence[dict]) -> str:
@@ -137,6 +140,7 @@ def to_csv(records: Sequence[dict]) -> str:
         row = dict(r)
         row["params"] = json.dumps(r["params"], sort_keys=True)
         row["text"] = "\n\n".join(c["text"] for c in r["choices"])
+        row["reasoning"] = "\n\n".join(c.get("reasoning") or "" for c in r["choices"]).strip()
         w.writerow(row)
     return buf.getvalue()
 
@@ -175,6 +179,11 @@ def to_markdown(records: Sequence[dict], messages: Sequence[dict]) -> str:
         if r["error"]:
             lines += [f"> {line}" if i else f"> Error: {line}" for i, line in enumerate(str(r["error"]).splitlines())]
             lines.append("")
-        for c in (c for c in r["choices"] if c["text"]):
-            lines += _fenced(c["text"])
+        for c in r["choices"]:
+            if c.get("reasoning"):  # the thinking before the reply, marked as such
+                lines += ["**Thinking:**", "", *_fenced(c["reasoning"]), ""]
+            if c.get("refusal"):
+                lines += [f"> Refused: {line}" for line in str(c["refusal"]).splitlines()] + [""]
+            if c["text"]:
+                lines += _fenced(c["text"])
     return redact_obj("\n".join(lines) + "\n", known())
