@@ -9,6 +9,7 @@ import copy
 
 import streamlit as st
 
+from components.common import budget as budget_ui
 from components.common import state
 from paramlab.request import schema
 from paramlab.request.messages import to_api
@@ -28,6 +29,8 @@ def queue(body: dict) -> None:
 
 def _body_for(messages: list[dict]) -> dict | None:
     """The request for `messages` with the current settings, or None (errors shown under Send)."""
+    if not budget_ui.gate(state.current_endpoint()):
+        return None  # a hard budget is used up: no turn is removed
     msgs = ([{"role": "system", "content": st.session_state[state.SYSTEM]}]
             if st.session_state[state.SYSTEM].strip() else [])
     msgs += [to_api(m) for m in messages]  # tool calls, tool turns and images too
@@ -91,7 +94,7 @@ def regenerate() -> None:
 def retry() -> None:
     """Send the failed request again, exactly as it was."""
     body = st.session_state.get(LAST_BODY)
-    if body is not None:
+    if body is not None and budget_ui.gate(state.current_endpoint()):
         queue(copy.deepcopy(body))
 
 

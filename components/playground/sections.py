@@ -117,6 +117,8 @@ def _queue_send() -> None:
 
 def _send_conversation() -> None:
     """Queue the conversation as it stands (after answering tool calls, or unticking a parameter)."""
+    if not budget_ui.gate(state.current_endpoint()):
+        return
     try:
         body = schema.build_body(st.session_state[state.MODEL] or "", state.conversation(), state.request_params(),
                                  backend=state.current_backend())

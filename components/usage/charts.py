@@ -27,9 +27,12 @@ def summary(data: dict[str, Any]) -> None:
     cols = [*top, *bottom]
     cols[0].metric("Requests", compact(t["requests"]), help=f"{t['requests']:,} requests; {t['errors']:,} ended in an error.")
     cols[1].metric("Prompt tokens", compact(t["prompt_tokens"]),
-                   help=f"{t['prompt_tokens']:,} prompt tokens. {t['cached_tokens']:,} of them cached. {t['estimated']:,} requests had estimated counts.")
+                   help=f"{t['prompt_tokens']:,} prompt tokens: {t['cached_tokens']:,} read from the cache, "
+                        f"{t.get('cache_write_tokens', 0):,} written to it, {t.get('audio_input_tokens', 0):,} audio. "
+                        f"{t['estimated']:,} requests had estimated counts.")
     cols[2].metric("Output tokens", compact(t["completion_tokens"]),
-                   help=f"{t['completion_tokens']:,} completion tokens, including {t['reasoning_tokens']:,} reasoning tokens.")
+                   help=f"{t['completion_tokens']:,} completion tokens, including {t['reasoning_tokens']:,} reasoning and "
+                        f"{t.get('audio_output_tokens', 0):,} audio tokens.")
     cols[3].metric("Cost", headline_cost(t["cost"]) if t["priced"] else "unknown",
                    help=f"Sum over requests with a known price (${t['cost']:.6f}); {unpriced:,} request(s) have an unknown cost.")
     lp, tp = data["latency_p"], data["ttft_p"]

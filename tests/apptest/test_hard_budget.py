@@ -107,3 +107,13 @@ def test_a_soft_budget_only_warns_and_a_local_endpoint_is_never_blocked(paid, en
     at.session_state[state.ENDPOINT] = state.embedded_endpoint().name
     at.run()
     assert not [e for e in at.error if "blocked" in e.value]  # the embedded model costs nothing
+
+
+def test_playground_regenerate_is_blocked_and_removes_no_turn(paid):
+    at = page("playground.py")
+    turns = [{"role": "user", "content": "First question"}, {"role": "assistant", "content": "First answer"}]
+    at.session_state[state.MESSAGES] = [dict(t) for t in turns]
+    at.run()
+    at.button(key="act.regenerate").click().run()
+    refused(at, paid)
+    assert [{k: t[k] for k in ("role", "content")} for t in at.session_state[state.MESSAGES]] == turns

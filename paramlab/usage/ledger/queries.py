@@ -147,6 +147,10 @@ def totals(conn: Connection, f: Filters) -> dict[str, Any]:
         _isum(c.errors).label("errors"),
         _isum(c.latency_n).label("timed"),
         _isum(c.ttft_n).label("ttft_timed"),
+        _isum(c.cache_write_tokens).label("cache_write_tokens"),
+        _isum(c.audio_input_tokens).label("audio_input_tokens"),
+        _isum(c.audio_output_tokens).label("audio_output_tokens"),
+        *[func.coalesce(func.sum(c[k]), 0.0).label(k) for k in COST_COLUMNS],  # the cost per part, same scan
     )
     d = dict(conn.execute(q).mappings().one())
     ses = _source(f, ["session_id"])
@@ -287,8 +291,8 @@ def usage_view(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: i
         "by_status": by_status(conn, f),
         "sessions": sessions(conn, f),
         "recent": recent(conn, f),
-        "cost_parts": cost_parts(conn, f),
     }
+    data["cost_parts"] = {k.removeprefix("cost_"): float(data["totals"][k] or 0.0) for k in COST_COLUMNS}
     for which in DURATION_COLUMNS:
         b = duration_buckets(conn, f, which)
         p = data[f"{which}_p"] = percentiles_from(b)
