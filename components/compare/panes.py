@@ -250,7 +250,7 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
         panes.pop(i)
         st.rerun()
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
-        params_panel.render(pane.params, backend, key=f"{k}.pp")
+        params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "")
 
 
 def _paint(slots: PaneSlots, run: LiveRun | None, j: int) -> None:

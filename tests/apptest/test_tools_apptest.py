@@ -200,3 +200,33 @@ def test_conversation_editor_writes_developer_assistant_tool_calls_and_tool_turn
     assert sent[3]["tool_calls"][0]["function"]["arguments"] == '{"city": "Nice"}'
     assert sent[4] == {"role": "tool", "tool_call_id": "c7", "content": '{"temperature": 21}'}
     assert app.session_state["pl.messages"][-1]["content"] == "Il fait 21 °C à Nice."
+
+
+def test_openai_recorded_tool_call_stream_is_checked_and_answered(app, fs):
+    """OpenAI's recorded tool-call stream (arguments in many small deltas) against the tool the
+    recorded request defined: one card, valid, answered, conversation continued."""
+    from support.fault_server import Stream
+    from support.recorded import CORPUS, load
+    rec = load(CORPUS / "openai__stream-tool-call-deltas.json")
+    fn = rec["request"]["tools"][0]["function"]
+    app.checkbox(key="pp.tools.on").check().run()
+    app.button(key="pp.tools.v.add").click().run()
+    rid = app.session_state["pp.tools.v.rows"][0]
+    app.text_input(key=f"pp.tools.v.{rid}.name").set_value(fn["name"]).run()
+    app.text_input(key=f"pp.tools.v.{rid}.desc").set_value(fn["description"]).run()
+    app.text_area(key=f"pp.tools.v.{rid}.params").set_value(json.dumps(fn["parameters"])).run()
+    app.checkbox(key=f"pp.tools.v.{rid}.strict").uncheck().run()
+    fs.script(Stream([rec["body"].encode()]), text_stream("It is sunny in San Francisco."))
+    send(app, rec["request"]["messages"][0]["content"])
+    expected = rec["expect"]["choices"][0]["tool_calls"][0]
+    assert fs.requests[0].json()["tools"] == rec["request"]["tools"]  # as the recorded request defined it
+    assert ":green[✓ arguments parse and match the tool's schema]" in texts(app, "caption")
+    assert json.loads(next(c for c in texts(app, "code") if "San Francisco" in c)) == json.loads(expected["arguments"])
+    app.button(key="run.tc0.mock0").click().run()
+    app.button(key="run.tc0.answer").click().run()
+    drain(app)
+    sent = fs.requests[1].json()["messages"]
+    assert sent[-2]["tool_calls"][0]["id"] == expected["id"]
+    assert sent[-1]["tool_call_id"] == expected["id"] and json.loads(sent[-1]["content"])["arguments"] == {
+        "location": "San Francisco"}
+    assert app.session_state["pl.messages"][-1]["content"] == "It is sunny in San Francisco."

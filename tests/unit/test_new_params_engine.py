@@ -60,7 +60,9 @@ def test_developer_role_and_openai_only_fields_are_accepted(engine_client):
                               {"role": "user", "content": "Name a fruit."}],
                       {"max_tokens": 8, "temperature": 0, "verbosity": "low", "service_tier": "auto",
                        "store": False, "metadata": {"run": "1"}, "prompt_cache_key": "k", "safety_identifier": "u",
-                       "prediction": {"type": "content", "content": "Apple"}})
+                       "prediction": {"type": "content", "content": "Apple"}, "reasoning_effort": "low",
+                       "web_search_options": {"search_context_size": "low"},
+                       "modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}})
     res = engine_client.run(body)
     assert res.status == "ok" and res.choices[0].text.strip()
 
