@@ -70,9 +70,9 @@ def apply_edit(m: dict, i: int, text: str, role: str) -> str | None:
     """Write the edit form into turn `m`; returns an error naming the field, or None."""
     calls = m.get("tool_calls")
     if f"w.edit.tcs.{i}" in st.session_state:
-        text = st.session_state[f"w.edit.tcs.{i}"].strip()
+        calls_text = st.session_state[f"w.edit.tcs.{i}"].strip()
         try:
-            calls = json.loads(text) if text else None
+            calls = json.loads(calls_text) if calls_text else None
         except json.JSONDecodeError as e:
             return f"messages[{i}].tool_calls: not valid JSON ({e.msg})"
     m["role"] = role
