@@ -155,7 +155,10 @@ def _control(o: Option, params: dict, key: str, backend: str, known: ServerDefau
         if on and o.kind in ("str", "str_list", "int_list", "choice_list") and not raw:
             value = None
             st.caption(f":orange[{o.name}: empty, so it will not be sent]")
-        params[o.name] = value
+        if value is None:
+            params.pop(o.name, None)  # unset is absent, as in schema.defaults() and presets
+        else:
+            params[o.name] = value
         if error:
             st.error(error)
         return st.empty()

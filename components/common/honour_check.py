@@ -98,6 +98,8 @@ def dialog(endpoint: Endpoint, model: str) -> None:
         with st.spinner("Checking…"):
             report = honour.run(lambda body: client.run(body, context=ctx), model, endpoint.backend,
                                 token_id=lambda text: token_id(endpoint, model, text))
+        found = registry.detection_for(endpoint)
+        report.fingerprint.update({"host": endpoint.host, "identified by": found.evidence})
         honour.save(report, endpoint.base_url)
     report = honour.load(endpoint.base_url, model)
     if report is None:
