@@ -1,20 +1,17 @@
-"""Where ParamLab keeps user data (presets, sessions, the ledger, logs): never in the repo."""
+"""Where ParamLab keeps user data (presets, sessions, the ledger, logs): never in the repo.
+The folder itself comes from paramlab.settings (CHAT_DATA_DIR is read there, with the others)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
 
 
-def data_dir() -> Path:
-    """CHAT_DATA_DIR, else the platform's user data directory (e.g. ~/.local/share/paramlab)."""
-    d = Path(os.environ.get("CHAT_DATA_DIR") or platformdirs.user_data_dir("paramlab", appauthor=False))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+def platform_data_dir() -> Path:
+    """The platform's user data directory (e.g. ~/.local/share/paramlab)."""
+    return Path(platformdirs.user_data_dir("paramlab", appauthor=False))
 
 
-def sub(name: str) -> Path:
-    d = data_dir() / name
+def ensure(d: Path) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     return d

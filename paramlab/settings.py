@@ -6,6 +6,7 @@ streamlit), then the YAML file. With nothing configured the embedded model is th
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from paramlab import paths
 from paramlab.safety import urls as urlsafety
 from paramlab.safety.redaction import Secret, register
 
@@ -116,7 +118,7 @@ def check_base_url(url: str, field_name: str = "base_url") -> str:
     if u.username or u.password:
         raise ConfigError(f"{field_name}: must not contain a user name or password; put the key in api_key")
     try:  # metadata names and literal unsafe addresses; the client re-checks resolved addresses
-        urlsafety.check_static(url, field=field_name)
+        urlsafety.check_static(url, field=field_name, private_ok=current().allow_private)
     except urlsafety.UnsafeURLError as e:
         raise ConfigError(str(e)) from None
     return url.rstrip("/")
@@ -387,3 +389,87 @@ def custom_endpoint(name: str, base_url: str, api_key: str = "", model: str = ""
     register(key)
     models = tuple(m.strip() for m in (model or "").split(",") if m.strip())
     return Endpoint(name=name, base_url=base, api_key=Secret(key), models=models, backend=backend)
+
+
+# -- everything else set by CHAT_* variables: read here, once per environment, and nowhere else --
+RUNTIME_VARS = ("CHAT_DATA_DIR", "CHAT_ALLOW_PRIVATE", "CHAT_DATABASE_URL", "CHAT_LEDGER_STORE_TEXT",
+                "CHAT_BUDGET_DAILY", "CHAT_BUDGET_MONTHLY", "CHAT_LOG_DIR", "CHAT_LOG_MAX_BYTES", "CHAT_LOG_BACKUPS")
+_OFF = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where data goes, what may be called, what is recorded. A value that cannot be read is
+    reported in `errors` (naming the variable) and its default applies, except
+    CHAT_ALLOW_PRIVATE, whose unreadable value refuses private addresses."""
+    data_dir: Path
+    allow_private: bool
+    database_url: str | None = None
+    ledger_store_text: bool = True
+    budget_daily: str | None = None      # dollars as typed; paramlab.usage.budget checks them
+    budget_monthly: str | None = None
+    log_dir: Path | None = None
+    log_max_bytes: int | None = None
+    log_backups: int | None = None
+    errors: tuple[str, ...] = ()
+
+
+def _count(env: Mapping[str, str], name: str, errors: list[str]) -> int | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(f"{name}: must be a whole number, got {raw!r}; the default applies")
+        return None
+    if value < 0:
+        errors.append(f"{name}: must not be negative, got {raw!r}; the default applies")
+        return None
+    return value
+
+
+def runtime(env: Mapping[str, str] | None = None) -> Runtime:
+    env = os.environ if env is None else env
+    errors: list[str] = []
+    try:
+        allow_private = urlsafety.allow_private(env)
+    except urlsafety.UnsafeURLError as e:
+        errors.append(str(e))
+        allow_private = False  # unreadable: the safe side
+    data_dir = Path(env["CHAT_DATA_DIR"]).expanduser() if env.get("CHAT_DATA_DIR") else paths.platform_data_dir()
+    return Runtime(
+        data_dir=data_dir, allow_private=allow_private,
+        database_url=env.get("CHAT_DATABASE_URL") or None,
+        ledger_store_text=(env.get("CHAT_LEDGER_STORE_TEXT") or "1").strip().lower() not in _OFF,
+        budget_daily=env.get("CHAT_BUDGET_DAILY"), budget_monthly=env.get("CHAT_BUDGET_MONTHLY"),
+        log_dir=Path(env["CHAT_LOG_DIR"]).expanduser() if env.get("CHAT_LOG_DIR") else None,
+        log_max_bytes=_count(env, "CHAT_LOG_MAX_BYTES", errors), log_backups=_count(env, "CHAT_LOG_BACKUPS", errors),
+        errors=tuple(errors))
+
+
+@functools.lru_cache(maxsize=16)
+def _runtime_for(values: tuple[tuple[str, str], ...]) -> Runtime:
+    return runtime(dict(values))
+
+
+def current() -> Runtime:
+    """The runtime settings of this process's environment, read once (again only if it changes,
+    as tests do)."""
+    return _runtime_for(tuple((k, os.environ[k]) for k in RUNTIME_VARS if k in os.environ))
+
+
+def data_dir() -> Path:
+    """CHAT_DATA_DIR, else the platform's user data directory (e.g. ~/.local/share/paramlab)."""
+    return paths.ensure(current().data_dir)
+
+
+def data_sub(name: str) -> Path:
+    return paths.ensure(data_dir() / name)
+
+
+def env_fingerprint() -> str:
+    """A digest of every variable the settings read (for caches keyed on them; never the values)."""
+    import hashlib
+    return hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                                   if k.startswith(("CHAT_", "OPENAI_"))).encode()).hexdigest()

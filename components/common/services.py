@@ -7,11 +7,11 @@ cannot open or write never breaks a request: ledger_status() says why, for the p
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 import streamlit as st
 
+from paramlab import settings
 from paramlab.usage import logs as logsetup
 from paramlab.client import observers
 from paramlab.usage import pricing
@@ -71,8 +71,9 @@ def _ledger_observer(endpoint, result, context) -> None:
 
 def open_ledger(url: str | None = None) -> Ledger | None:
     """Open (or re-open) the ledger; on failure remember the message and return None."""
-    url = url or os.environ.get("CHAT_DATABASE_URL") or default_url()
-    store_text = os.environ.get("CHAT_LEDGER_STORE_TEXT", "1").strip().lower() not in ("0", "false", "no", "off")
+    rt = settings.current()
+    url = url or rt.database_url or default_url()
+    store_text = rt.ledger_store_text
     try:
         led, err = Ledger.open(url, store_text=store_text), None
     except LedgerError as e:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-import os
 import uuid
 from typing import Any
 
@@ -42,14 +41,12 @@ def read_secrets() -> dict[str, Any]:
 
 @st.cache_resource(show_spinner=False)
 def _settings_cached(fingerprint: str) -> Settings:  # the env fingerprint keys the cache
-    return config.load_settings(os.environ, read_secrets())
+    return config.load_settings(None, read_secrets())
 
 
 def settings() -> Settings:
     # A digest, not the values: the cache key must not hold a key in clear text.
-    fp = hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(os.environ.items())
-                                 if k.startswith(("CHAT_", "OPENAI_"))).encode()).hexdigest()
-    return _settings_cached(fp)
+    return _settings_cached(config.env_fingerprint())
 
 
 def init() -> None:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.backends import registry
 from paramlab.client.result import ChatResult
 from paramlab.request import schema
@@ -325,7 +325,7 @@ def _matches_schema(text: str) -> bool:
 
 def _file(base_url: str, model: str, folder: Path | None = None) -> Path:
     digest = hashlib.sha256(f"{base_url.rstrip('/')}\0{model}".encode()).hexdigest()[:24]
-    return (folder or paths.sub("honour")) / f"{digest}.json"
+    return (folder or settings.data_sub("honour")) / f"{digest}.json"
 
 
 def save(report: Report, base_url: str, folder: Path | None = None) -> Path:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.request import schema
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"
@@ -69,7 +69,7 @@ class Loaded:
 
 
 def user_dir() -> Path:
-    return paths.sub("presets")
+    return settings.data_sub("presets")
 
 
 def dump(name: str, description: str, params: Mapping[str, Any], system: str | None = None) -> str:

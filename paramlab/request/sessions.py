@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.request import messages as msgs
 from paramlab.request import schema
 from paramlab.safety.redaction import known, redact_obj
@@ -117,7 +117,7 @@ def from_json(text: str | bytes) -> tuple[Session, list[str]]:
 
 
 def sessions_dir() -> Path:
-    return paths.sub("sessions")
+    return settings.data_sub("sessions")
 
 
 def file_name(name: str) -> str:

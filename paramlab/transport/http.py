@@ -17,6 +17,7 @@ import requests
 from requests.utils import get_environ_proxies
 
 from paramlab import errors
+from paramlab import settings
 from paramlab.safety import urls as urlsafety
 from paramlab.safety.redaction import redact
 from paramlab.settings import Endpoint
@@ -99,12 +100,13 @@ class Transport:
         ep = self.endpoint
         exempt = urlsafety.is_embedded(ep)
         proxied = bool(self.proxies(url))
-        urlsafety.check_url(url, exempt=exempt, proxied=proxied)
+        private_ok = settings.current().allow_private
+        urlsafety.check_url(url, exempt=exempt, proxied=proxied, private_ok=private_ok)
         if ep.api_key and not self.key_allowed(url):
             raise urlsafety.UnsafeURLError(
                 f"the API key was entered for {ep.key_host}, not {ep.host}: it is not sent to another "
                 "host; enter the key again for this base URL")
-        return None if exempt or proxied else urlsafety.allow_private()
+        return None if exempt or proxied else private_ok
 
     # -- one attempt ---------------------------------------------------------------
     def send(self, method: str, url: str, *, data: bytes | None = None, headers: Mapping[str, str],

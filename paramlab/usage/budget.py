@@ -8,7 +8,6 @@ usage ledger.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.usage import pricing
 from paramlab.client import tokens
 
@@ -60,11 +59,11 @@ def _amount(value: Any, field_name: str) -> float | None:
 
 
 def budget_path() -> Path:
-    return paths.data_dir() / FILE
+    return settings.data_dir() / FILE
 
 
 def load_budget(env: Mapping[str, str] | None = None) -> Budget:
-    env = os.environ if env is None else env
+    rt = settings.current() if env is None else settings.runtime(env)
     doc: dict = {}
     p = budget_path()
     if p.exists():
@@ -74,8 +73,8 @@ def load_budget(env: Mapping[str, str] | None = None) -> Budget:
             raise BudgetError(f"budget file {p}: cannot be read ({e})") from None
         if not isinstance(doc, dict):
             raise BudgetError(f"budget file {p}: must be a mapping with daily and monthly")
-    daily = env.get("CHAT_BUDGET_DAILY", doc.get("daily"))
-    monthly = env.get("CHAT_BUDGET_MONTHLY", doc.get("monthly"))
+    daily = doc.get("daily") if rt.budget_daily is None else rt.budget_daily  # CHAT_BUDGET_* win
+    monthly = doc.get("monthly") if rt.budget_monthly is None else rt.budget_monthly
     return Budget(_amount(daily, "daily budget"), _amount(monthly, "monthly budget"),
                   _flag(doc.get("block_daily"), "block_daily"), _flag(doc.get("block_monthly"), "block_monthly"))
 

@@ -1,6 +1,6 @@
 """Structured, rotating log files: one JSON line per request, plus the app's warnings.
 
-Files live in CHAT_LOG_DIR (default: `logs/` inside the data dir, paths.data_dir()):
+Files live in CHAT_LOG_DIR (default: `logs/` inside the data dir, settings.data_dir()):
 - requests.jsonl: one line per finished request (metrics, status, error class) from the
   "requestlog" observer. No key, no message text, no error text (servers echo prompts in
   errors): only measurements and identifiers.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import threading
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Mapping
 import orjson
 
 from paramlab.client import observers
-from paramlab import paths
+from paramlab import settings
 from paramlab.safety.redaction import RedactingFilter
 
 REQUEST_LOGGER = "paramlab.requests"
@@ -53,21 +52,15 @@ class JsonLineFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
+def _runtime(env: Mapping[str, str] | None) -> settings.Runtime:
+    return settings.current() if env is None else settings.runtime(env)
+
+
 def log_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    d = Path(env["CHAT_LOG_DIR"]).expanduser() if env.get("CHAT_LOG_DIR") else paths.data_dir() / "logs"
+    rt = _runtime(env)
+    d = rt.log_dir if rt.log_dir is not None else rt.data_dir / "logs"
     d.mkdir(parents=True, exist_ok=True)
     return d
-
-
-def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        logging.getLogger("paramlab").warning("%s: must be an integer, got %r; using %d", name, raw, default)
-        return default
-    return max(value, 0)
 
 
 def _handler(path: Path, max_bytes: int, backups: int, level: int) -> logging.Handler:
@@ -123,13 +116,16 @@ def scrub_console() -> None:
 def start(env: Mapping[str, str] | None = None) -> Path:
     """Set up both log files once per process and subscribe the request observer. Returns the log dir."""
     global _started
-    env = os.environ if env is None else env
+    rt = _runtime(env)
     with _lock:
         if _started is not None:
             return _started
         d = log_dir(env)
-        max_bytes = _int_env(env, "CHAT_LOG_MAX_BYTES", DEFAULT_MAX_BYTES)
-        backups = _int_env(env, "CHAT_LOG_BACKUPS", DEFAULT_BACKUPS)
+        for problem in rt.errors:
+            if problem.startswith("CHAT_LOG_"):
+                logging.getLogger("paramlab").warning("%s", problem)
+        max_bytes = DEFAULT_MAX_BYTES if rt.log_max_bytes is None else rt.log_max_bytes
+        backups = DEFAULT_BACKUPS if rt.log_backups is None else rt.log_backups
         req = logging.getLogger(REQUEST_LOGGER)
         req.setLevel(logging.INFO)
         req.propagate = False  # request lines go to their own file only

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.backends import registry
 
 SHIPPED = Path(__file__).parent / "data" / "prices.yaml"
@@ -433,7 +433,7 @@ def read_price_file(path: Path | str, source: str) -> PriceTable:
 
 
 def user_price_path() -> Path:
-    return paths.data_dir() / USER_FILE
+    return settings.data_dir() / USER_FILE
 
 
 def load_prices(path: Path | str | None = None) -> PriceTable:

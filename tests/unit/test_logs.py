@@ -119,7 +119,8 @@ def test_app_warnings_are_json_and_scrubbed(logdir):
 
 def test_default_log_dir_is_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path / "data"))
-    assert logsetup.log_dir({}) == tmp_path / "data" / "logs"
+    assert logsetup.log_dir() == tmp_path / "data" / "logs"  # the process's settings
+    assert logsetup.log_dir({"CHAT_DATA_DIR": str(tmp_path / "d2")}) == tmp_path / "d2" / "logs"
     assert logsetup.log_dir({"CHAT_LOG_DIR": str(tmp_path / "x")}) == tmp_path / "x"
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from paramlab import paths
+from paramlab import settings
 from paramlab.usage.ledger import queries, records, rollups
 from paramlab.usage.ledger.migrations import NewerSchema, ensure
 from paramlab.usage.ledger.schema import REQUESTS, TEXTS
@@ -30,7 +30,7 @@ class LedgerError(RuntimeError):
 
 
 def default_url() -> str:
-    return f"sqlite:///{paths.data_dir() / FILE}"
+    return f"sqlite:///{settings.data_dir() / FILE}"
 
 
 def safe_url(url: str) -> str:
