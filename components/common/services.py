@@ -1,6 +1,9 @@
-"""Process-wide services started once (usage ledger, pricing, request log).
+"""Process-wide services, started once: one cached `Services` object holds the usage ledger, the
+price table, the embedded engine and the observers it subscribed.
 
-start() subscribes two observers to paramlab.client.observers, in this order: "pricing" fills
+The object lives in st.cache_resource, not in module globals, so it survives Streamlit reloading
+this module (a module global would be reset to empty while the observers kept the old one).
+get() subscribes two observers to paramlab.client.observers, in this order: "pricing" fills
 result.metrics.cost (so every page shows it), then "ledger" appends the record. A ledger that
 cannot open or write never breaks a request: ledger_status() says why, for the page to show.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -19,31 +23,62 @@ from paramlab.usage.ledger import Ledger, LedgerError, default_url
 
 log = logging.getLogger("paramlab.services")
 
-_lock = threading.Lock()
-_state: dict = {"ledger": None, "error": None, "prices": None, "price_error": None}
+@dataclass
+class Services:
+    ledger: Ledger | None = None
+    ledger_error: str | None = None
+    prices: pricing.PriceTable | None = None
+    price_error: str | None = None
+    observers: tuple[str, ...] = ()
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @staticmethod
+    def engine():
+        """The embedded engine (started on first use, once per process)."""
+        from paramlab.backends.engine import get_engine
+        return get_engine()
+
+
+@st.cache_resource(show_spinner=False)
+def get() -> Services:
+    """The one Services object of this server process."""
+    svc = Services()
+    _load_prices(svc)
+    _open_ledger(svc)
+    observers.subscribe("pricing", _price_observer)
+    observers.subscribe("ledger", _ledger_observer)
+    logsetup.start()  # request log: subscribes "requestlog" after pricing, so lines carry the cost
+    svc.observers = ("pricing", "ledger", logsetup.OBSERVER_NAME)
+    return svc
+
+
+def start() -> bool:
+    get()
+    return True
 
 
 def prices() -> pricing.PriceTable:
     """The current price table (shipped + user edits); an unreadable user file falls back to shipped."""
-    with _lock:
-        table = _state["prices"]
-    if table is None:
-        table = reload_prices()
-    return table
+    svc = get()
+    return svc.prices if svc.prices is not None else _load_prices(svc)
 
 
-def reload_prices() -> pricing.PriceTable:
+def _load_prices(svc: Services) -> pricing.PriceTable:
     try:
         table, err = pricing.load_prices(), None
     except pricing.PriceError as e:
         table, err = pricing.read_price_file(pricing.SHIPPED, "shipped"), f"Your price edits were not loaded — {e}"
-    with _lock:
-        _state["prices"], _state["price_error"] = table, err
+    with svc.lock:
+        svc.prices, svc.price_error = table, err
     return table
 
 
+def reload_prices() -> pricing.PriceTable:
+    return _load_prices(get())
+
+
 def price_status() -> str | None:
-    return _state["price_error"]
+    return get().price_error
 
 
 def _price_observer(endpoint, result, context) -> None:
@@ -53,7 +88,7 @@ def _price_observer(endpoint, result, context) -> None:
 def reprice_ledger(old: pricing.PriceTable, new: pricing.PriceTable) -> tuple[int, str | None]:
     """After a price edit: re-price the ledger from each change's date on; (rows, error message)."""
     from paramlab.usage.ledger import explain, repricing
-    led = _state["ledger"]
+    led = get().ledger
     if led is None:
         return 0, None
     try:
@@ -64,13 +99,17 @@ def reprice_ledger(old: pricing.PriceTable, new: pricing.PriceTable) -> tuple[in
 
 
 def _ledger_observer(endpoint, result, context) -> None:
-    led = _state["ledger"]
+    led = get().ledger
     if led is not None:
         led.record(endpoint, result, context)  # never raises; failures show in ledger_status()
 
 
 def open_ledger(url: str | None = None) -> Ledger | None:
     """Open (or re-open) the ledger; on failure remember the message and return None."""
+    return _open_ledger(get(), url)
+
+
+def _open_ledger(svc: Services, url: str | None = None) -> Ledger | None:
     rt = settings.current()
     url = url or rt.database_url or default_url()
     store_text = rt.ledger_store_text
@@ -79,32 +118,23 @@ def open_ledger(url: str | None = None) -> Ledger | None:
     except LedgerError as e:
         led, err = None, str(e)
         log.warning("usage ledger unavailable: %s", e)
-    with _lock:
-        old, _state["ledger"], _state["error"] = _state["ledger"], led, err
+    with svc.lock:
+        old, svc.ledger, svc.ledger_error = svc.ledger, led, err
     if old is not None and old is not led:
         old.close()
     return led
 
 
-@st.cache_resource(show_spinner=False)
-def start() -> bool:
-    reload_prices()
-    open_ledger()
-    observers.subscribe("pricing", _price_observer)
-    observers.subscribe("ledger", _ledger_observer)
-    logsetup.start()  # request log: subscribes "requestlog" after pricing, so lines carry the cost
-    return True
-
-
 def ledger() -> Ledger | None:
-    return _state["ledger"]
+    return get().ledger
 
 
 def ledger_status() -> str | None:
     """Why the usage ledger is not recording (None when it is fine): opening or the last write failed."""
-    if _state["error"]:
-        return _state["error"]
-    led = _state["ledger"]
+    svc = get()
+    if svc.ledger_error:
+        return svc.ledger_error
+    led = svc.ledger
     return led.status if led is not None else None
 
 

@@ -19,7 +19,7 @@ from support.fault_server import Reply, Stream, chat_stream, completion
 from streamlit.testing.v1 import AppTest
 
 from paramlab.usage import logs as logsetup
-from paramlab import paths
+from paramlab import settings
 from paramlab.request import sessions
 from paramlab.client.chat import ChatClient
 from paramlab.settings import Endpoint, load_settings
@@ -161,8 +161,8 @@ def test_key_absent_from_every_file_after_a_session(tmp_path, monkeypatch, fs):
         csv_text = "".join(queries.export_csv(conn, Filters(), with_text=True))
     assert PROMPT in csv_text and "upstream rejected" in csv_text
     assert_clean(csv_text, "the ledger CSV export")
-    (paths.data_dir() / "exports").mkdir(exist_ok=True)
-    (paths.data_dir() / "exports" / "ledger.csv").write_text(csv_text)
+    (settings.data_dir() / "exports").mkdir(exist_ok=True)
+    (settings.data_dir() / "exports" / "ledger.csv").write_text(csv_text)
 
     # the request log has our four lines
     req_log = (log_dir / logsetup.REQUEST_FILE).read_text()
@@ -170,7 +170,7 @@ def test_key_absent_from_every_file_after_a_session(tmp_path, monkeypatch, fs):
 
     # every file ParamLab wrote: data dir (sessions, presets, ledger + WAL), logs, the ledger file
     ledger_dir = Path(ledger.engine.url.database).parent if ledger.dialect == "sqlite" else None
-    files = files_under(paths.data_dir(), log_dir, ledger_dir)
+    files = files_under(settings.data_dir(), log_dir, ledger_dir)
     names = {p.name for p in files}
     assert {"leak-test.json", "leak-test-ui.json", logsetup.REQUEST_FILE}.issubset(names)
     if ledger.dialect == "sqlite":
