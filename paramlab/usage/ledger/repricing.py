@@ -1,20 +1,19 @@
 """Pricing the ledger again: what-if scenarios over a filtered slice, and re-pricing stored rows after
 a price edit (from the edit's effective date on).
 
-What-if is computed in the database from the hourly rollups (queries._source): a cost is linear in
-the token counts, so each rollup row (the sums of one hour × endpoint × backend × model × tier ×
-...) is priced by joining a small table of prices (one row per ledger model × tier × price period,
-built here from the price table) and summing parts × $/M. Its cost follows the rollup rows, not the
-number of requests. Token parts are split on the sums (input = prompt − cached − cache write −
+What-if is computed in the database from the hourly rollups (queries._source): one GROUP BY sums
+the slice per UTC day, local day, model, backend and served tier, and, a cost being linear in the
+token counts, each of those sums is priced like one request. Its cost follows the rollup rows, not
+the number of requests. Token parts are split on the sums (input = prompt − cached − cache write −
 audio), which equals the per-request split whenever every request's parts fit inside its counts,
 as servers report them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import BigInteger, Float, String, and_, bindparam, case, cast, column, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from paramlab.backends import registry
@@ -23,11 +22,6 @@ from paramlab.usage.ledger import rollups
 from paramlab.usage.ledger.queries import DAY_MS, Filters, _source
 from paramlab.usage.ledger.rollups import HOUR_MS
 from paramlab.usage.ledger.schema import COST_COLUMNS, REQUESTS as R
-
-FOREVER = 1 << 60  # an hour number after any request
-PRICE_COLS = ("p_input", "p_cached_input", "p_cache_write", "p_output", "p_reasoning", "p_audio_input",
-              "p_audio_output")
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -45,93 +39,52 @@ class Scenario:
         return ", ".join(bits)
 
 
-def _periods(entries: list[pricing.Price]) -> list[tuple[int, int, pricing.Price]]:
-    """[(first hour, end hour, price)] of a model's dated entries."""
-    out = []
-    ordered = sorted(entries, key=lambda p: p.effective or "")
-    for i, p in enumerate(ordered):
-        lo = 0 if p.effective is None else pricing.effective_ms(p.effective) // HOUR_MS
-        nxt = ordered[i + 1].effective if i + 1 < len(ordered) else None
-        hi = FOREVER if nxt is None else pricing.effective_ms(nxt) // HOUR_MS
-        out.append((lo, hi, p))
-    return out
+class _Sums:
+    """Summed token counts of a group of requests, shaped like a Usage for pricing.breakdown."""
 
-
-def price_rows(s: Scenario, keys: Iterable[tuple[str, str]]) -> list[tuple]:
-    """(model, tier, lo hour, hi hour, *$/M per part) for each (ledger model, served tier) in the slice;
-    a model the table does not know gets no row (its cost is then unknown)."""
-    rows = []
-    for model, served in keys:
-        key = s.table.key_for(s.model or model)
-        if key is None:
-            continue
-        for lo, hi, p in _periods(s.table.prices[key]):
-            tp, _, _ = p.for_tier(s.tier if s.tier else served)
-            rows.append((model, served, lo, hi, *[tp.per_million(part) for part in pricing.PARTS]))
-    return rows
-
-
-def _price_table(rows: list[tuple]):
-    """The price rows as a subquery of SELECT literals joined by UNION ALL (SQLite has no named
-    VALUES columns)."""
-    types = [String, String, BigInteger, BigInteger, *[Float] * len(PRICE_COLS)]
-    names = ["model", "tier", "lo", "hi", *PRICE_COLS]
-    data = rows or [("", "\x00never", 0, 0, *[0.0] * len(PRICE_COLS))]  # matches nothing
-    selects = [select(*[cast(literal(v, t), t).label(n) for v, t, n in zip(r, types, names)]) for r in data]
-    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("p")
-
-
-def _pos(expr):
-    return case((expr > 0, expr), else_=literal(0, BigInteger))
+    def __init__(self, r: Any) -> None:
+        for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
+                  "audio_input_tokens", "audio_output_tokens"):
+            setattr(self, k, int(r[k] or 0))
 
 
 def whatif(conn: Connection, f: Filters, s: Scenario, tz_offset_s: int = 0) -> dict[str, Any]:
     """The slice priced as recorded and under the scenario: totals, per day and per model, with
     the difference and the scenario's cost per part. Requests the scenario cannot price are counted
-    (`unpriced`), never taken as $0."""
+    (`unpriced`), never taken as $0.
+
+    The database sums the slice's hourly rollups per UTC day (prices change at 00:00 UTC), local
+    day, model, backend and served tier in one scan; each of those few hundred sums is then priced
+    with the same arithmetic as a single request (a cost is linear in the token counts)."""
     src = _source(f, ["model", "backend", "service_tier"])
     c = src.c
-    keys = [(m, t) for m, t in conn.execute(select(c.model, c.service_tier).distinct())]
-    p = _price_table(price_rows(s, keys))
-    tier_match = p.c.tier == c.service_tier
-    joined = src.outerjoin(p, and_(p.c.model == c.model, tier_match, c.hour >= p.c.lo, c.hour < p.c.hi))
-    local_free = c.backend.in_(sorted(registry.local_kinds())) if s.model is None else literal(False)
-    base_in = _pos(c.prompt_tokens - c.cache_write_tokens - c.audio_input_tokens)
-    if s.cached_share is None:
-        cached = case((c.cached_tokens < base_in, c.cached_tokens), else_=base_in)
-    else:
-        cached = base_in * literal(min(max(float(s.cached_share), 0.0), 1.0))
-    text_out = _pos(c.completion_tokens - c.reasoning_tokens - c.audio_output_tokens)
-    parts = {
-        "input": (base_in - cached) * p.c.p_input,
-        "cached_input": cached * p.c.p_cached_input,
-        "cache_write": c.cache_write_tokens * p.c.p_cache_write,
-        "output": text_out * p.c.p_output,
-        "reasoning": c.reasoning_tokens * p.c.p_reasoning,
-        "audio": (c.audio_input_tokens * func.coalesce(p.c.p_audio_input, 0.0)
-                  + c.audio_output_tokens * func.coalesce(p.c.p_audio_output, 0.0)),
-    }
-    unknown = and_(~local_free, or_(p.c.model.is_(None),
-                                    and_(c.audio_input_tokens > 0, p.c.p_audio_input.is_(None)),
-                                    and_(c.audio_output_tokens > 0, p.c.p_audio_output.is_(None))))
     off = int(tz_offset_s) * 1000
-    day = ((c.hour * HOUR_MS + off) // DAY_MS).label("day")
-    priced = {k: func.sum(case((or_(unknown, local_free), 0.0), else_=v) / pricing.PER).label(k)
-              for k, v in parts.items()}
-    q = (select(day, c.model,
-                func.sum(c.requests).label("requests"),
-                func.coalesce(func.sum(c.cost), 0.0).label("actual"),
-                func.sum(c.cost_unknown).label("actual_unpriced"),
-                func.sum(case((unknown, c.requests), else_=0)).label("unpriced"),
-                *priced.values())
-         .select_from(joined).group_by(day, c.model))
-    cells = [dict(r) for r in conn.execute(q).mappings()]
-    for r in cells:
-        r["whatif"] = sum(float(r[k] or 0.0) for k in parts)
-        r["start_ms"] = int(r.pop("day")) * DAY_MS - off
-        for k in ("requests", "actual_unpriced", "unpriced"):
-            r[k] = int(r[k] or 0)
-        r["actual"] = float(r["actual"] or 0.0)
+    utc_day = (c.hour // (DAY_MS // HOUR_MS)).label("utc_day")
+    local_day = ((c.hour * HOUR_MS + off) // DAY_MS).label("day")
+    sums = [func.sum(c[k]).label(k) for k in ("requests", "cost_unknown", "prompt_tokens", "completion_tokens",
+                                               "cached_tokens", "reasoning_tokens", "cache_write_tokens",
+                                               "audio_input_tokens", "audio_output_tokens")]
+    q = (select(utc_day, local_day, c.model, c.backend, c.service_tier,
+                func.coalesce(func.sum(c.cost), 0.0).label("actual"), *sums)
+         .group_by(utc_day, local_day, c.model, c.backend, c.service_tier))
+    local = registry.local_kinds()
+    cells: list[dict[str, Any]] = []
+    for r in conn.execute(q).mappings():
+        at = (int(r["utc_day"]) * DAY_MS + DAY_MS // 2) / 1000
+        if s.model is None and r["backend"] in local:
+            price: pricing.Price | None = pricing.ZERO
+        else:
+            price = s.table.lookup(s.model or r["model"], at)
+        b = pricing.breakdown(_Sums(r), price, s.tier or r["service_tier"] or None, s.cached_share)
+        n = int(r["requests"] or 0)
+        dollars = {k: 0.0 for k in pricing.COST_PARTS}
+        if b is not None and b.total is not None:
+            dollars.update({k: v or 0.0 for k, v in b.dollars().items()})
+        unpriced = n if b is None or b.total is None else 0
+        cells.append({"start_ms": int(r["day"]) * DAY_MS - off, "model": r["model"], "requests": n,
+                      "actual": float(r["actual"] or 0.0), "actual_unpriced": int(r["cost_unknown"] or 0),
+                      "unpriced": unpriced, **dollars, "whatif": sum(dollars.values())})
+    parts = pricing.COST_PARTS
     return {"scenario": s.describe(), "totals": _sum(cells, parts), "by_day": _group(cells, "start_ms", parts),
             "by_model": _group(cells, "model", parts)}
 
