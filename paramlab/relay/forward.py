@@ -35,16 +35,21 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return obj
 
 
-def validate(obj: dict[str, Any]) -> Prepared:
-    """The schema's checks (a 400 naming the field, in OpenAI's shape); the body it builds goes upstream."""
+def validate(obj: dict[str, Any], backend: str | None = None) -> Prepared:
+    """The schema's checks for the upstream's backend (a 400 naming the field, in OpenAI's shape); the
+    body it builds goes upstream. A value the schema would leave out is refused, never dropped."""
     params = {k: v for k, v in obj.items() if k not in ("model", "messages")}
     try:
-        body = schema.build_body(obj.get("model"), obj.get("messages"), params)
+        body = schema.build_body(obj.get("model"), obj.get("messages"), params, backend)
     except schema.ValidationError as e:
         first = e.errors[0]
         unknown = UNKNOWN_PARAM in first.message
         raise RelayError(400, str(e), param=first.field,
                          code="unsupported_parameter" if unknown else "invalid_value") from None
+    left_out = sorted(k for k, v in params.items() if v is not None and k not in body)
+    if left_out:
+        raise RelayError(400, f"{left_out[0]}: the upstream for this model ({backend or 'unknown'} backend) does not "
+                              f"take this parameter", param=left_out[0], code="unsupported_parameter")
     wants = bool(body.get("stream")) and bool((body.get("stream_options") or {}).get("include_usage"))
     if body.get("stream") and not wants:  # ask for exact usage; the extra chunk is stripped again
         body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}

@@ -85,8 +85,11 @@ class Relay:
             return self._clients[key]
 
     def prepare(self, raw: bytes) -> tuple[Prepared, ChatClient]:
-        prep = validate(parse_json(raw))
-        return prep, self.client_for(prep.body["model"])
+        obj = parse_json(raw)
+        model = obj.get("model")
+        client = self.client_for(model) if isinstance(model, str) and model.strip() else None
+        prep = validate(obj, client.endpoint.backend if client else None)  # no model: validation says so
+        return prep, client  # type: ignore[return-value]
 
     # -- /v1/chat/completions ------------------------------------------------------------------
     def complete(self, prep: Prepared, client: ChatClient, caller: Caller) -> dict[str, Any]:
@@ -137,8 +140,8 @@ class Relay:
         if not model:
             raise RelayError(503, "No model for /chat-room: set CHAT_MODEL or chat_room.model.", code="no_model")
         body = chatroom.request_body(self.room_settings, model, self.rooms.history(caller), user, stream)
-        prep = validate(body)
-        return prep, self.client_for(model), user
+        client = self.client_for(model)
+        return validate(body, client.endpoint.backend), client, user
 
     def room_reply(self, caller: Caller, raw: bytes) -> dict[str, Any]:
         prep, client, user = self.room_prepare(caller, raw, stream=False)

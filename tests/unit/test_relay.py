@@ -202,3 +202,12 @@ def test_a_recorded_request_reopens_with_its_messages_and_parameters():
     assert r.stream and r.include_usage and r.dropped == ["x_vendor_knob"]
     with pytest.raises(NotReopenable):
         from_row({**row, "messages": None})
+
+
+def test_backend_extensions_go_to_backends_that_take_them_and_are_refused_elsewhere():
+    body = {"model": "m", "messages": MSG, "top_k": 5, "min_p": 0.1}
+    assert validate(body, "embedded").body["top_k"] == 5
+    for backend in ("openai", None):
+        with pytest.raises(RelayError) as e:
+            validate(body, backend)
+        assert e.value.status == 400 and e.value.code == "unsupported_parameter" and e.value.param in body
