@@ -25,6 +25,7 @@ SYSTEM = "pl.system"          # system prompt text
 MESSAGES = "pl.messages"      # conversation turns after the system prompt
 STREAM = "pl.stream"
 INCLUDE_USAGE = "pl.include_usage"
+NO_OBFUSCATION = "pl.no_obfuscation"  # stream_options.include_obfuscation false: no padding per chunk
 SESSION_ID = "pl.session_id"
 LABEL = "pl.label"            # user-chosen session / experiment label
 CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session (key never saved)
@@ -123,7 +124,10 @@ def request_params(stream: bool | None = None) -> dict[str, Any]:
     p = dict(st.session_state[PARAMS])
     stream = st.session_state[STREAM] if stream is None else stream
     p["stream"] = True if stream else None
-    p["stream_options"] = {"include_usage": True} if stream and st.session_state[INCLUDE_USAGE] else None
+    options = {"include_usage": True} if st.session_state[INCLUDE_USAGE] else {}
+    if st.session_state.get(NO_OBFUSCATION):
+        options["include_obfuscation"] = False
+    p["stream_options"] = options if stream and options else None
     return p
 
 

@@ -56,6 +56,11 @@ def sidebar_controls(endpoint: Endpoint | None) -> None:
                   disabled=not st.session_state[state.STREAM],
                   help='Sends stream_options {"include_usage": true}. Turn off for proxies that reject it.',
                   on_change=lambda: st.session_state.update({state.INCLUDE_USAGE: st.session_state["w.usage"]}))
+        st.session_state.setdefault("w.no_obfuscation", bool(st.session_state.get(state.NO_OBFUSCATION)))
+        st.toggle("Drop obfuscation padding", key="w.no_obfuscation", disabled=not st.session_state[state.STREAM],
+                  help='Sends stream_options {"include_obfuscation": false}: OpenAI stops padding each chunk with '
+                       "random characters (a side-channel defence). Saves bandwidth on a network you trust.",
+                  on_change=lambda: st.session_state.update({state.NO_OBFUSCATION: st.session_state["w.no_obfuscation"]}))
         presets_ui.render()
         st.subheader("Parameters")
         st.caption("Tick a parameter to send it; unticked ones are left out and the server default applies.")

@@ -128,3 +128,13 @@ def test_a_spoken_reply_plays_with_its_transcript(app, fs):
     assert fs.requests[-1].json()["modalities"] == ["text", "audio"]
     assert len(app.get("audio")) == 1
     assert "Hello from the audio model." in [str(m.value) for m in app.markdown]
+
+
+def test_include_obfuscation_toggle(app, fs):
+    from support.scripted import text_stream
+    app.session_state["pl.stream"] = True
+    app.run()
+    app.toggle(key="w.no_obfuscation").set_value(True).run()
+    fs.script(text_stream("ok then"))
+    assert send(app)
+    assert fs.requests[-1].json()["stream_options"] == {"include_usage": True, "include_obfuscation": False}
