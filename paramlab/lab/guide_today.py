@@ -173,6 +173,7 @@ TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 SHORT_ZH = {
+    "user": "你的终端用户标识，供服务商做滥用监控（已弃用：请用 safety_identifier / prompt_cache_key）。",
     "reasoning_effort": "推理模型作答前思考多少：none … xhigh（部分后端有 max）。",
     "verbosity": "可见回答的长短与详略：low、medium（默认）或 high。",
     "tools": "模型可以调用的函数工具：名称、说明、JSON Schema 参数、strict。",

@@ -20,7 +20,8 @@ ROLES = msgs.ROLES
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # float | int | bool | str | stop | logit_bias | response_format | stream_options
+    kind: str  # float | int | bool | str | choice | stop | logit_bias | response_format | stream_options,
+    #            or a structure checked in checks.CHECKS (tools, tool_choice, metadata, audio, …)
     default: Any  # the API's own default (what the server does when the field is unset)
     short: str
     long: str
