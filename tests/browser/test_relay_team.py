@@ -13,7 +13,7 @@ from support.app import screenshot, wait_for_app
 from support.ledger_support import fresh_postgres_db
 from support.relay_support import TEAM_B_KEY, TEAM_KEY, LedgerReader, relay_app
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 CLIENTS, PER_CLIENT = 6, 5  # per process
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from support.ledger_support import fresh_postgres_db
 
 from paramlab.usage.ledger import Ledger
+
+pytestmark = pytest.mark.postgres
 
 
 def test_simultaneous_first_opens_of_one_postgresql_ledger_all_succeed():

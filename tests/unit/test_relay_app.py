@@ -15,6 +15,7 @@ from support import fault_server as fsv
 from support.relay_support import (CAPPED_KEY, PRICED_MODEL, TEAM_B_KEY, TEAM_KEY, UPSTREAM_KEY, LedgerReader,
                                    params, relay_app)
 
+pytestmark = pytest.mark.engine
 EMBEDDED = "smollm2-135m-instruct"
 HELLO = [{"role": "user", "content": "Say hello in three words."}]
 

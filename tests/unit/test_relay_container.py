@@ -7,6 +7,7 @@ import requests
 from support.app import free_port
 from test_entrypoint import run_entrypoint, stop, wait_healthy
 
+pytestmark = pytest.mark.engine
 BODY = {"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
 
 
