@@ -15,12 +15,13 @@ TEAM_KEY = "relay-key-team-a-0001"
 TEAM_B_KEY = "relay-key-team-b-0002"
 CAPPED_KEY = "relay-key-capped-0003"
 UPSTREAM_KEY = "sk-upstream-secret-9f8e7d"
+ORG = "org-relay-test"
 PRICED_MODEL = "relay-priced-model"   # $1000 per million tokens either way: 8 tokens cost $0.008
 
 
 def write_config(data_dir: Path, fault_base_url: str, database_url: str | None = None) -> dict[str, str]:
     cfg = {
-        "endpoints": [{"name": "Faults", "base_url": fault_base_url, "api_key": UPSTREAM_KEY,
+        "endpoints": [{"name": "Faults", "base_url": fault_base_url, "api_key": UPSTREAM_KEY, "organization": ORG,
                        "models": ["fault-model", PRICED_MODEL], "backend": "other"}],
         "relay": {"keys": [{"label": "team-a", "key": TEAM_KEY}, {"label": "team-b", "key": TEAM_B_KEY},
                            {"label": "capped", "key": CAPPED_KEY, "daily_budget": 0.01}]},

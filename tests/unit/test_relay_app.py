@@ -12,8 +12,8 @@ import openai
 import pytest
 import requests
 from support import fault_server as fsv
-from support.relay_support import (CAPPED_KEY, PRICED_MODEL, TEAM_B_KEY, TEAM_KEY, UPSTREAM_KEY, LedgerReader,
-                                   params, relay_app)
+from support.relay_support import (CAPPED_KEY, ORG, PRICED_MODEL, TEAM_B_KEY, TEAM_KEY, UPSTREAM_KEY,
+                                   LedgerReader, params, relay_app)
 
 pytestmark = pytest.mark.engine
 EMBEDDED = "smollm2-135m-instruct"
@@ -31,7 +31,7 @@ def app(tmp_path_factory, fault):
     data = tmp_path_factory.mktemp("relay-app")
     with relay_app(data, fault.base_url) as url:
         requests.get(url + "/v1/models", headers={"Authorization": f"Bearer {TEAM_KEY}"}, timeout=60)
-        yield url, LedgerReader.in_dir(data)
+        yield url, LedgerReader.in_dir(data), data
 
 
 @pytest.fixture
@@ -108,12 +108,42 @@ def test_n_2_gives_two_choices_and_one_row_with_both_choices_tokens(url, ledger,
     assert len(json.loads(row["replies"])) == 2
 
 
-def test_upstream_key_is_used_upstream_and_the_relay_key_never_is(url, fault):
+def test_upstream_key_and_organization_are_used_upstream_and_the_relay_key_never_is(url, fault):
     sdk(url).chat.completions.create(model="fault-model", messages=HELLO)
     (req,) = fault.requests
-    assert req.headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
+    assert req.headers["Authorization"] == f"Bearer {UPSTREAM_KEY}" and req.headers["OpenAI-Organization"] == ORG
     sent = json.dumps(req.headers) + req.body.decode()
     assert TEAM_KEY not in sent
+
+
+def test_each_relayed_request_is_a_request_log_line_without_any_key(app, fault):
+    url, _, data = app
+    log = data / "logs" / "requests.jsonl"
+    before = log.read_text().count("\n") if log.exists() else 0
+    sdk(url, TEAM_B_KEY).chat.completions.create(model="fault-model", messages=HELLO)
+    deadline = time.monotonic() + 10
+    while (log.read_text().count("\n") if log.exists() else 0) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    line = json.loads(text.splitlines()[before])
+    assert (line["page"], line["session_id"], line["model"], line["status"]) == ("relay", "127.0.0.1", "fault-model", "ok")
+    for secret in (TEAM_KEY, TEAM_B_KEY, CAPPED_KEY, UPSTREAM_KEY):
+        assert secret not in text
+
+
+def test_events_reach_the_client_as_the_upstream_sends_them(url, fault):
+    parts = [fsv.sse(fsv.chunk(role="assistant", content=""), done=False)]
+    parts += [fsv.sse(fsv.chunk(w), done=False) for w in ("one", " two", " three", " four")]
+    parts += [fsv.sse(fsv.chunk(finish="stop"))]
+    fault.script(fsv.Stream(parts, pause=0.4))
+    stamps = []
+    t0 = time.monotonic()
+    for c in sdk(url).chat.completions.create(model="fault-model", messages=HELLO, stream=True):
+        if c.choices and c.choices[0].delta.content:
+            stamps.append(time.monotonic() - t0)
+    assert len(stamps) == 4
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert stamps[0] < 1.2 and all(g > 0.25 for g in gaps)  # each word when it was sent, not all at the end
 
 
 @pytest.mark.parametrize("stream", [False, True])
