@@ -110,6 +110,9 @@ def render(led: Ledger, view: View) -> None:
     if t["actual_unpriced"]:
         st.caption(f":orange[{t['actual_unpriced']:,} request(s) had no known cost as recorded: they count $0 in "
                    "“as recorded” and in the difference, and at their what-if price in “what-if”.]")
+    if t["tier_missing"]:
+        st.caption(f":orange[{t['tier_missing']:,} request(s) priced at the standard price: the table has no "
+                   f"{s.tier or 'served'}-tier price for their model.]")
     st.caption("What-if by part: " + " · ".join(f"{k.replace('_', ' ')} {fmt_cost(t[k])}"
                                                for k in pricing.COST_PARTS if t[k]))
     left, right = st.columns(2)

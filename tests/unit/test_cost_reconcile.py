@@ -211,7 +211,10 @@ def test_whatif_on_a_seeded_ledger(db_url):
         per = {"gpt-a": (1_000 * 0.05 + 100 * 0.5) / 1e6, "gpt-b": 2_000 * 0.05 / 1e6,
                "local-llama": (500 * 0.05 + 500 * 0.5) / 1e6, "mystery": (100 * 0.05 + 100 * 0.5) / 1e6}
         assert a["whatif"] == pytest.approx(48 * per["gpt-a"] + 24 * per["gpt-b"] + per["local-llama"] + per["mystery"])
-        assert a["unpriced"] == 0
+        assert a["unpriced"] == 0 and a["tier_missing"] == 0
+        assert own["totals"]["tier_missing"] == 0  # gpt-b's flex requests: the table has flex for it
+        as_prio = repricing.whatif(c, f, repricing.Scenario(table, tier="priority"))["totals"]
+        assert as_prio["tier_missing"] == 48 + 24 and as_prio["whatif"] == pytest.approx(48 * 0.0018 + 24 * 0.004)
         one_day = repricing.whatif(c, Filters(T0, T0 + DAY_MS, models=["gpt-a"]), repricing.Scenario(table))
         assert one_day["totals"]["requests"] == 24 and one_day["totals"]["whatif"] == pytest.approx(24 * 0.0018)
         # a slice cut inside an hour reads the partial hours from the raw rows: the same answer

@@ -71,19 +71,21 @@ def whatif(conn: Connection, f: Filters, s: Scenario, tz_offset_s: int = 0) -> d
     cells: list[dict[str, Any]] = []
     for r in conn.execute(q).mappings():
         at = (int(r["utc_day"]) * DAY_MS + DAY_MS // 2) / 1000
+        tier = s.tier or r["service_tier"] or None
         if s.model is None and r["backend"] in local:
-            price: pricing.Price | None = pricing.ZERO
+            price, tier = pricing.ZERO, None  # a local model costs nothing at any tier
         else:
             price = s.table.lookup(s.model or r["model"], at)
-        b = pricing.breakdown(_Sums(r), price, s.tier or r["service_tier"] or None, s.cached_share)
+        b = pricing.breakdown(_Sums(r), price, tier, s.cached_share)
         n = int(r["requests"] or 0)
         dollars = {k: 0.0 for k in pricing.COST_PARTS}
         if b is not None and b.total is not None:
             dollars.update({k: v or 0.0 for k, v in b.dollars().items()})
         unpriced = n if b is None or b.total is None else 0
+        standard = n if b is not None and any(x.startswith("the table has no") for x in b.notes) else 0
         cells.append({"start_ms": int(r["day"]) * DAY_MS - off, "model": r["model"], "requests": n,
                       "actual": float(r["actual"] or 0.0), "actual_unpriced": int(r["cost_unknown"] or 0),
-                      "unpriced": unpriced, **dollars, "whatif": sum(dollars.values())})
+                      "unpriced": unpriced, "tier_missing": standard, **dollars, "whatif": sum(dollars.values())})
     parts = pricing.COST_PARTS
     return {"scenario": s.describe(), "totals": _sum(cells, parts), "by_day": _group(cells, "start_ms", parts),
             "by_model": _group(cells, "model", parts)}
@@ -91,6 +93,7 @@ def whatif(conn: Connection, f: Filters, s: Scenario, tz_offset_s: int = 0) -> d
 
 def _sum(cells: list[dict], parts) -> dict[str, Any]:
     t: dict[str, Any] = {"requests": 0, "actual": 0.0, "whatif": 0.0, "actual_unpriced": 0, "unpriced": 0,
+                         "tier_missing": 0,
                          **{k: 0.0 for k in parts}}
     for r in cells:
         for k in t:
