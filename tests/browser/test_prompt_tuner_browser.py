@@ -1,0 +1,93 @@
+"""The prompt tuner's actions in a real browser: Regenerate and Undo, Clear and Undo, Resend from a
+turn, and Send blocked (with the message under the field) while logit_bias cannot be read."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from support.app import screenshot, wait_for_idle
+
+pytestmark = pytest.mark.browser
+SLOW = 180_000
+
+
+def key(name: str) -> str:
+    return f".st-key-{name.replace('.', '-')}"
+
+
+def turns(page) -> list[str]:
+    return [t.strip() for t in page.get_by_test_id("stChatMessage").all_inner_texts()]
+
+
+def assistant_text(page) -> str:
+    """The text of the last chat turn (the model's reply), without its captions and buttons."""
+    last = page.get_by_test_id("stChatMessage").last
+    return last.locator('[data-testid="stMarkdownContainer"]').first.inner_text().strip()
+
+
+def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    # plain accessible names, no literal Markdown or icon names
+    expect(sidebar.get_by_role("checkbox", name="temperature", exact=True)).to_have_count(1)
+    expect(sidebar.locator(key("pp.temperature.reset")).get_by_role("button", name="Reset")).to_have_count(1)
+    expect(sidebar.get_by_role("checkbox", name="**temperature**")).to_have_count(0)
+
+    # a short reply, so the test does not wait on a long generation
+    sidebar.locator("summary", has_text="Length").first.click()
+    sidebar.locator(key("pp.max_tokens.on") + " label").click()
+    wait_for_idle(page)
+    box = sidebar.locator(key("pp.max_tokens.v") + " input")
+    box.fill("8")
+    box.press("Enter")
+    page.wait_for_selector("text=+ 8 max tokens", timeout=SLOW)
+    wait_for_idle(page)
+
+    page.locator(key("w.prompt") + " textarea").fill("Name one colour.")
+    page.locator(key("send") + " button").first.click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=SLOW)
+    wait_for_idle(page)
+    first_reply = assistant_text(page)
+    assert first_reply
+
+    # Regenerate replaces the reply; Undo brings the old one back
+    page.locator(key("act.regenerate")).get_by_role("button").click()
+    undo = page.locator(key("act.undo")).get_by_role("button", name="Undo regenerate")
+    expect(undo).to_be_visible(timeout=SLOW)
+    wait_for_idle(page)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2)
+    screenshot(page, "playground-regenerated")
+    undo.click()
+    wait_for_idle(page)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2)
+    assert assistant_text(page) == first_reply
+
+    # Clear, then Undo
+    page.locator(key("clear")).get_by_role("button").click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0, timeout=SLOW)
+    page.locator(key("act.undo")).get_by_role("button", name="Undo clear conversation").click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=SLOW)
+    assert assistant_text(page) == first_reply
+
+    # Resend from the first turn: the reply after it is replaced by a new one
+    page.locator(key("resend.0")).get_by_role("button", name="Resend from here").click()
+    expect(page.locator(key("act.undo")).get_by_role("button", name="Undo resend from turn 1")).to_be_visible(
+        timeout=SLOW)
+    wait_for_idle(page)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2)
+
+    # an unreadable logit_bias: the message under the field, and Send is disabled
+    sidebar.locator("summary", has_text="Penalties").first.click()
+    sidebar.locator(key("pp.logit_bias.on") + " label").click()
+    wait_for_idle(page)
+    area = sidebar.locator(key("pp.logit_bias.v") + " textarea")
+    area.fill("hello: -100")
+    area.press("Control+Enter")
+    field = sidebar.locator(key("pp-logit_bias"))
+    expect(field.get_by_test_id("stAlertContentError")).to_contain_text("logit_bias:", timeout=SLOW)
+    page.locator(key("w.prompt") + " textarea").fill("this must not be sent")
+    expect(page.locator(key("send") + " button").first).to_be_disabled(timeout=SLOW)
+    expect(page.get_by_text("Send is blocked until logit_bias is fixed")).to_be_visible()
+    screenshot(page, "playground-logit-bias-blocked")
