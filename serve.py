@@ -6,4 +6,4 @@ import streamlit as st
 
 from components.relay import server
 
-app = st.App("playground.py", routes=server.routes())
+app = st.App("playground.py", routes=server.routes(), lifespan=server.lifespan)

@@ -3,7 +3,9 @@ too, so relayed requests are recorded even before anyone opens a page), and whet
 on loopback only. serve.py mounts `routes()` on the app's port."""
 from __future__ import annotations
 
+import logging
 import threading
+from contextlib import asynccontextmanager
 
 from streamlit import config as st_config
 
@@ -12,6 +14,7 @@ from paramlab.relay import http as relay_http
 from paramlab.relay.access import bound_to_loopback
 from paramlab.relay.service import Relay
 
+log = logging.getLogger("paramlab.relay")
 _lock = threading.Lock()
 _relay: list[Relay] = []
 
@@ -32,3 +35,12 @@ def relay() -> Relay:
 
 def routes():
     return relay_http.routes(relay)
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    """At startup, with the port bound: replies leave at once instead of after a delayed ACK (~40 ms)."""
+    port = int(st_config.get_option("server.port"))
+    if not relay_http.nodelay_listeners(port):
+        log.info("TCP_NODELAY could not be set on the listening socket of port %s", port)
+    yield

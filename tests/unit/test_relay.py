@@ -211,3 +211,21 @@ def test_backend_extensions_go_to_backends_that_take_them_and_are_refused_elsewh
         with pytest.raises(RelayError) as e:
             validate(body, backend)
         assert e.value.status == 400 and e.value.code == "unsupported_parameter" and e.value.param in body
+
+
+def test_nodelay_is_set_on_a_listening_socket_bound_like_streamlits():
+    import socket
+    import sys
+
+    from paramlab.relay.http import nodelay_listeners
+    if not sys.platform.startswith("linux"):
+        pytest.skip("finds listening sockets through /proc")
+    with socket.socket(family=socket.AF_INET) as listener:  # protocol 0, as Streamlit binds it
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert nodelay_listeners(port) == 1
+        with socket.create_connection(("127.0.0.1", port)):
+            conn, _ = listener.accept()
+            with conn:
+                assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
