@@ -75,7 +75,8 @@ def _save(old: PriceTable, new: PriceTable, what: str) -> None:
     """Save, then re-price the ledger's requests from each change's date on."""
     path = pricing.save_user_prices(new)
     services.reload_prices()
-    n, err = services.reprice_ledger(old, services.prices())
+    with st.spinner("Re-pricing the recorded requests from each change's date…"):
+        n, err = services.reprice_ledger(old, services.prices())
     note = f" {n:,} recorded request(s) re-priced from the change's date on." if n else ""
     st.success(f"{what} to {path}. New requests use them.{note}")
     if err:

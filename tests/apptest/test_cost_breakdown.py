@@ -46,3 +46,24 @@ def test_reply_tooltip_and_inspector_show_the_breakdown(ledger_at, tmp_path, mon
     row = led.request(1)
     assert row["service_tier"] == "flex" and row["price_tier"] == "flex"
     assert abs(row["cost"] - 0.001582) < 1e-12 and abs(row["cost_cached_input"] - 0.000207) < 1e-12
+
+
+def test_saving_a_dated_price_reprices_the_ledger_from_that_date(ledger_at):
+    from components.common import services
+    from paramlab.client.result import ChatResult, Choice, Usage
+    from paramlab.settings import Endpoint
+    from paramlab.usage import pricing
+    from paramlab.usage.pricing import Price, PriceTable
+
+    led = ledger_at()
+    ep = Endpoint(name="E", base_url="https://api.example.com/v1", backend="openai")
+    old = PriceTable({"m": [Price(1.0, 2.0)]})
+    for day in (5, 25):  # 2026-01-06 and 2026-01-26
+        r = ChatResult(choices=[Choice(0, "ok", finish_reason="stop")], usage=Usage(1_000, 100, 1_100), model="m",
+                       request={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+        r.metrics.started_at = 1_767_225_600 + day * 86_400
+        pricing.apply(old, ep, r)
+        assert led.record(ep, r, {"page": "playground"})
+    new = PriceTable({"m": [Price(1.0, 2.0), Price(3.0, 4.0, effective="2026-01-15")]})
+    assert services.reprice_ledger(old, new) == (1, None)
+    assert abs(led.request(1)["cost"] - 0.0012) < 1e-12 and abs(led.request(2)["cost"] - 0.0034) < 1e-12
