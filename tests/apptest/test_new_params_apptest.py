@@ -138,3 +138,28 @@ def test_include_obfuscation_toggle(app, fs):
     fs.script(text_stream("ok then"))
     assert send(app)
     assert fs.requests[-1].json()["stream_options"] == {"include_usage": True, "include_obfuscation": False}
+
+
+def test_a_preset_with_tools_and_a_schema_fills_the_editors(app, fs, tmp_path):
+    from paramlab.request import presets, structured
+    from paramlab.request import tools as toolslib
+    folder = tmp_path / "presets"
+    folder.mkdir(exist_ok=True)
+    params = {"tools": [toolslib.TEMPLATES["calculator"]], "tool_choice": "required",
+              "response_format": {"type": "json_schema", "json_schema": structured.EXAMPLES["sentiment"]}}
+    (folder / "agent.yaml").write_text(presets.dump("Agent", "a calculator and a schema", params))
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    at.selectbox(key="w.preset").set_value("Agent").run()
+    at.button(key="preset.load").click().run()
+    assert not at.exception, at.exception
+    rid = at.session_state["pp.tools.v.rows"][0]
+    assert at.text_input(key=f"pp.tools.v.{rid}.name").value == "calculator"
+    assert at.selectbox(key="pp.tool_choice.v").value == "required"
+    assert at.text_input(key="pp.response_format.v.js.name").value == "sentiment"
+    at.text_area(key="w.prompt").set_value("2+2?").run()
+    at.session_state["pl.stream"] = False
+    at.button(key="send").click().run()
+    body = fs.requests[-1].json()
+    assert body["tools"] == params["tools"] and body["tool_choice"] == "required"
+    assert body["response_format"] == params["response_format"]
