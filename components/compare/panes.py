@@ -84,7 +84,7 @@ def _add_pane() -> None:
 
 def toolbar() -> None:
     panes = ensure_panes()
-    c1, c2, c3, c4 = st.columns([2, 1.3, 1.3, 3], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([2, 1.2, 1.7, 2.6], vertical_alignment="bottom")
     c1.button("↺ Start from the Playground's settings", on_click=_from_playground, disabled=running(),
               help="Every pane takes the Playground's endpoint, model and parameters.")
     c2.button("➕ Add pane", on_click=_add_pane, disabled=len(panes) >= compare.MAX_PANES or running(),

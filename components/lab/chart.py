@@ -49,7 +49,7 @@ def chart(rows: Sequence[reshape.Row], height: int = 320) -> alt.LayerChart:
     bars = alt.Chart(df).mark_bar().encode(
         x=x, y=alt.Y("height:Q", title="probability", axis=alt.Axis(format="%")),
         color=alt.Color("status:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                        legend=alt.Legend(orient="top", title=None, labelLimit=0)),
+                        legend=alt.Legend(orient="top", title=None, labelLimit=0, columns=3)),  # one row was cut
         tooltip=tooltip)
     ticks = alt.Chart(df).mark_tick(color="#111827", thickness=2, size=14).encode(
         x=x, y="model:Q", tooltip=tooltip)

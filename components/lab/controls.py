@@ -65,7 +65,7 @@ def sliders(focus: str) -> None:
     names.sort(key=lambda n: n != focus)  # the focused one first
     for n in names:
         (_cut_off if n in CUT_OFFS else _slider)(n, focus)
-    ls.bound(st.radio, "order", label="Sampler order", options=list(ORDER_LABELS),
+    ls.bound(st.radio, "order", label=t("order"), options=list(ORDER_LABELS),
              format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint's "
                                                 "sampler chain in ParamLab's backend registry.")
 
@@ -73,7 +73,7 @@ def sliders(focus: str) -> None:
 def history(endpoint: Endpoint | None, focus: str) -> None:
     """Text whose tokens count as already generated, for the penalties."""
     with st.container(border=focus in ("presence_penalty", "frequency_penalty"), key="lab-history"):
-        ls.bound_text(st.text_area, ls.HISTORY_TEXT, label="Token history for the penalties", height=68,
+        ls.bound_text(st.text_area, ls.HISTORY_TEXT, label=t("history"), height=68,
                       help="Text the model has generated so far. The penalties count how often each of its "
                            "token ids occurs: logit −= presence × [count > 0] + frequency × count.")
         text = st.session_state[ls.HISTORY_TEXT]

@@ -71,7 +71,7 @@ def results() -> None:
         "mean_similarity": st.column_config.NumberColumn("mean similarity", format="%.3f"),
         "latency_s": st.column_config.NumberColumn("latency s", format="%.2f"),
         "ttft_s": st.column_config.NumberColumn("TTFT s", format="%.3f"),
-        "cost": st.column_config.NumberColumn("cost $", format="%.6f"),
+        "cost": st.column_config.NumberColumn("cost $", format="%g"),
         "json_parse_rate": st.column_config.NumberColumn("JSON parse rate", format="percent"),
         "schema_valid_rate": st.column_config.NumberColumn("schema-valid rate", format="percent"),
         "valid_tool_calls": st.column_config.NumberColumn("valid tool calls"),

@@ -54,6 +54,12 @@ TEXT: dict[str, dict[str, str]] = {
     "focus_help": {"en": "The Guide's “Try it in the Lab” links choose this for you.",
                    "zh": "参数指南中的“在实验室中试试”链接会替你选好。"},
     "in_lab": {"en": "In the Lab", "zh": "在实验室中"},
+    "order": {"en": "Sampler order", "zh": "采样器顺序"},
+    "history": {"en": "Token history for the penalties", "zh": "用于惩罚的词元历史"},
+    "bias_text": {"en": "logit_bias (one `token_id: bias` per line)", "zh": "logit_bias（每行一个 `token_id: bias`）"},
+    "candidate": {"en": "Candidate", "zh": "候选词元"},
+    "bias": {"en": "bias", "zh": "偏置"},
+    "set": {"en": "Set", "zh": "设置"},
 }
 
 
