@@ -1,7 +1,6 @@
 """ParamLab — Usage: what the experiments cost and where the tokens went, from the usage ledger."""
 import streamlit as st
 
-from components.common import services
 from components.common import state
 from components.usage import charts as usage_charts
 from components.usage import data as usage_data
@@ -17,18 +16,9 @@ st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wid
 state.init()
 
 st.title("📊 Usage")
-led = services.ledger()
-if services.ledger_status():
-    st.error(services.ledger_status())
-if led is None:
-    usage_settings.render()
-    st.stop()
-
+led = usage_data.ledger_or_stop()
 view = usage_filters.render(led)
-data = usage_data.load(led, view)
-if data is None:
-    usage_settings.render()
-    st.stop()
+data = usage_data.load_or_stop(led, view)
 usage_charts.summary(data)
 usage_charts.render(data, view.bucket, view.tz_offset_s)
 usage_forecast.render(led, view)

@@ -7,9 +7,7 @@ from components.common import state
 st.set_page_config(page_title="ParamLab · Parameter Guide", page_icon="📖", layout="wide")
 state.init()
 
-title = st.empty()
-lang = guide_view.language()
-title.title("📖 参数指南 · Parameter Guide" if lang == "zh" else "📖 Parameter Guide")
+lang = guide_view.header()
 guide_view.intro(lang)
 guide_view.entries(lang)
 guide_view.backends(lang)

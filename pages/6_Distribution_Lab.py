@@ -3,18 +3,15 @@ import streamlit as st
 
 from components.common import endpoint_picker
 from components.lab import bias as lab_bias
-from components.lab import chart as lab_chart
 from components.lab import controls as lab_controls
+from components.lab import distribution as lab_distribution
 from components.lab import conversation as lab_conversation
-from components.lab import engine as lab_engine
 from components.lab import intro as lab_intro
-from components.lab import sample as lab_sample
 from components.lab import send as lab_send
 from components.lab import state as lab_state
 from components.lab import step as lab_step
 from components.lab import text as lab_text
 from components.common import state
-from paramlab.lab import reshape
 
 st.set_page_config(page_title="ParamLab · Distribution Lab", page_icon="🔬", layout="wide")
 state.init()
@@ -34,15 +31,7 @@ with left:
     lab_bias.render(endpoint, focus)
 
 with right:
-    dist = st.session_state.get(lab_state.DIST)
-    if dist is None:
-        st.info(lab_text.t("press_fetch"))
-    else:
-        rows = reshape.reshape(dist.candidates, lab_state.settings())
-        lab_chart.render(dist, rows, settings=lab_state.settings())
-        lab_engine.render(endpoint, dist, rows)
-        st.subheader(lab_text.t("sample"))
-        lab_sample.render(rows)
+    lab_distribution.render(endpoint)
     st.subheader(lab_text.t("step_mode"))
     lab_step.render(endpoint)
     st.subheader(lab_text.t("send_real"))

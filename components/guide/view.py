@@ -17,6 +17,14 @@ INTRO = {
 }
 
 
+def header() -> str:
+    """The title in the chosen language, above the language switch; returns the language."""
+    title = st.empty()
+    lang = language()
+    title.title("📖 参数指南 · Parameter Guide" if lang == "zh" else "📖 Parameter Guide")
+    return lang
+
+
 def language() -> str:
     ss = st.session_state
     ss.setdefault(LANG, "en")

@@ -26,3 +26,26 @@ def load(led: Ledger, view: View | None) -> dict[str, Any] | None:
 def _load(led: Ledger, view: View) -> dict[str, Any]:
     with led.engine.connect() as conn:
         return Q.usage_view(conn, view.filters, view.bucket, view.tz_offset_s)
+
+
+def ledger_or_stop() -> Ledger:
+    """The ledger, with its problem shown; without one, only the settings (to fix it) are drawn."""
+    from components.common import services
+    from components.usage import settings as usage_settings
+    led = services.ledger()
+    if services.ledger_status():
+        st.error(services.ledger_status())
+    if led is None:
+        usage_settings.render()
+        st.stop()
+    return led
+
+
+def load_or_stop(led: Ledger, view: View | None) -> dict[str, Any]:
+    """The page's figures; when the database cannot answer, the reason and the settings only."""
+    from components.usage import settings as usage_settings
+    data = load(led, view)
+    if data is None:
+        usage_settings.render()
+        st.stop()
+    return data
