@@ -27,6 +27,7 @@ from paramlab.runs.parallel import Job
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.safety.markdown import safe_markdown
 from paramlab.request.schema import ValidationError
+from paramlab.request.messages import text_of
 
 PANES = "cmp.panes"
 PROMPT = "cmp.prompt"
@@ -61,7 +62,7 @@ def ensure_panes() -> list[Pane]:
 def _last_user_message() -> str:
     for m in reversed(st.session_state[state.MESSAGES]):
         if m["role"] == "user":
-            return m["content"]
+            return text_of(m)  # a turn with images: its text
     return ""
 
 

@@ -20,6 +20,8 @@ from paramlab.client.metrics import fmt_cost, fmt_seconds
 from paramlab.safety.redaction import known, redact_obj
 from paramlab.client.result import ChatResult
 from paramlab.request.schema import FieldError, ValidationError
+from paramlab.request.messages import images_of, text_of
+from paramlab.request.tools import call_parts
 
 MIN_PANES, MAX_PANES = 2, 6
 
@@ -159,11 +161,20 @@ def _fenced(text: str) -> list[str]:
     return [f"{fence}text", text, fence]
 
 
+def turn_text(m: dict) -> str:
+    """A turn as text for a report: its text, then its images and tool calls named."""
+    parts = [text_of(m)] + [f"[image: {img.get('url', '')[:60]}…]" for img in images_of(m)]
+    parts += [f"[tool call {call_parts(tc)[1]}({call_parts(tc)[2]})]" for tc in m.get("tool_calls") or ()]
+    if m.get("tool_call_id"):
+        parts.insert(0, f"[result of {m['tool_call_id']}]")
+    return "\n".join(p for p in parts if p)
+
+
 def to_markdown(records: Sequence[dict], messages: Sequence[dict]) -> str:
     """A readable report: the conversation, a metrics table, then each reply in a fenced block."""
     lines = ["# ParamLab comparison", "", "## Conversation"]
     for m in messages:  # each turn whole, line breaks kept (a table cell or one line would flatten it)
-        lines += ["", f"**{_md_cell(m['role'])}:**", "", *_fenced(str(m["content"]))]
+        lines += ["", f"**{_md_cell(m['role'])}:**", "", *_fenced(turn_text(m))]
     lines += ["", "| pane | endpoint | model | parameters | status | finish_reason | TTFT | latency | tok/s | tokens | cost |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:

@@ -12,6 +12,7 @@ from paramlab.backends.llamacpp import apply_template, tokenize
 from paramlab.errors import ChatError
 from paramlab.backends import registry
 from paramlab.client.tokens import estimate_messages_tokens
+from paramlab.request.messages import text_of
 
 # Published context windows of common models (tokens), matched by prefix; longest prefix wins.
 KNOWN_WINDOWS = {
@@ -71,7 +72,8 @@ def exact_prompt_tokens(endpoint: Endpoint, messages: list[dict], timeout: float
 def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
           reply_budget: int | None = None) -> ContextCount:
     window = window_for(endpoint, model)
-    msgs = [{"role": m["role"], "content": m["content"]} for m in messages]
+    # the text of every turn (image parts and tool calls are not counted by this estimate)
+    msgs = [{"role": m["role"], "content": text_of(m)} for m in messages]
     if endpoint is not None and registry.for_endpoint(endpoint).prompt_tokens == "server" and msgs:
         try:
             n = exact_prompt_tokens(endpoint, msgs)

@@ -331,3 +331,17 @@ def test_session_keeps_tool_turns_images_and_developer_role():
     assert s.messages == turns[:4]
     assert warnings == ["messages[4]: role must be one of developer, system, user, assistant, tool, got 'bot'; skipped"]
     assert s.params["tools"] == [WEATHER]
+
+
+def test_reports_and_counts_read_turns_with_images_and_tool_calls():
+    from paramlab.experiments.compare import to_markdown
+    from paramlab.request.context import count
+    turns = [{"role": "user", "content": [{"type": "text", "text": "Look at this"},
+                                          {"type": "image_url", "image_url": {"url": PNG_URL}}]},
+             {"role": "assistant", "content": None, "tool_calls": [
+                 {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}]},
+             {"role": "tool", "tool_call_id": "c1", "content": "{\"t\": 3}"}]
+    md = to_markdown([], turns)
+    assert "Look at this\n[image: data:image/png;base64," in md
+    assert '[tool call get_weather({"city": "Oslo"})]' in md and "[result of c1]\n{\"t\": 3}" in md
+    assert count(turns, None, None).prompt_tokens > 0
