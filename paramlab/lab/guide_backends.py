@@ -51,16 +51,33 @@ def view(name: str, lang: str) -> ExtensionView:
     return next(v for v in views(lang) if v.name == name)
 
 
+PREFERRED = ("llamacpp", "vllm", "lmstudio")  # whose explanation leads when several declare a sampler
+
+
+def _default(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, list):
+        return " → ".join(v)
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
 def views(lang: str) -> list[ExtensionView]:
+    """One entry per backend sampler. Where backends declare it differently (top_k is off at 0 on
+    llama.cpp and at −1 on vLLM), range and default are given per backend."""
     zh = lang == "zh"
     out = []
     for name in registry.EXTENSION_NAMES:
-        o = registry.option_for(name)
-        kinds = [registry.get(k).label for k in registry.kinds_accepting(name) if k != "embedded"]
-        default = "—" if o.default is None else (" → ".join(o.default) if isinstance(o.default, list)
-                                                 else str(o.default).lower() if isinstance(o.default, bool)
-                                                 else str(o.default))
+        kinds = [k for k in registry.kinds_accepting(name) if k != "embedded"]
+        kinds.sort(key=lambda k: PREFERRED.index(k) if k in PREFERRED else len(PREFERRED))
+        decls = [(registry.get(k).label, registry.get(k).option(name)) for k in kinds]
+        o = decls[0][1]
+        ranges = {label: d.range_text(lang) for label, d in decls}
+        defaults = {label: _default(d.default) for label, d in decls}
+        per = len(set(ranges.values())) > 1 or len(set(defaults.values())) > 1
+        range_text = "; ".join(f"{k}: {v}" for k, v in ranges.items()) if per else o.range_text(lang)
+        default = "; ".join(f"{k}: {v}" for k, v in defaults.items()) if per else _default(o.default)
         lab = LAB.get(name, ("", ""))[1 if zh else 0]
         out.append(ExtensionView(name, o.short_zh if zh else o.short, o.long_zh if zh else o.long,
-                                 o.range_text(lang), default, ", ".join(kinds), lab))
+                                 range_text, default, ", ".join(label for label, _ in decls), lab))
     return out

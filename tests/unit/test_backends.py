@@ -203,3 +203,13 @@ def test_parallel_slots_from_props():
     props = json.loads((DATA / "llamacpp_props.json").read_text())
     assert llamacpp.slots_from_props(props) == 4
     assert llamacpp.slots_from_props({}) is None and llamacpp.slots_from_props({"total_slots": True}) is None
+
+
+def test_the_guide_gives_per_backend_ranges_where_they_differ():
+    from paramlab.lab import guide_backends
+    top_k = guide_backends.view("top_k", "en")
+    assert top_k.backends == "llama.cpp, vLLM, LM Studio"
+    assert top_k.range == "llama.cpp: 0 – 1000; vLLM: -1 – 100000; LM Studio: 0 – 1000"
+    assert top_k.default == "llama.cpp: 40; vLLM: -1; LM Studio: —"
+    assert "llama.cpp applies 40" in top_k.long  # llama.cpp's explanation leads
+    assert guide_backends.view("dry_base", "zh").range == "1 – 4"
