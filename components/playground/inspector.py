@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from components.common import cost_breakdown
+from components.common import content_parts, cost_breakdown
 
 from paramlab.client.result import ChatResult
 
@@ -44,6 +44,7 @@ def render(results: list[ChatResult], key: str = "insp") -> None:
                     f"system_fingerprint `{r.system_fingerprint or '—'}` · status **{r.status}** · "
                     f"request id `{r.metrics.request_id or '—'}` · attempts {r.metrics.attempts}")
         cost_breakdown.render(r.metrics.cost_parts, r.metrics.cost)
+        content_parts.note(r)
         t1, t2, t3 = st.tabs(["Request JSON", "Request headers", "Raw response" + (" (SSE)" if r.stream else "")])
         with t1:
             st.code(json.dumps(r.request, indent=2, ensure_ascii=False), language="json")

@@ -68,3 +68,17 @@ def test_refusal_is_shown_as_a_refusal(app, fs):
     warnings = [str(w.value) for w in app.warning]
     assert any("The model refused" in w and "can't assist with that request" in w for w in warnings)
     assert not any("_(empty reply)_" in str(m.value) for m in app.markdown)
+
+
+def test_unknown_content_parts_are_named_in_the_inspector(app, fs):
+    from support.fault_server import Reply
+    fs.script(Reply(200, {"id": "x", "object": "chat.completion", "model": "m", "choices": [{
+        "index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": [
+            {"type": "text", "text": "Here you go."},
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}))
+    send(app, "Draw a cat")
+    assert any("Here you go." in str(m.value) for m in app.markdown)
+    captions = [str(c.value) for c in app.caption]
+    assert any("1 content part(s) of type image_url" in c for c in captions)
+    assert any("https://example.com/cat.png" in str(c.value) for c in app.code)
