@@ -46,4 +46,6 @@ def render(wkey: str, current: Any, on: bool) -> dict | None:
         for b in bad:
             st.error(f"metadata: {b}")
         st.caption(f"{len(pairs)} of 16 pairs")
+    if bad and on:
+        return text  # kept as typed: validation refuses it, so the readable lines alone are never sent
     return pairs or None

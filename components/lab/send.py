@@ -16,8 +16,12 @@ from paramlab.client.result import ChatResult
 
 def render(endpoint: Endpoint | None) -> None:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    max_tokens = c1.number_input("max_tokens", min_value=1, max_value=512, value=40, key="lab.w.send_max")
-    if c2.button(t("send"), key="lab.b.send", disabled=endpoint is None, help=t("send_help")):
+    # no bounds in the widget (it would keep showing a refused number): checked here, by name
+    max_tokens = c1.number_input("max_tokens", value=40, step=1, key="lab.w.send_max")
+    bad = not 1 <= max_tokens <= 512
+    if bad:
+        st.error(f"max_tokens: must be 1 to 512 in the Lab, got {max_tokens}")
+    if c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bad, help=t("send_help")):
         send(endpoint, int(max_tokens))
     res: ChatResult | None = st.session_state.get(ls.SENT)
     if res is None:

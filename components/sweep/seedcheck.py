@@ -22,11 +22,16 @@ def render(endpoint: Endpoint | None) -> None:
                "seed. Providers promise only best-effort determinism; system_fingerprint names the backend "
                "configuration, so a change there explains a difference.")
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    k = c1.number_input("k (requests)", min_value=2, max_value=seedcheck.MAX_K, value=3, key="sw.seed.k")
-    seed = c2.number_input("seed", min_value=0, max_value=2**31 - 1, value=42, step=1, key="sw.seed.value")
+    # no bounds in the widgets (they would keep showing a refused number): checked below, by name
+    k = c1.number_input("k (requests)", value=3, step=1, key="sw.seed.k")
+    seed = c2.number_input("seed", value=42, step=1, key="sw.seed.value")
+    problems = ([f"k (requests): must be 2 to {seedcheck.MAX_K}, got {k}"] if not 2 <= k <= seedcheck.MAX_K else []) + \
+        ([f"seed: must be 0 to {2**31 - 1}, got {seed}"] if not 0 <= seed <= 2**31 - 1 else [])
+    for p in problems:
+        st.error(p)
     run: LiveRun | None = st.session_state.get(RUN)
     busy = run is not None and not run.finished
-    if c3.button("▶ Run seed check", key="sw.seed.go", disabled=endpoint is None or busy):
+    if c3.button("▶ Run seed check", key="sw.seed.go", disabled=endpoint is None or busy or bool(problems)):
         if not budget_ui.gate(endpoint, inline=True):
             return
         try:

@@ -76,7 +76,8 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
             index=opts2.index(cfg["p2"]) if cfg["p2"] in opts2 else 0)
     v2 = _w("v2", c4.text_input, f"{p2} values" if p2 != NONE else "values", value=cfg["v2"], disabled=p2 == NONE)
     c5, c6, _ = st.columns([1, 1, 2])
-    repeats = _w("repeats", c5.number_input, "Repeats per cell", min_value=1, max_value=sweep.MAX_REPEATS,
+    # no bounds in the widget (it would keep showing a refused number): SweepPlan.validate checks them
+    repeats = _w("repeats", c5.number_input, "Repeats per cell",
                  value=int(cfg["repeats"]), step=1, help="Same request this many times: diversity needs ≥ 2.")
     _w("concurrency", c6.slider, "Concurrency limit", min_value=1, max_value=8, value=int(cfg["concurrency"]),
        help="Requests in flight at once. The embedded engine decodes 4 in parallel.")

@@ -90,3 +90,13 @@ def test_continue_with_a_choice_carries_that_choices_measurements(app):
     assert res.usage.completion_tokens == slot.completion_tokens
     assert res.metrics.cost == slot.cost
     assert json.dumps(res.request)  # the request that produced it is kept for the inspector
+
+
+def test_an_unreadable_metadata_line_blocks_send_instead_of_being_dropped(app):
+    app.checkbox(key="pp.metadata.on").check().run()
+    app.text_area(key="pp.metadata.v").set_value("project: paramlab\nthis line has no colon").run()
+    assert app.button(key="send").disabled
+    assert app.session_state["pl.params"]["metadata"] == "project: paramlab\nthis line has no colon"
+    app.text_area(key="pp.metadata.v").set_value("project: paramlab").run()
+    assert app.session_state["pl.params"]["metadata"] == {"project": "paramlab"}
+    assert not app.button(key="send").disabled

@@ -59,3 +59,11 @@ def test_charts_leave_out_flat_zero_metrics_and_say_so():
         ("Time to first token (s, mean)", 2), ("distinct-1 among repeats", 2), ("distinct-2 among repeats", 2)]
     assert spec["columns"] == 3
     assert any(c.value == "Not charted, 0 in every cell: Cost ($, all repeats)." for c in at.caption)
+
+
+def test_a_repeat_count_out_of_range_is_shown_and_blocks_the_run():
+    at = _app()
+    at.number_input(key="w.sw.repeats").set_value(50).run()
+    assert at.number_input(key="w.sw.repeats").value == 50  # what the box shows is what is checked
+    assert any(e.value == "repeats: must be 1 to 20, got 50" for e in at.error)
+    assert at.button(key="sw.go").disabled
