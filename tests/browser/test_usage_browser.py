@@ -54,15 +54,15 @@ def test_playground_requests_show_on_the_usage_page(usage_app, page):
     assert metrics.filter(has_text="Requests").get_by_test_id("stMetricValue").inner_text() == "3"
     assert metrics.filter(has_text="Cost").get_by_test_id("stMetricValue").inner_text() == "$0"  # embedded model
     # every chart drew marks from the three requests (vega renders SVG paths / canvas per mark)
-    assert page.get_by_test_id("stVegaLiteChart").count() == 6
+    assert page.get_by_test_id("stVegaLiteChart").count() == 9  # 6 usage charts, 2 forecasts, 1 what-if
     assert "No data for this chart" not in main.inner_text()
     page.wait_for_timeout(1000)  # let vega finish drawing before the screenshot
     tables = main.get_by_test_id("stDataFrame")
-    assert tables.count() >= 2  # sessions + requests
+    assert tables.count() >= 3  # what-if by model, sessions, requests
     shot = screenshot(page, "usage-after-three-requests")
     assert shot.exists()
     # drill-down: pick the newest request and see its text
-    grid = tables.nth(1)
+    grid = page.locator(".st-key-usage-requests")
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 15, box["y"] + 55)  # the first row's selection cell
