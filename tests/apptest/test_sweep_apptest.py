@@ -84,23 +84,24 @@ def test_seed_check_tab():
 
 
 def test_json_schema_sweep_charts_parse_and_valid_rates():
-    """max_tokens 6 cuts the schema-constrained JSON short (not JSON), 80 lets it finish (valid):
+    """max_tokens 6 cuts the schema-constrained JSON short (not JSON), 200 lets it finish (valid):
     the two new charts show the rates per cell."""
     from paramlab.request import structured
     at = _app()
     at.selectbox(key="w.sw.p1").set_value("max_tokens").run()
-    at.text_input(key="w.sw.v1").set_value("6, 80").run()
+    at.text_input(key="w.sw.v1").set_value("6, 200").run()
     at.number_input(key="w.sw.repeats").set_value(2).run()
     at.checkbox(key="sw.pp.response_format.on").check().run()
     at.selectbox(key="sw.pp.response_format.v").set_value("json_schema").run()
     at.selectbox(key="sw.pp.response_format.v.js.example").set_value("person").run()
     assert at.session_state["sw.base"]["response_format"]["json_schema"] == structured.EXAMPLES["person"]
+    at.checkbox(key="sw.pp.seed.on").check().run()  # a fixed seed: the same replies on every run
     at.button(key="sw.go").click().run(timeout=240)
     assert not at.exception
     table = at.session_state["sw.table"]
     assert table.loc[table.max_tokens == 6, "json_parse_rate"].item() == 0.0
-    assert table.loc[table.max_tokens == 80, "json_parse_rate"].item() == 1.0
-    assert table.loc[table.max_tokens == 80, "schema_valid_rate"].item() == 1.0
+    assert table.loc[table.max_tokens == 200, "json_parse_rate"].item() == 1.0
+    assert table.loc[table.max_tokens == 200, "schema_valid_rate"].item() == 1.0
     df = at.session_state["sw.chart_data"]
     titles = set(df["title"])
     assert {"JSON-parse rate (share of replies)", "Schema-valid rate (share of replies)"} <= titles

@@ -25,7 +25,7 @@ PERSON = {"type": "json_schema", "json_schema": structured.EXAMPLES["person"]}
 @pytest.mark.parametrize("stream", [False, True])
 def test_json_schema_reply_validates(engine_client, seed, stream):
     body = build_body(MODEL, [{"role": "user", "content": "Describe a person as JSON."}],
-                      {"response_format": PERSON, "max_tokens": 80, "seed": seed, "temperature": 0.8,
+                      {"response_format": PERSON, "max_tokens": 150, "seed": seed, "temperature": 0.8,
                        "stream": stream or None})
     res = engine_client.run(body)
     assert res.status == "ok", res.error
