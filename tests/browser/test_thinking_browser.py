@@ -34,3 +34,30 @@ def test_thinking_block_above_the_reply(tmp_path, page):
         screenshot(page, "thinking_block")
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert body.index("Thinking") < body.rindex(choice["text"][:20])
+
+
+def test_thinking_streams_live_then_the_reply(tmp_path, page):
+    """Thinking arrives first, slowly: the block is open and growing while the model thinks."""
+    from support.fault_server import Stream, chunk, sse
+    words = [f"step{i} " for i in range(30)]
+    events = [sse({**chunk(role="assistant"), "choices": [{"index": 0, "delta": {"reasoning_content": w},
+                                                            "finish_reason": None}]}, done=False) for w in words]
+    events += [sse(chunk("The answer is 42."), done=False), sse(chunk(finish="stop"))]
+    with FaultServer(default=Stream(events, pause=0.25)) as fs, running_app(
+            tmp_path, {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "deepseek-reasoner"}) as url:
+        page.goto(url)
+        wait_for_app(page)
+        box = page.get_by_label("Your message")
+        box.fill("What is six times seven?")
+        box.press("Tab")
+        page.get_by_role("button", name="Send", exact=True).click()
+        page.get_by_text("step3").first.wait_for(timeout=60_000)
+        live = page.get_by_test_id("stExpander").filter(has_text="Thinking").first
+        assert "step3" in live.inner_text()  # open while thinking
+        live.scroll_into_view_if_needed()
+        live.screenshot(path=str(screenshot(page, "thinking_live").with_name("thinking_live_block.png")))
+        page.get_by_text("The answer is 42.").first.wait_for(timeout=60_000)
+        wait_for_idle(page)
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert body.index("Thinking") < body.rindex("The answer is 42.")
+        screenshot(page, "thinking_done")
