@@ -151,11 +151,12 @@ class Handlers:
             raw = await _read_body(request, relay.max_body)
             who = self._who(request)
             if not _asks_stream(raw):
-                def complete() -> dict:
+                def complete() -> tuple[dict, dict]:
                     caller = relay.admit(*who)
                     prep, client = relay.prepare(raw)
                     return relay.complete(prep, client, caller)
-                return JSONResponse(await _in_thread(complete))
+                payload, headers = await _in_thread(complete)
+                return JSONResponse(payload, headers=headers)
 
             def stream(emit, holder) -> ChatResult:
                 caller = relay.admit(*who)

@@ -92,11 +92,15 @@ class Relay:
         return prep, client  # type: ignore[return-value]
 
     # -- /v1/chat/completions ------------------------------------------------------------------
-    def complete(self, prep: Prepared, client: ChatClient, caller: Caller) -> dict[str, Any]:
+    def complete(self, prep: Prepared, client: ChatClient, caller: Caller) -> tuple[dict[str, Any], dict[str, str]]:
+        """The reply's JSON, and the upstream's request id and rate-limit headers to hand on."""
         result = client.run(prep.body, context=self.context(caller))
         if result.status == "error":
             raise upstream_error(result)
-        return completion_json(result)
+        headers = dict(result.metrics.rate_limits)
+        if result.metrics.request_id and result.metrics.request_id != result.id:
+            headers["x-request-id"] = result.metrics.request_id
+        return completion_json(result), headers
 
     def stream(self, prep: Prepared, client: ChatClient, caller: Caller, emit: Emit,
                holder: list | None = None) -> ChatResult:

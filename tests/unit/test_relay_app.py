@@ -108,6 +108,14 @@ def test_n_2_gives_two_choices_and_one_row_with_both_choices_tokens(url, ledger,
     assert len(json.loads(row["replies"])) == 2
 
 
+def test_the_upstreams_request_id_and_rate_limit_headers_reach_the_client(url, fault):
+    fault.script(fsv.Reply(200, fsv.completion(), headers={"x-request-id": "req-upstream-42",
+                                                          "x-ratelimit-remaining-requests": "99"}))
+    raw = sdk(url).chat.completions.with_raw_response.create(model="fault-model", messages=HELLO)
+    assert raw.headers["x-request-id"] == "req-upstream-42"
+    assert raw.headers["x-ratelimit-remaining-requests"] == "99"
+
+
 def test_upstream_key_and_organization_are_used_upstream_and_the_relay_key_never_is(url, fault):
     sdk(url).chat.completions.create(model="fault-model", messages=HELLO)
     (req,) = fault.requests
@@ -254,9 +262,10 @@ def room(url: str, body: dict, source: str, path: str = "/chat-room", key: str =
         conn.close()
 
 
-def test_chat_room_keeps_a_context_per_client_and_reset_clears_one(url, fault):
+def test_chat_room_keeps_a_context_per_client_and_reset_clears_one(url, ledger, fault):
     fault.default = fsv.Reply(200, fsv.completion("Noted."))
     a, b = "127.0.0.2", "127.0.0.3"
+    before = ledger.last_id()
     status, body = room(url, {"role": "user", "content": "I am client A."}, a)
     assert status == 200 and json.loads(body) == {"code": 200, "msg": "success", "data": "Noted."}
     room(url, {"role": "user", "content": "I am client B."}, b)
@@ -277,6 +286,9 @@ def test_chat_room_keeps_a_context_per_client_and_reset_clears_one(url, fault):
     sent = [r.json() for r in fault.requests]
     assert sent[4]["messages"] == [system, {"role": "user", "content": "Fresh start."}]
     assert len(sent[5]["messages"]) == 6  # B kept its whole conversation
+    rows = ledger.rows(before)  # each turn recorded once, under the key and the client's own address
+    assert [r["session_id"] for r in rows] == [a, b, a, b, a, b]
+    assert {(r["page"], r["label"]) for r in rows} == {("relay", "team-a")}
 
 
 def test_chat_room_stream_streams_the_reply_text_and_remembers_it(url, fault):
