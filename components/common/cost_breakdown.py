@@ -83,8 +83,8 @@ def from_ledger_row(r: Mapping[str, Any]) -> dict[str, Any]:
     class _U:  # the row's token counts, for the per-part token split
         pass
     u = _U()
-    for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
-              "audio_input_tokens", "audio_output_tokens"):
+    for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens",
+              "cache_write_tokens", "audio_input_tokens", "audio_output_tokens"):
         setattr(u, k, r.get(k))
     split = pricing.split_tokens(u) or {}
     dollars = {k: r.get(f"cost_{k}") for k in pricing.COST_PARTS}

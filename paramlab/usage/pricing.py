@@ -233,7 +233,9 @@ def split_tokens(usage: Any) -> dict[str, int] | None:
 
     OpenAI counts cached, cache-write and audio prompt tokens inside prompt_tokens, and reasoning
     and audio completion tokens inside completion_tokens; predicted-output tokens, accepted or
-    rejected, are inside completion_tokens too and billed as output.
+    rejected, are inside completion_tokens too and billed as output. Gemini and xAI leave their
+    hidden thinking out of completion_tokens and count it only in total_tokens: a total above
+    prompt + completion is reasoning billed on top of the completion.
     """
     if usage is None:
         return None
@@ -248,7 +250,12 @@ def split_tokens(usage: Any) -> dict[str, int] | None:
     cached, left_in = take("cached_tokens", left_in)
     write, left_in = take("cache_write_tokens", left_in)
     audio_in, left_in = take("audio_input_tokens", left_in)
-    reasoning, left_out = take("reasoning_tokens", left_out)
+    total = getattr(usage, "total_tokens", None)
+    hidden = max((total or 0) - (prompt or 0) - (completion or 0), 0) if prompt is not None and completion is not None else 0
+    if hidden:  # thinking outside completion_tokens: all of it is reasoning, the completion is output
+        reasoning = hidden
+    else:
+        reasoning, left_out = take("reasoning_tokens", left_out)
     audio_out, left_out = take("audio_output_tokens", left_out)
     return {"input": left_in, "cached_input": cached, "cache_write": write, "audio_input": audio_in,
             "output": left_out, "reasoning": reasoning, "audio_output": audio_out}

@@ -89,6 +89,19 @@ def test_deepseek_reasoner_priced_at_the_price_in_force_when_it_ran():
     assert later.effective == "2025-09-29" and later.total == pytest.approx((6 * 0.28 + 212 * 0.42) / 1e6, abs=1e-12)
 
 
+def test_gemini_thinking_counted_only_in_the_total_is_billed_as_reasoning():
+    r, rec = replay("gemini__nonstream-tool-call-total-includes-thinking.json")
+    assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens) == (35, 12, 126)
+    b = priced_at_recording(r, r.created)
+    # by hand: gemini-2.5-pro $1.25 / $10: 35 × 1.25 + 12 × 10 + 79 hidden thinking × 10 = 953.75 millionths
+    # (prompt + completion alone would be 163.75: 83 % short of the bill)
+    assert b.total == pytest.approx(953.75e-6, abs=1e-12)
+    assert b.dollars()["reasoning"] == pytest.approx(790e-6) and b.dollars()["output"] == pytest.approx(120e-6)
+    # xAI's shape: reasoning_tokens reported, also outside completion_tokens
+    xai = pricing.breakdown(Usage(10, 20, 130, reasoning_tokens=100), Price(1.0, 10.0))
+    assert xai.total == pytest.approx((10 * 1 + 20 * 10 + 100 * 10) / 1e6)
+
+
 def test_every_part_priced_by_hand():
     p = Price(2.0, 8.0, cached_input=0.5, cache_write=2.5, reasoning=10.0, audio_input=40.0, audio_output=80.0,
               tiers={"flex": Price(1.0, 4.0, cached_input=0.25)})
@@ -221,6 +234,22 @@ def test_whatif_on_a_seeded_ledger(db_url):
         cut = repricing.whatif(c, Filters(T0 + 30 * 60_000, T0 + 10 * HOUR_MS + 30 * 60_000, models=["gpt-a"]),
                                repricing.Scenario(table))
         assert cut["totals"]["requests"] == 10 and cut["totals"]["whatif"] == pytest.approx(10 * 0.0018)
+    led.close()
+
+
+def test_whatif_and_repricing_bill_thinking_counted_only_in_the_total(db_url):
+    led = Ledger.open(db_url, store_text=False)
+    gem = row(T0 + HOUR_MS, "gem", 35, 12, cost=0.0)
+    gem["total_tokens"] = 126  # Gemini: 79 thinking tokens only in the total
+    led.append_many([gem, row(T0 + 2 * HOUR_MS, "gem", 100, 10, cost=0.0)])
+    table = PriceTable({"gem": [Price(1.25, 10.0)]})
+    with led.engine.connect() as c:
+        t = repricing.whatif(c, Filters(), repricing.Scenario(table))["totals"]
+    assert t["whatif"] == pytest.approx((35 * 1.25 + 12 * 10 + 79 * 10 + 100 * 1.25 + 10 * 10) / 1e6)
+    assert t["reasoning"] == pytest.approx(790e-6)
+    with led.engine.begin() as c:
+        assert repricing.reprice(c, PriceTable({}), table) == 2
+    assert led.request(1)["cost"] == pytest.approx(953.75e-6) and led.request(1)["cost_reasoning"] == pytest.approx(790e-6)
     led.close()
 
 

@@ -43,8 +43,8 @@ class _Sums:
     """Summed token counts of a group of requests, shaped like a Usage for pricing.breakdown."""
 
     def __init__(self, r: Any) -> None:
-        for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
-                  "audio_input_tokens", "audio_output_tokens"):
+        for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens",
+                  "cache_write_tokens", "audio_input_tokens", "audio_output_tokens"):
             setattr(self, k, int(r[k] or 0))
 
 
@@ -62,7 +62,7 @@ def whatif(conn: Connection, f: Filters, s: Scenario, tz_offset_s: int = 0) -> d
     utc_day = (c.hour // (DAY_MS // HOUR_MS)).label("utc_day")
     local_day = ((c.hour * HOUR_MS + off) // DAY_MS).label("day")
     sums = [func.sum(c[k]).label(k) for k in ("requests", "cost_unknown", "prompt_tokens", "completion_tokens",
-                                               "cached_tokens", "reasoning_tokens", "cache_write_tokens",
+                                               "total_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
                                                "audio_input_tokens", "audio_output_tokens")]
     q = (select(utc_day, local_day, c.model, c.backend, c.service_tier,
                 func.coalesce(func.sum(c.cost), 0.0).label("actual"), *sums)
@@ -111,8 +111,8 @@ def _group(cells: list[dict], by: str, parts) -> list[dict[str, Any]]:
 
 
 # -- re-pricing stored rows ------------------------------------------------------------------
-_USAGE_COLS = ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cache_write_tokens",
-               "audio_input_tokens", "audio_output_tokens", "accepted_prediction_tokens",
+_USAGE_COLS = ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens",
+               "cache_write_tokens", "audio_input_tokens", "audio_output_tokens", "accepted_prediction_tokens",
                "rejected_prediction_tokens")
 
 
