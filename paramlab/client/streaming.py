@@ -157,6 +157,8 @@ def _handle_event(client: ChatClient, event: str | None, data: str, asm: ChunkAs
     info = errors.parse_error_payload(payload) if (event == "error" or "error" in payload
                                                    or payload.get("object") == "error") else None
     if info:
+        if isinstance(payload.get("choices"), list) or isinstance(payload.get("usage"), dict):
+            asm.add(payload)  # the error chunk may still carry usage (billed) and choices (OpenRouter)
         _fill(result, asm)
         err = payload.get("error") if isinstance(payload.get("error"), dict) else payload
         status = err.get("status_code") or err.get("status")
