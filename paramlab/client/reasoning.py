@@ -85,7 +85,8 @@ def _thinking_text(v: Any) -> str:
 class ThinkSplitter:
     """Routes a streamed text that opens with `<think>` into reasoning until `</think>`, live.
 
-    Text is held back only while it could still be the start of a tag."""
+    Text is held back only while it could still be the start of a tag (a reply whose first
+    token is "<"); leading whitespace is released at once."""
 
     def __init__(self) -> None:
         self.state = "start"  # start | thinking | text
@@ -99,6 +100,8 @@ class ThinkSplitter:
         self._held = ""
         if self.state == "start":
             stripped = buf.lstrip()
+            if not stripped:  # whitespace only: released at once (never delay a token), tag may follow
+                return buf, ""
             if stripped.startswith(OPEN):
                 self.state = "thinking"
                 buf = stripped[len(OPEN):]

@@ -137,3 +137,11 @@ def test_text_that_only_starts_like_a_tag_is_released():
     assert split_think("<thin air>") == ("<thin air>", "")
     s = ThinkSplitter()
     assert s.feed("<th") == ("", "") and s.feed("ought>") == ("<thought>", "")
+
+
+def test_leading_whitespace_is_never_held_back():
+    """A first token of whitespace reaches the page at once (holding it would delay the first token)."""
+    s = ThinkSplitter()
+    assert s.feed(" ") == (" ", "") and s.feed("Once") == ("Once", "")
+    s = ThinkSplitter()
+    assert s.feed("\n") == ("\n", "") and s.feed("<think>a</think>b") == ("b", "a")
