@@ -73,7 +73,9 @@ class LiteLLMPeer:
         cfg = d / "config.yaml"
         cfg.write_text(CONFIG.format(upstream=self.upstream, upstream_model=self.upstream_model, key=MASTER_KEY))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LITELLM_", "DATABASE_URL"))}
-        env.update(LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False", NO_PROXY="127.0.0.1,localhost",
+        # no network at start-up: the bundled model price map, no telemetry
+        env.update(LITELLM_LOG="ERROR", LITELLM_TELEMETRY="False", LITELLM_LOCAL_MODEL_COST_MAP="True",
+                   NO_PROXY="127.0.0.1,localhost",
                    DISABLE_SCHEMA_UPDATE="true", HOME=str(d))
         self._log = open(d / "litellm.log", "wb")
         self._proc = subprocess.Popen([str(exe), "--config", str(cfg), "--host", "127.0.0.1", "--port",
