@@ -52,6 +52,9 @@ class ChatError(Exception):
 
 class APIConnectionError(ChatError):
     kind = "connection"
+    # whether the request may have reached the server (set by the transport): a non-streaming
+    # request that was sent is never resent, since the server may still be generating it
+    sent = False
 
 
 class APITimeoutError(APIConnectionError):

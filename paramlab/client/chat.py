@@ -105,7 +105,7 @@ class ChatClient:
             except errors.APIConnectionError as e:
                 if watchdog.fired:
                     raise self._interrupted(watchdog, None) from None
-                if not stream and getattr(e, "sent", False) and isinstance(e, errors.APITimeoutError):
+                if not stream and e.sent and isinstance(e, errors.APITimeoutError):
                     raise errors.APITimeoutError(f"{e.message}. {NOT_RESENT}") from None
                 err: errors.ChatError = e
             else:

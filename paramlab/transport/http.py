@@ -123,8 +123,8 @@ class Transport:
                                         allow_redirects=False, proxies=self.proxies(url),
                                         timeout=(connect, read))
         except requests.exceptions.ConnectTimeout:
-            raise _with(errors.APITimeoutError(f"{host} did not accept the connection within {connect:g} s (connect timeout)"),
-                        sent=False) from None
+            raise _with(errors.APITimeoutError(
+                f"{host} did not accept the connection within {connect:g} s (connect timeout)"), sent=False) from None
         except requests.exceptions.ReadTimeout:
             raise _with(errors.APITimeoutError(f"{host} sent no answer within {read:g} s (read timeout)"),
                         sent=True) from None
@@ -208,7 +208,7 @@ class Transport:
         return self.fetch("POST", path, payload, root=root, timeout=timeout).data
 
 
-def _with(err: errors.ChatError, *, sent: bool) -> errors.ChatError:
-    err.sent = sent  # type: ignore[attr-defined]
+def _with(err: errors.APIConnectionError, *, sent: bool) -> errors.APIConnectionError:
+    err.sent = sent
     return err
 
