@@ -112,6 +112,7 @@ class ChunkAssembler:
             choice.logprobs.extend(lp)
         if parts.other:
             choice.extra_parts.extend(parts.other)
+        choice.extra_parts.extend(side_parts(delta))
         calls = delta.get("tool_calls")
         if isinstance(calls, list) and calls or isinstance(delta.get("function_call"), dict):
             tc = self._calls.setdefault(idx, _ToolCalls())
@@ -152,6 +153,22 @@ class ChunkAssembler:
 
     def partial_texts(self) -> dict[int, str]:
         return {i: c.text for i, c in self.choices.items()}
+
+
+# Message fields beside the text that some servers fill: web-search citations (OpenAI, OpenRouter)
+# and generated images (OpenRouter). ParamLab has no view of its own for them; they are kept
+# with the unknown content parts so the inspector names and shows them.
+SIDE_FIELDS = ("annotations", "images")
+
+
+def side_parts(message: dict[str, Any]) -> list[dict]:
+    out = []
+    for key in SIDE_FIELDS:
+        items = message.get(key)
+        if isinstance(items, list):
+            out += [{"type": key[:-1], **item} if isinstance(item, dict) else {"type": key[:-1], "value": item}
+                    for item in items]
+    return out
 
 
 def service_tier(payload: Any) -> str | None:
@@ -218,6 +235,7 @@ def choices_from_response(payload: dict[str, Any]) -> list[Choice]:
         if isinstance(msg.get("function_call"), dict):
             tc.merge({"function": msg["function_call"]})
         refusal = (msg.get("refusal") if isinstance(msg.get("refusal"), str) else "") + parts.refusal
+        parts.other.extend(side_parts(msg))
         out.append(Choice(index=c["index"] if isinstance(c.get("index"), int) else pos, text=text,
                           reasoning=reasoning_of(msg) + parts.reasoning + inline,
                           role=msg.get("role") or "assistant", finish_reason=finish_of(c),

@@ -145,3 +145,13 @@ def test_leading_whitespace_is_never_held_back():
     assert s.feed(" ") == (" ", "") and s.feed("Once") == ("Once", "")
     s = ThinkSplitter()
     assert s.feed("\n") == ("\n", "") and s.feed("<think>a</think>b") == ("b", "a")
+
+
+def test_citations_and_images_are_kept_for_the_inspector():
+    (c,) = choices_from_response({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+        "content": "See [1].", "annotations": [{"type": "url_citation", "url_citation": {"url": "https://a.example"}}],
+        "images": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}}]})
+    assert c.text == "See [1]."
+    assert [p["type"] for p in c.extra_parts] == ["url_citation", "image_url"]
+    asm, _ = feed(ch({"content": "x", "annotations": [{"type": "url_citation", "url_citation": {"url": "u"}}]}))
+    assert asm.choices[0].extra_parts == [{"type": "url_citation", "url_citation": {"url": "u"}}]
