@@ -12,6 +12,7 @@ from components.common import budget as budget_ui
 from components.common import params_panel
 from components.common import state
 from paramlab.request import schema
+from paramlab.usage import budget
 from paramlab.experiments import sweep
 from paramlab.settings import Endpoint
 from paramlab.runs.live import LiveRun
@@ -143,11 +144,6 @@ def _body(job: SweepJob, prompt: str) -> dict:
 
 def worst_case(endpoint: Endpoint, jobs: list[SweepJob], prompt: str) -> float | None:
     """Sum of every request's worst case, None (unknown) when pricing cannot tell."""
-    try:
-        from paramlab.usage import budget
-    except ImportError:
-        return None
-
     def one(job: SweepJob) -> float | None:
         try:
             return budget.worst_case_for(endpoint, _body(job, prompt))
