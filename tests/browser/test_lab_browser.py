@@ -41,6 +41,8 @@ def test_guide_in_chinese_links_to_the_lab(page, app_url):
     screenshot(page, "guide-zh")
     page.get_by_role("link", name="在实验室中试一试: logit_bias").click()
     wait_for_app(page)
-    page.get_by_text("Parameter in focus").wait_for()
-    assert "param=logit_bias" in page.url
+    page.get_by_text("当前参数").wait_for()  # the Lab follows the Guide's language
+    assert page.get_by_role("heading", name="🔬 分布实验室 · Distribution Lab").is_visible()
+    assert page.get_by_role("button", name="获取下一个词元的分布").is_visible()
+    assert "param=logit_bias" in page.url and "lang=zh" in page.url
     assert page.get_by_text("▶ logit_bias").is_visible()
