@@ -30,6 +30,10 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     page.wait_for_selector(".st-key-send button", timeout=SLOW)
     wait_for_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
+    # the entry page is named "Playground" in the page list, not after its file ("playground")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Playground", exact=True)).to_have_count(1)
+    expect(nav.get_by_text("playground", exact=True)).to_have_count(0)
     # plain accessible names, no literal Markdown or icon names
     expect(sidebar.get_by_role("checkbox", name="temperature", exact=True)).to_have_count(1)
     expect(sidebar.locator(key("pp.temperature.reset")).get_by_role("button", name="Reset")).to_have_count(1)
