@@ -1,7 +1,6 @@
 """ParamLab — the Playground (entry page). Run: `make run`."""
 import streamlit as st
 
-from components.playground import code_view
 from components.playground import conversation as conversation_editor
 from components.playground import inspector
 from components.playground import sections as playground
@@ -15,11 +14,12 @@ state.init()
 endpoint = playground.endpoint_and_sidebar()
 
 st.title("🎛️ Playground")
+playground.settle_run(endpoint)
 reopen.show_note()
 playground.system_prompt()
 conversation_editor.render()
 playground.composer(endpoint)
 playground.reply_panes(endpoint)
 inspector.render(playground.last_results())
-code_view.render(endpoint, playground.last_body(), playground.next_body())
+playground.code(endpoint)
 playground.session_box(endpoint)

@@ -1,7 +1,7 @@
 """Compare: four panes streaming at once against the slowest of them run alone, in one run.
 
 Target: wall-time ratio ≤ 1.3 (one after another would be ≈ 4). Measured twice, on the same
-code path the page uses (LiveRun → Batch → ChatClient.run):
+code path the page uses (LiveRun → ChatClient.run in worker threads):
 
 1. a paced SSE server on 127.0.0.1 that streams like a remote API (the server is never the
    bottleneck, so the ratio shows ParamLab's own concurrency);

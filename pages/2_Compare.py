@@ -1,7 +1,6 @@
 """ParamLab — Compare: 2 to 6 configurations answer the same conversation side by side."""
 import streamlit as st
 
-from components.compare import cost as compare_cost
 from components.compare import panes as compare_panes
 from components.compare import results as compare_results
 from components.common import endpoint_picker
@@ -14,8 +13,8 @@ endpoint_picker.render()
 st.title("🆚 Compare")
 compare_panes.toolbar()
 prompt = compare_panes.prompt_box()
-compare_cost.render(compare_panes.ensure_panes(), prompt)
-ticker = compare_panes.run_controls()
-slots = compare_panes.render_panes()
-compare_panes.stream(slots, ticker)
+compare_panes.cost(prompt)
+compare_panes.run_controls()
+compare_panes.render_settings()
+compare_panes.render_outputs()
 compare_results.render()

@@ -11,6 +11,7 @@ from components.lab import send as lab_send
 from components.lab import state as lab_state
 from components.lab import step as lab_step
 from components.lab import text as lab_text
+from components.lab import work as lab_work
 from components.common import state
 
 st.set_page_config(page_title="ParamLab · Distribution Lab", page_icon="🔬", layout="wide")
@@ -20,8 +21,10 @@ lab_state.init(endpoint.backend if endpoint else "other")
 
 st.title(lab_text.t("title"))
 lab_text.switch()
+lab_work.settle()
 lab_intro.render(endpoint)
 lab_conversation.render(endpoint)
+lab_work.status()
 
 left, right = st.columns([1, 2], gap="large")
 with left:

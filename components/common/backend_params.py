@@ -8,6 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
+
 from paramlab.backends import defaults as server_defaults_mod
 from paramlab.backends import llamacpp, registry
 from paramlab.backends.defaults import ServerDefault
@@ -127,7 +129,7 @@ def _control(o: Option, params: dict, key: str, backend: str, known: ServerDefau
     if wkey not in st.session_state:
         st.session_state[wkey] = _widget_value(o, params.get(o.name), known.value if known else None)
     with st.container(key=f"{key}-{o.name}"):
-        on = st.checkbox(o.name, key=onkey, help=o.long)
+        on = st.checkbox(o.name, key=onkey, help=o.long, **fragments.hook())
         default = known.text() if known else (f"default {_show(o.default)}" if o.default is not None else "off")
         st.caption(f"{o.short} _({o.range_text()} · {default})_")
         note = ignored_note(o.name, backend)
@@ -135,21 +137,21 @@ def _control(o: Option, params: dict, key: str, backend: str, known: ServerDefau
             st.warning(f"{o.name}: {note}", icon="⚠️")
         label = o.name
         if o.kind == "float":
-            raw = st.slider(label, float(o.min), float(o.max), step=float(o.step or 0.01), key=wkey,
+            raw = st.slider(label, float(o.min), float(o.max), step=float(o.step or 0.01), key=wkey, **fragments.hook(),
                             disabled=not on, label_visibility="collapsed")
         elif o.kind == "int":
-            raw = st.number_input(label, step=1, key=wkey, disabled=not on, label_visibility="collapsed")
+            raw = st.number_input(label, step=1, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
         elif o.kind == "bool":
-            raw = st.radio(label, ("true", "false"), key=wkey, disabled=not on, horizontal=True,
+            raw = st.radio(label, ("true", "false"), key=wkey, **fragments.hook(), disabled=not on, horizontal=True,
                            label_visibility="collapsed")
         elif o.kind == "choice_list":
-            raw = st.multiselect(label, list(o.choices), key=wkey, disabled=not on, label_visibility="collapsed",
+            raw = st.multiselect(label, list(o.choices), key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed",
                                  help="The samplers run in the order you pick them.")
         elif o.kind == "int_list":
-            raw = st.text_input(label, key=wkey, disabled=not on, label_visibility="collapsed",
+            raw = st.text_input(label, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed",
                                 placeholder="token ids, comma-separated")
         else:
-            raw = st.text_area(label, key=wkey, disabled=not on, height=80, label_visibility="collapsed",
+            raw = st.text_area(label, key=wkey, **fragments.hook(), disabled=not on, height=80, label_visibility="collapsed",
                                placeholder="one per line" if o.kind == "str_list" else "")
         value, error = _parse(o, raw) if on else (None, None)
         if on and o.kind in ("str", "str_list", "int_list", "choice_list") and not raw:

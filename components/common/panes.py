@@ -2,7 +2,7 @@
 metrics row, finish_reason in words, and (with logprobs) the token-probability heatmap."""
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
 from typing import Callable, Sequence
 
@@ -16,7 +16,6 @@ from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.runs.run import Run, Slot, slot_metrics
 from paramlab.safety.markdown import safe_markdown
 
-PAINT_EVERY_S = 0.08  # repaint a pane at most ~12 times a second
 STATUS_WORDS = {
     "waiting": "waiting for the first token…", "streaming": "streaming…", "ok": "done",
     "truncated": "truncated: the stream ended early", "stopped": "stopped — partial text kept",
@@ -24,44 +23,26 @@ STATUS_WORDS = {
 }
 
 
-class LivePanes:
-    """Placeholders for each slot of a running Run; paint() redraws one pane's text."""
+def copy_slot(s: Slot) -> Slot:
+    """A snapshot of a slot the workers are writing to (taken under the run's lock)."""
+    return dataclasses.replace(s)
 
-    def __init__(self, run: Run):
-        self.run = run
-        self.cols = st.columns(max(run.n, 1), border=True)
-        self.text, self.status, self.thinking = [], [], []
-        self._painted = [0.0] * run.n
-        for i, col in enumerate(self.cols):
-            with col, st.container(key=f"pane-{i}"):
-                st.markdown(f"**Choice {i + 1}**")
-                self.status.append(st.empty())
-                self.thinking.append(thinking.placeholder())
-                self.text.append(st.empty())
-        self.paint_all(force=True)
 
-    def paint(self, pos: int, force: bool = False) -> None:
-        if pos >= len(self.text) or pos >= len(self.run.slots):
-            return
-        now = time.monotonic()
-        if not force and now - self._painted[pos] < PAINT_EVERY_S:
-            return
-        self._painted[pos] = now
-        s = self.run.slots[pos]
-        live = s.status in ("waiting", "streaming")
-        self.status[pos].caption(_status_text(s))
-        thinking.paint(self.thinking[pos], s.reasoning, live, bool(s.text))
-        self.text[pos].markdown(safe_markdown(s.text) + (" ▌" if live else "") if s.text else "…")
-
-    def paint_all(self, force: bool = False) -> None:
-        for i in range(min(len(self.run.slots), self.run.n)):
-            self.paint(i, force)
-
-    def tick(self, elapsed: float) -> None:
-        """A cheap UI touch during quiet periods so a click (Stop) is noticed promptly."""
-        for i, s in enumerate(self.run.slots[: self.run.n]):
-            if s.status == "waiting":
-                self.status[i].caption(f"waiting for the first token… {elapsed:.1f} s")
+def render_live(slots: Sequence[Slot], n: int, started: float) -> None:
+    """Panes of a run still streaming: each choice's status and text so far (a fragment repaints them)."""
+    cols = st.columns(max(n, 1), border=True)
+    for i, col in enumerate(cols):
+        s = slots[i] if i < len(slots) else None
+        with col, st.container(key=f"pane-{i}"):
+            st.markdown(f"**Choice {i + 1}**")
+            if s is None:
+                st.caption(STATUS_WORDS["waiting"])
+                continue
+            waited = f" {time.time() - started:.1f} s" if s.status == "waiting" else ""
+            st.caption(_status_text(s) + waited)
+            live = s.status in ("waiting", "streaming")
+            thinking.paint(st.empty(), s.reasoning, live, bool(s.text))
+            st.markdown(safe_markdown(s.text) + (" ▌" if live else "") if s.text else "…")
 
 
 def _status_text(s: Slot) -> str:

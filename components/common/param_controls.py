@@ -8,6 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
+
 from components.common import metadata_editor, tools_editor
 from paramlab.request import checks
 from paramlab.request.schema import Param
@@ -29,24 +31,24 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
     value: Any = None
     if p.kind == "choice":
         _seed(wkey, current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0]))
-        value = st.selectbox(p.name, p.choices, key=wkey, disabled=not on, label_visibility="collapsed")
+        value = st.selectbox(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
     elif p.kind == "tool_choice":
         value = _tool_choice(params, wkey, current, on)
     elif p.kind == "modalities":
         _seed(wkey, "text+audio" if isinstance(current, list) and "audio" in current else "text")
-        v = st.selectbox(p.name, p.choices, key=wkey, disabled=not on, label_visibility="collapsed")
+        v = st.selectbox(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
         value = ["text", "audio"] if v == "text+audio" else ["text"]
     elif p.kind == "audio":
         cur = current if isinstance(current, dict) else {}
         c1, c2 = st.columns(2)
         _seed(f"{wkey}.voice", cur.get("voice", "alloy"))
         _seed(f"{wkey}.format", cur.get("format", "wav"))
-        voice = c1.selectbox("voice", checks.VOICES, key=f"{wkey}.voice", disabled=not on)
-        fmt = c2.selectbox("format", checks.AUDIO_FORMATS, key=f"{wkey}.format", disabled=not on)
+        voice = c1.selectbox("voice", checks.VOICES, key=f"{wkey}.voice", **fragments.hook(), disabled=not on)
+        fmt = c2.selectbox("format", checks.AUDIO_FORMATS, key=f"{wkey}.format", **fragments.hook(), disabled=not on)
         value = {"voice": voice, "format": fmt}
     elif p.kind == "prediction":
         _seed(wkey, (current or {}).get("content", "") if isinstance(current, dict) else "")
-        text = st.text_area(p.name, key=wkey, disabled=not on, height=80, label_visibility="collapsed",
+        text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80, label_visibility="collapsed",
                             placeholder="the text the reply will mostly repeat")
         value = {"type": "content", "content": text} if text else None
         if on and not text:
@@ -65,7 +67,7 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
         _seed(wkey, current.get("name") if isinstance(current, dict) else current or "auto")
         if st.session_state[wkey] not in opts:
             st.session_state[wkey] = "auto"
-        v = st.selectbox(p.name, opts, key=wkey, disabled=not on, label_visibility="collapsed")
+        v = st.selectbox(p.name, opts, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
         value = v if v in ("auto", "none") else {"name": v}
     params[p.name] = value if on else None
 
@@ -79,7 +81,7 @@ def _tool_choice(params: dict, wkey: str, current: Any, on: bool) -> Any:
     _seed(wkey, cur)
     if st.session_state[wkey] not in opts:
         st.session_state[wkey] = "auto"  # the named tool was removed
-    v = st.selectbox("tool_choice", opts, key=wkey, disabled=not on, label_visibility="collapsed")
+    v = st.selectbox("tool_choice", opts, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
     if v.startswith("function: "):
         return {"type": "function", "function": {"name": v.removeprefix("function: ")}}
     return v
@@ -89,7 +91,7 @@ def _web_search(wkey: str, current: Any, on: bool) -> dict:
     cur = current if isinstance(current, dict) else {}
     approx = ((cur.get("user_location") or {}).get("approximate") or {})
     _seed(f"{wkey}.size", cur.get("search_context_size", UNSET))
-    size = st.selectbox("search_context_size", (UNSET, *checks.CONTEXT_SIZES), key=f"{wkey}.size", disabled=not on)
+    size = st.selectbox("search_context_size", (UNSET, *checks.CONTEXT_SIZES), key=f"{wkey}.size", **fragments.hook(), disabled=not on)
     st.caption("Approximate user location (optional)")
     cols = st.columns(2)
     loc = {}
@@ -109,7 +111,7 @@ def _web_search(wkey: str, current: Any, on: bool) -> dict:
 
 def _json_box(name: str, wkey: str, current: Any, on: bool, placeholder: str) -> Any:
     _seed(wkey, json.dumps(current, indent=2) if current is not None else "")
-    text = st.text_area(name, key=wkey, disabled=not on, height=100, placeholder=placeholder,
+    text = st.text_area(name, key=wkey, **fragments.hook(), disabled=not on, height=100, placeholder=placeholder,
                         label_visibility="collapsed")
     if not text.strip():
         return None

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import backend_params, param_controls, schema_editor
+from components.common import fragments
 from components.common import state
 from paramlab.backends import registry
 from paramlab.request import reasoning_models, schema
@@ -120,10 +121,10 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
-    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long)
+    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook())
     c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
               help=f"Reset {p.name}: not sent, server default applies",
-              on_click=_reset, args=(key, p.name, params), disabled=params.get(p.name) is None and not on)
+              **fragments.hook(_reset, key, p.name, params, event="on_click"), disabled=params.get(p.name) is None and not on)
     st.caption(f"{p.short} _({_range_text(p, backend)})_")
     if p.replaced_by:
         st.caption(f":orange[Deprecated — use **{p.replaced_by}**.]")
@@ -155,34 +156,34 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
     _ensure(wkey, widget_value(p, current))
     if p.kind == "float":
         v = st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
-                      key=wkey, disabled=not on,
+                      key=wkey, **fragments.hook(), disabled=not on,
                       label_visibility="collapsed")
         params[p.name] = float(v) if on else None
     elif p.kind == "int":
         # Only the browser's own limits: a number input refuses a value outside its bounds and keeps
         # showing it while the old value is sent. The schema's range is checked below, by the field.
-        v = st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey,
+        v = st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey, **fragments.hook(),
                             disabled=not on, label_visibility="collapsed")
         params[p.name] = int(v) if on else None
         if p.name == "n":
             _n_note(params, backend, max_n)
     elif p.kind == "bool":
-        v = st.radio(p.name, ("true", "false"), key=wkey,
+        v = st.radio(p.name, ("true", "false"), key=wkey, **fragments.hook(),
                      disabled=not on, horizontal=True, label_visibility="collapsed")
         params[p.name] = (v == "true") if on else None
     elif p.kind == "str":
-        v = st.text_input(p.name, key=wkey, disabled=not on, label_visibility="collapsed")
+        v = st.text_input(p.name, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
         params[p.name] = v if on and v else None
         if on and not v:
             st.caption(f":orange[{p.name}: empty, so it will not be sent]")
     elif p.kind == "stop":
-        text = st.text_area(p.name, key=wkey, disabled=not on, height=80,
+        text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80,
                             placeholder="one stop sequence per line (\\n for a newline)",
                             label_visibility="collapsed")
         items = [unescape_stop(s) for s in text.split("\n") if s != ""]
         params[p.name] = items if on and items else None
     elif p.kind == "logit_bias":
-        text = st.text_area(p.name, key=wkey, disabled=not on, height=80,
+        text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80,
                             placeholder="token_id: bias, one per line — e.g. 28120: -100",
                             label_visibility="collapsed")
         if on:
@@ -194,7 +195,7 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
             params[p.name] = None
     elif p.kind == "response_format":
         kinds = list(p.choices)
-        v = st.selectbox(p.name, kinds, key=wkey,
+        v = st.selectbox(p.name, kinds, key=wkey, **fragments.hook(),
                          disabled=not on, label_visibility="collapsed")
         value: dict[str, Any] = {"type": v}
         if on and v == "json_schema":
@@ -204,10 +205,24 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
 
 def render(params: dict[str, Any], backend: str, key: str = "pp",
            names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None,
-           model: str | None = None) -> dict[str, Any]:
+           model: str | None = None, dependents: tuple[str, ...] = ()) -> dict[str, Any]:
     """Draw the panel for `params` (edited in place and returned). `model` (default: the shared
-    model) decides the reasoning-model warnings."""
+    model) decides the reasoning-model warnings. The panel is a fragment: a change reruns it and
+    the page's `dependents` (keys of the fragments that read the parameters), never the whole page."""
     model = model if model is not None else st.session_state.get("pl.model")
+    targets = (f"{key}-panel", *dependents)
+    fragments.run(targets[0], _panel, params, backend, key, names, max_n, model, targets)
+    return params
+
+
+def _panel(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...], max_n: int | None,
+           model: str | None, targets: tuple[str, ...]) -> None:
+    with fragments.rerunning(targets):
+        _panel_body(params, backend, key, names, max_n, model)
+
+
+def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...],
+                max_n: int | None, model: str | None) -> None:
     slots: dict[str, Any] = {}
     errors = field_errors(params, backend)
     for group, plist in schema.iter_groups(names):
@@ -224,7 +239,6 @@ def render(params: dict[str, Any], backend: str, key: str = "pp",
         target = slots.get(name)
         text = "\n\n".join(messages)
         (target.error(text) if target is not None else st.error(text))
-    return params
 
 
 def field_errors(params: dict[str, Any], backend: str | None = None) -> dict[str, list[str]]:

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
+
 from paramlab.request import structured
 
 CUSTOM = "(your own)"
@@ -28,12 +30,12 @@ def render(wkey: str, current: Any, on: bool) -> dict:
     st.session_state.setdefault(f"{wkey}.schema", json.dumps(cur.get("schema", {}), indent=2))
     st.session_state.setdefault(f"{wkey}.description", cur.get("description", ""))
     st.selectbox("Start from an example", (CUSTOM, *structured.EXAMPLES), key=f"{wkey}.example",
-                 on_change=_load_example, args=(wkey,), disabled=not on)
-    name = st.text_input("Schema name", key=f"{wkey}.name", disabled=not on)
-    strict = st.checkbox("strict", key=f"{wkey}.strict", disabled=not on,
+                 **fragments.hook(_load_example, wkey), disabled=not on)
+    name = st.text_input("Schema name", key=f"{wkey}.name", **fragments.hook(), disabled=not on)
+    strict = st.checkbox("strict", key=f"{wkey}.strict", **fragments.hook(), disabled=not on,
                          help="Ask the server to follow the schema exactly (constrained decoding).")
-    desc = st.text_input("Description (optional)", key=f"{wkey}.description", disabled=not on)
-    text = st.text_area("Schema (JSON Schema)", key=f"{wkey}.schema", height=160, disabled=not on)
+    desc = st.text_input("Description (optional)", key=f"{wkey}.description", **fragments.hook(), disabled=not on)
+    text = st.text_area("Schema (JSON Schema)", key=f"{wkey}.schema", **fragments.hook(), height=160, disabled=not on)
     js: dict[str, Any] = {"name": name, "strict": strict}
     if desc.strip():
         js["description"] = desc.strip()

@@ -1,12 +1,13 @@
-"""Compare page sections: the toolbar, the pane columns (settings + live output) and the run.
+"""Compare page sections: the toolbar, the panes' settings, their live output and the run.
 
 Canonical state: `cmp.panes` (list of compare.Pane); the last run is `cmp.run` (a LiveRun)
 with `cmp.snapshot` (the panes and bodies it was started with). Workers never draw: the
-script thread pumps the LiveRun and repaints every pane, so all panes stream at once.
+output row is a fragment that repaints itself while the run is live, so all panes stream at
+once and nothing else on the page reruns. The settings row is a fragment too: editing a pane
+reruns only the settings.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,9 @@ import streamlit as st
 
 from components.common import budget as budget_ui
 from components.common import cost_breakdown
+from components.common import fragments
+from components.compare import cost as compare_cost
+from components.common import live
 from components.common import params_panel, reply_extras, thinking
 from components.common import state
 from paramlab.experiments import compare
@@ -34,7 +38,8 @@ PROMPT = "cmp.prompt"
 RUN = "cmp.run"
 SNAPSHOT = "cmp.snapshot"
 PREFERRED = "cmp.preferred"
-REPAINT_S = 0.1  # repaint each streaming pane at most 10 times a second
+SETTINGS_FRAGMENT = "cmp-settings"
+COST_FRAGMENT = "cmp-cost"
 
 
 @dataclass
@@ -148,7 +153,10 @@ def start_run() -> None:
         jobs.append(Job(client, body, {**state.request_context("compare"), "pane": i + 1}))
     ss[SNAPSHOT] = snap
     ss[PREFERRED] = None
-    ss[RUN] = LiveRun(jobs, max_workers=compare.MAX_PANES)
+    old: LiveRun | None = ss.get(RUN)
+    if old is not None:
+        old.cancel()  # never leave an earlier run generating unseen
+    ss[RUN] = live.watch(LiveRun(jobs, max_workers=compare.MAX_PANES))
 
 
 def cancel_run() -> None:
@@ -157,59 +165,71 @@ def cancel_run() -> None:
         run.cancel()
 
 
-def run_controls() -> Any:
-    """Run / Cancel buttons; returns the slot where a running batch shows its progress."""
-    c1, c2, c3 = st.columns([1, 1, 4], vertical_alignment="center")
+def run_controls() -> None:
+    """Run / Cancel buttons (a click reruns the page: the run starts or stops)."""
     if running():
-        c1.button("⏹ Cancel all", on_click=cancel_run, type="primary", key="cmp.cancel",
+        st.button("⏹ Cancel all", on_click=cancel_run, type="primary", key="cmp.cancel",
                   help="Stops every pane; the text received so far is kept.")
     else:
-        c1.button("▶ Run all panes", on_click=start_run, type="primary", key="cmp.go",
+        st.button("▶ Run all panes", on_click=start_run, type="primary", key="cmp.go",
                   disabled=not st.session_state[PROMPT].strip(),
                   help="Sends the conversation to every pane at once; they stream side by side.")
-    run: LiveRun | None = st.session_state.get(RUN)
-    ticker = c3.empty()
-    if run is not None and run.finished and run.wall_s is not None:
-        ticker.caption(f"Last run: {run.total} requests in {run.wall_s:.2f} s (all panes at once)"
-                   + (" · cancelled" if run.cancelled else ""))
-    return ticker
+
+
+def cost(prompt: str) -> None:
+    """Worst-case cost and budget warnings, a fragment: a pane's parameter change redraws it."""
+    fragments.run(COST_FRAGMENT, compare_cost.render, ensure_panes(), prompt)
 
 
 # -- panes --------------------------------------------------------------------------------
-class PaneSlots:
-    def __init__(self) -> None:
-        self.thinking = thinking.placeholder()
-        self.text = st.empty()
-        self.status = st.empty()
-        self.painted = 0.0
+def render_settings() -> None:
+    """One bordered column per pane with its endpoint, model and parameters (a fragment)."""
+    fragments.run(SETTINGS_FRAGMENT, _settings_row)
 
 
-def render_panes() -> dict[int, PaneSlots]:
-    """One bordered column per pane: settings on top, the reply below. Returns live slots."""
+def _settings_row() -> None:
+    panes: list[Pane] = ensure_panes()
+    cols = st.columns(len(panes), border=True)
+    for i, col in enumerate(cols):
+        with col:
+            _pane_settings(panes, i)
+
+
+def render_outputs() -> None:
+    """The replies under the panes: a fragment that repaints itself while the run is live."""
+    run: LiveRun | None = st.session_state.get(RUN)
+    live.painter("cmp-outputs", run, _outputs)
+
+
+def _outputs() -> None:
     panes: list[Pane] = ensure_panes()
     snap: Snapshot | None = st.session_state.get(SNAPSHOT)
     run: LiveRun | None = st.session_state.get(RUN)
-    slots: dict[int, PaneSlots] = {}
+    if run is not None:
+        st.caption(_progress(run))
     cols = st.columns(len(panes), border=True)
     for i, (col, pane) in enumerate(zip(cols, panes)):
-        with col:
-            _pane_settings(panes, i)
+        with col, st.container(key=f"cmp-out-{i}"):
             si = _snapshot_index(snap, pane)
-            with st.container(key=f"cmp-out-{i}"):
-                if snap is None or si is None:
-                    st.caption("Not run yet.")
-                    continue
-                if si in snap.errors:
-                    st.error(snap.errors[si])
-                    continue
-                j = snap.job_of[si]
-                result = run.results[j] if run else None
-                if result is not None:
-                    _final(result, i)
-                else:
-                    slots[j] = PaneSlots()
-                    _paint(slots[j], run, j)
-    return slots
+            if snap is None or si is None:
+                st.caption("Not run yet.")
+                continue
+            if si in snap.errors:
+                st.error(snap.errors[si])
+                continue
+            j = snap.job_of[si]
+            result = run.results[j] if run else None
+            if result is not None:
+                _final(result, i)
+            elif run is not None:
+                _streaming(run, j)
+
+
+def _progress(run: LiveRun) -> str:
+    if run.live:
+        return f"⏳ {run.done_count} of {run.total} panes done · {run.elapsed():.1f} s"
+    return (f"Last run: {run.total} requests in {run.elapsed():.2f} s (all panes at once)"
+            + (" · cancelled" if run.cancelled else ""))
 
 
 def _snapshot_index(snap: Snapshot | None, pane: Pane) -> int | None:
@@ -251,21 +271,18 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
         panes.pop(i)
         st.rerun()
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
-        params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "")
+        params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
+                            dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
 
 
-def _paint(slots: PaneSlots, run: LiveRun | None, j: int) -> None:
-    if run is None:
-        return
-    texts = run.texts[j]
-    thinking.paint(slots.thinking, "\n\n".join(run.reasoning[j].values()), True, any(texts.values()))
+def _streaming(run: LiveRun, j: int) -> None:
+    texts = run.choices(j)
+    thinking.paint(st.empty(), "\n\n".join(run.thinking(j).values()), True, any(texts.values()))
     if not texts:
-        slots.status.caption("waiting for the first token…")
+        st.caption("waiting for the first token…")
         return
-    slots.text.markdown(_choices_markdown(texts, cursor=True))
-    n = sum(len(t) for t in texts.values())
-    slots.status.caption(f"streaming… {n} characters")
-    slots.painted = time.monotonic()
+    st.markdown(_choices_markdown(texts, cursor=True))
+    st.caption(f"streaming… {sum(len(t) for t in texts.values())} characters")
 
 
 def _choices_markdown(texts: dict[int, str], cursor: bool = False) -> str:
@@ -294,27 +311,3 @@ def _final(result: ChatResult, i: int) -> None:
     cells = metric_cells(result)
     st.caption(" · ".join(f"{label} **{value}**" for label, value, _ in cells),
                help=cost_breakdown.help_text(result.metrics.cost_parts))
-
-
-def stream(slots: dict[int, PaneSlots], ticker: Any) -> None:
-    """Pump the run and repaint the panes until every request is done, then redraw the page."""
-    run: LiveRun | None = st.session_state.get(RUN)
-    if run is None or run.finished:
-        return
-    # The ticker also gives Streamlit a point to stop this run when Cancel is clicked while quiet.
-    ticked = 0.0
-    while not run.finished:
-        changed = run.pump(0.1)
-        now = time.monotonic()
-        if now - ticked >= 0.25:
-            ticker.caption(f"⏳ {run.done_count} of {run.total} panes done · {time.perf_counter() - run.started:.1f} s")
-            ticked = now
-        for j in changed:
-            s = slots.get(j)
-            if s is None:
-                continue
-            if run.results[j] is not None:
-                s.status.caption("done")
-            elif now - s.painted >= REPAINT_S:
-                _paint(s, run, j)
-    st.rerun()

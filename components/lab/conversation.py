@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.lab import state as ls
 from components.common import budget as budget_ui
+from components.lab import work
 from components.common import state
 from components.lab.text import t
 from paramlab.lab import next_token
@@ -22,9 +23,8 @@ def render(endpoint: Endpoint | None) -> None:
         ls.bound_text(st.text_area, ls.PREFIX, label=t("prefix"), height=68,
                       help=t("prefix_help"))
         model = st.session_state.get(state.MODEL) or ""
-        if st.button(t("fetch"), type="primary", key="lab.b.fetch", disabled=endpoint is None,
-                     help=t("fetch_help")):
-            fetch(endpoint, model)
+        st.button(t("fetch"), type="primary", key="lab.b.fetch", disabled=endpoint is None or work.busy(),
+                  on_click=fetch, args=(endpoint, model), help=t("fetch_help"))
     err = st.session_state.get(ls.DIST_ERROR)
     if err:
         st.error(err)
@@ -39,11 +39,26 @@ def fetch(endpoint: Endpoint, model: str) -> None:
         ss[ls.DIST_ERROR] = "User message: type a message for the model to answer."
         return
     try:
-        with st.spinner("Asking the model for its next token…"):
-            ss[ls.DIST] = next_token.fetch(state.client_for(endpoint), model, ls.messages(), ss[ls.PREFIX],
-                                              {**state.request_context("lab"), "action": "distribution"})
-        ss[ls.SAMPLE] = None
+        next_token.probe_body(model, ls.messages(), ss[ls.PREFIX])  # validate here: errors name the field
     except ValidationError as e:
         ss[ls.DIST_ERROR] = "Not sent — " + "; ".join(str(x) for x in e.errors)
-    except next_token.NextTokenError as e:
-        ss[ls.DIST_ERROR] = str(e)
+        return
+    client, msgs, prefix = state.client_for(endpoint), ls.messages(), ss[ls.PREFIX]
+    context = {**state.request_context("lab"), "action": "distribution"}
+
+    def ask(cancelled):  # in a worker thread
+        try:
+            return next_token.fetch(client, model, msgs, prefix, context)
+        except next_token.NextTokenError as e:
+            return e
+
+    work.start("Asking the model for its next token", ask, _got)
+
+
+def _got(result) -> None:
+    ss = st.session_state
+    if isinstance(result, Exception):
+        ss[ls.DIST_ERROR] = str(result)
+        return
+    ss[ls.DIST] = result
+    ss[ls.SAMPLE] = None

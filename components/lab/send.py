@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.lab import state as ls
 from components.lab.text import t
+from components.lab import work
 from components.common import panes as replies
 from components.common import budget as budget_ui
 from components.common import state
@@ -12,6 +13,8 @@ from components.common import token_heatmap
 from paramlab.request import schema
 from paramlab.settings import Endpoint
 from paramlab.client.result import ChatResult
+
+SEND_ERRORS = "lab.send_errors"
 
 
 def render(endpoint: Endpoint | None) -> None:
@@ -21,8 +24,10 @@ def render(endpoint: Endpoint | None) -> None:
     bad = not 1 <= max_tokens <= 512
     if bad:
         st.error(f"max_tokens: must be 1 to 512 in the Lab, got {max_tokens}")
-    if c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bad, help=t("send_help")):
-        send(endpoint, int(max_tokens))
+    c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bad or work.busy(),
+              on_click=send, args=(endpoint, int(max_tokens)), help=t("send_help"))
+    for e in st.session_state.get(SEND_ERRORS, []):
+        st.error(f"Not sent — {e}")
     res: ChatResult | None = st.session_state.get(ls.SENT)
     if res is None:
         return
@@ -37,23 +42,24 @@ def render(endpoint: Endpoint | None) -> None:
 
 
 def send(endpoint: Endpoint, max_tokens: int) -> None:
+    ss = st.session_state
+    ss.pop(SEND_ERRORS, None)
     if not budget_ui.gate(endpoint, inline=True):
         return
     msgs = ls.messages()
-    prefix = st.session_state[ls.PREFIX]
+    prefix = ss[ls.PREFIX]
     if prefix:
         msgs.append({"role": "assistant", "content": prefix})
     _, errors = ls.logit_bias()
     if errors:
-        for e in errors:
-            st.error(f"Not sent — {e}")
+        ss[SEND_ERRORS] = errors
         return
     try:
-        body = schema.build_body(st.session_state.get(state.MODEL) or "", msgs, ls.request_params(max_tokens, endpoint.backend),
+        body = schema.build_body(ss.get(state.MODEL) or "", msgs, ls.request_params(max_tokens, endpoint.backend),
                                  backend=endpoint.backend)
     except schema.ValidationError as e:
-        for err in e.errors:
-            st.error(f"Not sent — {err}")
+        ss[SEND_ERRORS] = [str(err) for err in e.errors]
         return
-    with st.spinner("Waiting for the model…"):
-        st.session_state[ls.SENT] = state.client_for(endpoint).run(body, context=state.request_context("lab"))
+    client, context = state.client_for(endpoint), state.request_context("lab")
+    work.start("Waiting for the model", lambda cancelled: client.run(body, context=context),
+               lambda result: ss.__setitem__(ls.SENT, result))

@@ -1,6 +1,7 @@
 """Step mode: generate token by token, showing the distribution at each step and the token chosen."""
 from __future__ import annotations
 
+import copy
 import random
 
 import streamlit as st
@@ -9,6 +10,7 @@ from components.lab import chart as lab_chart
 from components.lab import state as ls
 from components.common import budget as budget_ui
 from components.lab.text import t
+from components.lab import work
 from components.common import state
 from paramlab.lab import next_token
 from paramlab.lab import reshape
@@ -16,40 +18,50 @@ from paramlab.settings import Endpoint
 
 MAX_STEPS = 64  # keep a run bounded
 STEP_PICK = "lab.w.step_pick"
+STEP_ERROR = "lab.step_error"
 
 
 def _run(endpoint: Endpoint, count: int) -> None:
     if not budget_ui.gate(endpoint, inline=True):
         return
     ss = st.session_state
-    run: next_token.StepRun = ss.setdefault(ls.STEPS, next_token.StepRun())
+    run: next_token.StepRun = copy.deepcopy(ss.get(ls.STEPS) or next_token.StepRun())
     rng = random.Random(f"{ss[ls.SEED]}:{len(run.steps)}")
-    client = state.client_for(endpoint)
-    model = ss.get(state.MODEL) or ""
-    try:
-        with st.spinner("Generating…"):
+    client, model, msgs, settings = state.client_for(endpoint), ss.get(state.MODEL) or "", ls.messages(), ls.settings()
+    context = {**state.request_context("lab"), "action": f"next {count}"}
+
+    def generate(cancelled):  # in a worker thread, on its own copy of the steps
+        try:
             for _ in range(count):
-                if run.finished or len(run.steps) >= MAX_STEPS:
+                if cancelled.is_set() or run.finished or len(run.steps) >= MAX_STEPS:
                     break
-                next_token.step(client, model, ls.messages(), run, ls.settings(), rng,
-                                context={**state.request_context("lab"), "action": f"next {count}"})
-    except next_token.NextTokenError as e:
-        st.error(str(e))
-    ss.pop(STEP_PICK, None)
+                next_token.step(client, model, msgs, run, settings, rng, context=context)
+        except next_token.NextTokenError as e:
+            return run, str(e)
+        return run, None
+
+    work.start(f"Generating {count} token{'s' if count > 1 else ''}", generate, _generated)
+
+
+def _generated(result) -> None:
+    run, error = result
+    st.session_state[ls.STEPS] = run
+    st.session_state[STEP_ERROR] = error
+    st.session_state.pop(STEP_PICK, None)
 
 
 def render(endpoint: Endpoint | None) -> None:
     ss = st.session_state
     st.caption(t("step_caption"))
     c1, c2, c3 = st.columns(3)
-    disabled = endpoint is None
-    if c1.button(t("next1"), key="lab.b.step1", disabled=disabled):
-        _run(endpoint, 1)
-    if c2.button(t("next5"), key="lab.b.step5", disabled=disabled):
-        _run(endpoint, 5)
+    disabled = endpoint is None or work.busy()
+    c1.button(t("next1"), key="lab.b.step1", disabled=disabled, on_click=_run, args=(endpoint, 1))
+    c2.button(t("next5"), key="lab.b.step5", disabled=disabled, on_click=_run, args=(endpoint, 5))
     if c3.button(t("reset_steps"), key="lab.b.step_reset"):
         ss.pop(ls.STEPS, None)
         ss.pop(STEP_PICK, None)
+    if ss.get(STEP_ERROR):
+        st.error(ss[STEP_ERROR])
     run: next_token.StepRun | None = ss.get(ls.STEPS)
     if not run or not run.steps:
         return

@@ -48,6 +48,13 @@ def _body_for(messages: list[dict]) -> dict | None:
     return body
 
 
+def _drop_run() -> None:
+    """Forget the last run; one still streaming is stopped, never left generating unseen."""
+    run = st.session_state.pop("pl.run", None)
+    if run is not None and run.running:
+        run.stop()
+
+
 def remember(what: str) -> None:
     """Keep the turns as they are now, so the next destructive action can be undone."""
     st.session_state[UNDO] = (what, copy.deepcopy(st.session_state[state.MESSAGES]))
@@ -57,13 +64,13 @@ def undo() -> None:
     what = st.session_state.pop(UNDO, None)
     if what is not None:
         st.session_state[state.MESSAGES] = what[1]
-        st.session_state.pop("pl.run", None)
+        _drop_run()
 
 
 def clear() -> None:
     remember("Clear conversation")
     st.session_state[state.MESSAGES] = []
-    st.session_state.pop("pl.run", None)
+    _drop_run()
     st.session_state.pop("pl.editing", None)
 
 

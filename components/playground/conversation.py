@@ -82,6 +82,9 @@ def render() -> None:
             elif text_of(m) or not m.get("tool_calls"):
                 st.markdown(safe_markdown(text_of(m)) or "_(empty)_")
             turns.show(m, i)
+            if isinstance(res, ChatResult) and res.status in ("stopped", "truncated"):
+                st.caption(f":orange[{res.error or res.status + ': the reply ended early'} — partial text kept]"
+                           if "kept" not in (res.error or "") else f":orange[{res.error}]")
             if isinstance(res, ChatResult) and res.choices:
                 c = res.choices[0]
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")

@@ -1,22 +1,26 @@
 """The Playground's sections. The page file lists them; the logic lives in paramlab.
 
-Streaming: Send queues a request (PENDING). The reply section starts it as a parallel.Batch in
-worker threads and drains the events, painting the panes. The batch and its event generator
-live in session_state, so a click during streaming (which reruns the script) does not lose the
-stream: the next run keeps draining it. Stop cancels the batch from its callback; the partial
-text is kept and marked stopped.
+Streaming: Send (and Regenerate, Retry, resend) queue a request (PENDING); settle_run() starts it
+at the top of the next script run as paramlab.runs.run.start: worker threads keep every choice's
+text current, and the reply panes are a fragment that repaints itself while the run is live, so
+nothing else on the page reruns. Stop (and a closed browser tab) cancels the run; the partial
+text is kept and marked stopped. Send is disabled while a reply streams: a reply can never be
+thrown away, and the conversation never gets two user turns in a row. A parameter change
+reruns only the panel and the fragments that read the parameters (DEPENDENTS).
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import streamlit as st
 
 from components.common import budget as budget_ui
 from components.common import backend_params
+from components.common import fragments
+from components.common import live
 from components.common import params_panel
 from components.playground import actions
+from components.playground import code_view
 from components.playground import presets as presets_ui
 from components.playground import attach, tool_flow
 from components.common import panes as replies
@@ -28,16 +32,15 @@ from paramlab.runs.choice import choice_result
 from paramlab.request import schema
 from paramlab.request.messages import text_of, user_content
 from paramlab.settings import Endpoint
-from paramlab.runs.parallel import Batch, Job, JobDelta, JobDone
 from paramlab.client.result import ChatResult
 
-RUN = "pl.run"            # paramlab.runs.run.Run of the last/current send
-LIVE = "pl.live"          # (Batch, event generator, [run job ids]) while streaming
-PENDING = actions.PENDING  # body queued by Send (or Regenerate, Retry, resend), started by replies()
+RUN = "pl.run"            # paramlab.runs.run.Run of the last/current send (run.live while it streams)
+PENDING = actions.PENDING  # body queued by Send (or Regenerate, Retry, resend), started by settle_run()
 SEND_ERRORS = actions.SEND_ERRORS
 RUN_ENDPOINT = "pl.run_endpoint"  # the endpoint the last run went to
 PROMPT = "w.prompt"
-TICK_S = 0.25
+DEPENDENTS = ("pg-preset-status", "pg-context", "pg-send", "pg-code")  # fragments that read the parameters
+STREAMING_NOTE = "a reply is still streaming: press Stop (its text is kept) before sending again"
 
 
 def sidebar_controls(endpoint: Endpoint | None) -> None:
@@ -65,8 +68,9 @@ def sidebar_controls(endpoint: Endpoint | None) -> None:
         st.subheader("Parameters")
         st.caption("Tick a parameter to send it; unticked ones are left out and the server default applies.")
         backend = endpoint.backend if endpoint else "other"
-        params_panel.render(st.session_state[state.PARAMS], backend, max_n=max_n(endpoint))
-        presets_ui.show_status()
+        params_panel.render(st.session_state[state.PARAMS], backend, max_n=max_n(endpoint),
+                            dependents=DEPENDENTS)
+        fragments.run("pg-preset-status", presets_ui.show_status)
         token_ids.render(endpoint, "pg", _add_bias)
 
 
@@ -95,8 +99,20 @@ def _draft_messages(draft: str) -> list[dict]:
     return msgs + [{"role": "user", "content": user_content(draft, images)}] if draft.strip() or images else msgs
 
 
-def _queue_send() -> None:
+def current_run() -> runs.Run | None:
+    return st.session_state.get(RUN)
+
+
+def streaming() -> bool:
+    run = current_run()
+    return run is not None and getattr(run, "live", None) is not None and run.live.live
+
+
+def _send() -> None:
     """Send's callback: validate, move the draft into the conversation, queue the request."""
+    if streaming():  # the button is disabled while streaming; a stale click must not lose the reply
+        st.session_state[SEND_ERRORS] = [STREAMING_NOTE]
+        return
     if not budget_ui.gate(state.current_endpoint()):
         return  # a hard budget is used up: the draft stays in the box
     draft = st.session_state.get(PROMPT, "")
@@ -118,6 +134,7 @@ def _queue_send() -> None:
     st.session_state[PROMPT] = ""
     st.session_state.pop(actions.UNDO, None)  # a new turn: undoing an older clear would drop it
     actions.queue(body)
+    fragments.rerun_app()  # Send sits in a fragment: the whole page shows the new turn and run
 
 
 def _send_conversation() -> None:
@@ -134,33 +151,68 @@ def _send_conversation() -> None:
 
 
 def _stop() -> None:
-    live = st.session_state.get(LIVE)
-    if live is not None:
-        live[0].cancel()
-        st.session_state[RUN].stop()
+    run = current_run()
+    if run is not None and run.running:
+        run.stop()
+    fragments.rerun_app()
 
 
-def composer(endpoint: Endpoint | None) -> ctx.ContextCount | None:
+def settle_run(endpoint: Endpoint | None) -> None:
+    """Before anything is drawn: take a run that ended into the conversation, and start the
+    request queued by Send / Regenerate / Retry (a run still streaming is stopped first, so no
+    generation is ever left running unseen)."""
+    run = current_run()
+    if run is not None and getattr(run, "live", None) is not None:
+        live.settle(run.live, lambda: _auto_continue(run))
+    body = st.session_state.pop(PENDING, None)
+    if body is None or endpoint is None:
+        return
+    if run is not None and run.running:
+        run.stop()
+    new = runs.start(state.client_for(endpoint), body, endpoint.backend, max_n(endpoint),
+                     state.request_context("playground"))
+    st.session_state[RUN] = new
+    st.session_state[RUN_ENDPOINT] = endpoint.name
+    live.watch(new.live)
+
+
+def composer(endpoint: Endpoint | None) -> None:
     """Message box, context meter, Send / Stop and the worst-case cost next to Send."""
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
                  disabled=endpoint is None)
     attach.render()
-    count = context_meter(endpoint, st.session_state.get(PROMPT, ""))
-    streaming = st.session_state.get(LIVE) is not None or st.session_state.get(PENDING) is not None
+    fragments.run("pg-context", context_meter, endpoint)
+    fragments.run("pg-send", _send_row, endpoint)
+
+
+def _send_row(endpoint: Endpoint | None) -> None:
+    """Send / Stop, the worst case and why Send is blocked (a fragment: it reads the parameters)."""
+    busy = streaming()
     invalid = params_panel.invalid_fields(st.session_state[state.PARAMS], endpoint.backend if endpoint else None)
     c1, c2, c3 = st.columns([1, 1, 5], vertical_alignment="center")
-    c1.button("Send", type="primary", key="send", on_click=_queue_send, disabled=endpoint is None or bool(invalid),
-              use_container_width=True, help="Sends the conversation plus your message with the current parameters.")
-    c2.button("■ Stop", key="stop", on_click=_stop, disabled=not streaming, use_container_width=True,
+    c1.button("Send", type="primary", key="send", on_click=_send, disabled=endpoint is None or bool(invalid) or busy,
+              use_container_width=True,
+              help="While a reply streams, Stop it first (its text is kept)." if busy else
+              "Sends the conversation plus your message with the current parameters.")
+    c2.button("■ Stop", key="stop", on_click=_stop, disabled=not busy, use_container_width=True,
               help="Ends every stream at once; the text so far is kept and marked stopped.")
     with c3:
-        worst_case_cost(endpoint, count)
+        worst_case_cost(endpoint)
     if invalid:
         st.caption(f":red[Send is blocked until {', '.join(invalid)} "
                    f"{'is' if len(invalid) == 1 else 'are'} fixed (see the message under the field in the sidebar).]")
     for e in st.session_state.get(SEND_ERRORS, []):
         st.error(f"Not sent — {e}")
-    return count
+
+
+def _count(endpoint: Endpoint | None) -> ctx.ContextCount | None:
+    msgs = _draft_messages(st.session_state.get(PROMPT, ""))
+    if not msgs:
+        return None
+    return _count_cached(tuple((m["role"], text_of(m)) for m in msgs),
+                         endpoint.base_url if endpoint else "", endpoint.backend if endpoint else "",
+                         endpoint.context_window if endpoint else None, st.session_state[state.MODEL],
+                         _reply_budget(), endpoint)
 
 
 def _reply_budget() -> int | None:
@@ -174,14 +226,10 @@ def _count_cached(messages: tuple, base_url: str, backend: str, window: int | No
     return ctx.count([{"role": r, "content": c} for r, c in messages], _endpoint, model, budget)
 
 
-def context_meter(endpoint: Endpoint | None, draft: str) -> ctx.ContextCount | None:
-    msgs = _draft_messages(draft)
-    if not msgs:
-        return None
-    model = st.session_state[state.MODEL]
-    count = _count_cached(tuple((m["role"], text_of(m)) for m in msgs),
-                          endpoint.base_url if endpoint else "", endpoint.backend if endpoint else "",
-                          endpoint.context_window if endpoint else None, model, _reply_budget(), endpoint)
+def context_meter(endpoint: Endpoint | None) -> None:
+    count = _count(endpoint)
+    if count is None:
+        return
     if count.window:
         st.progress(min(count.fraction or 0.0, 1.0),
                     text=f"Context: {count.prompt_tokens:,} of {count.window:,} tokens ({count.source})")
@@ -190,10 +238,10 @@ def context_meter(endpoint: Endpoint | None, draft: str) -> ctx.ContextCount | N
     warning = count.warning()
     if warning:
         st.warning(warning, icon="⚠️")
-    return count
 
 
-def worst_case_cost(endpoint: Endpoint | None, count: ctx.ContextCount | None) -> None:
+def worst_case_cost(endpoint: Endpoint | None) -> None:
+    count = _count(endpoint)
     p = st.session_state[state.PARAMS]
     n = int(p.get("n") or 1)
     budget, note = _reply_budget(), ""
@@ -226,92 +274,46 @@ def _continue_with(pos: int) -> None:
     run.continued = True
 
 
+def _auto_continue(run: runs.Run) -> None:
+    """A single reply joins the conversation as soon as it ends, a stopped one with its partial text."""
+    if run.status == "running":
+        run.status = "done"
+    if run.n == 1 and len(run.slots) == 1 and run.slots[0].text \
+            and run.slots[0].status in ("ok", "stopped", "truncated") \
+            and not tool_flow.has_calls(run, 0):  # a reply with tool calls waits for its answers
+        _continue_with(0)
+
+
 def reply_panes(endpoint: Endpoint | None) -> None:
-    body = st.session_state.pop(PENDING, None)
-    if body is not None and endpoint is not None:
-        _start(endpoint, body)
-    run: runs.Run | None = st.session_state.get(RUN)
+    run = current_run()
     if run is not None and endpoint is not None and st.session_state.get(RUN_ENDPOINT, endpoint.name) != endpoint.name:
-        if not any(s.text for s in run.slots):  # another endpoint's error: it does not concern this one
+        if not run.running and not any(s.text for s in run.slots):  # another endpoint's error: not this one's
             st.session_state.pop(RUN, None)
             run = None
-    busy = st.session_state.get(LIVE) is not None
-    if run is None:
-        actions.bar(None, busy)
-        return
-    if st.session_state.get(LIVE) is not None:
-        _drive(endpoint, run)
-        st.rerun()  # paint the finished panes with their metrics and buttons
+    if run is not None:
+        live.painter("pg-replies", getattr(run, "live", None), lambda: _draw_replies(run, endpoint),
+                     on_end=lambda: _auto_continue(run))
+    actions.bar(run, streaming())
+
+
+def _draw_replies(run: runs.Run, endpoint: Endpoint | None) -> None:
     if getattr(run, "continued", False):
-        actions.bar(run, busy)
         return
     st.subheader("Replies")
     if endpoint is not None and st.session_state.get(RUN_ENDPOINT, endpoint.name) != endpoint.name:
         st.caption(f"These replies came from {st.session_state[RUN_ENDPOINT]}, before you switched endpoints.")
+    live_run = getattr(run, "live", None)
+    if live_run is not None and live_run.live:
+        with live_run.lock:  # the workers write under this lock: paint one consistent picture
+            notes, slots = list(run.notes), [replies.copy_slot(s) for s in run.slots]
+        if notes:
+            st.caption(" ".join(notes))
+        replies.render_live(slots, run.n, run.started)
+        return
     for note in run.notes:
         st.info(note, icon="🔀")
     replies.render_run(run, key="run", on_continue=_continue_with,
                        actions=tool_flow.actions(RUN, _send_conversation))
-    actions.bar(run, busy)
-
-
-def _start(endpoint: Endpoint, body: dict[str, Any]) -> None:
-    p = runs.plan(body, endpoint.backend, max_n(endpoint))
-    run = runs.Run.start(int(body.get("n") or 1), p.bodies, p.note)
-    st.session_state[RUN] = run
-    st.session_state[RUN_ENDPOINT] = endpoint.name
-    _launch(endpoint, run, list(range(len(p.bodies))))
-
-
-def _launch(endpoint: Endpoint, run: runs.Run, job_ids: list[int]) -> None:
-    client = state.client_for(endpoint)
-    context = state.request_context("playground")
-    batch = Batch([Job(client, run.bodies[j], context) for j in job_ids])
-    st.session_state[LIVE] = (batch, batch.events(poll=0.05), job_ids)
-
-
-def _drive(endpoint: Endpoint | None, run: runs.Run) -> None:
-    """Drain the live batch into the run, painting the panes; fan out missing choices."""
-    st.subheader("Replies")
-    notes = st.empty()
-    notes.caption(" ".join(run.notes))
-    panes = replies.LivePanes(run)
-    last_tick = 0.0
-    while st.session_state.get(LIVE) is not None:
-        batch, events, ids = st.session_state[LIVE]
-        for ev in events:
-            if isinstance(ev, JobDelta):
-                slot = run.on_delta(ids[ev.job], ev.delta)
-                if slot is not None:
-                    panes.paint(run.slots.index(slot))
-            elif isinstance(ev, JobDone):
-                run.on_done(ids[ev.job], ev.result)
-                panes.paint_all(force=True)
-            now = time.monotonic()
-            if now - last_tick > TICK_S:
-                last_tick = now
-                panes.tick(time.time() - run.started)
-        st.session_state[LIVE] = None
-        if run.status == "stopped":
-            break
-        missing = run.missing()
-        if missing > 0 and endpoint is not None:
-            ids = run.refill(runs.fanout_bodies(run.bodies[0], missing))
-            run.notes.append(f"The server returned {run.n - missing} of n={run.n} choices, so ParamLab sent "
-                             f"{missing} more request(s) with n=1 to fill the rest.")
-            notes.caption(" ".join(run.notes))
-            panes.paint_all(force=True)
-            _launch(endpoint, run, ids)
-    if run.status == "running":
-        run.status = "done"
-    _auto_continue(run)
-
-
-def _auto_continue(run: runs.Run) -> None:
-    """A single successful reply joins the conversation right away."""
-    if run.n == 1 and len(run.slots) == 1 and run.slots[0].status == "ok" and run.slots[0].text \
-            and not tool_flow.has_calls(run, 0):  # a reply with tool calls waits for its answers
-        _continue_with(0)
 
 
 # -- session ----------------------------------------------------------------------------------
@@ -325,6 +327,15 @@ def endpoint_and_sidebar() -> Endpoint | None:
     endpoint = endpoint_picker.render()
     sidebar_controls(endpoint)
     return endpoint
+
+
+def code(endpoint: Endpoint | None) -> None:
+    """View code, a fragment: it shows the next request, so parameter changes redraw it."""
+    fragments.run("pg-code", _code, endpoint)
+
+
+def _code(endpoint: Endpoint | None) -> None:
+    code_view.render(endpoint, last_body(), next_body())
 
 
 def last_results() -> list[ChatResult]:

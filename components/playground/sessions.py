@@ -42,8 +42,10 @@ def apply(s: sessions.Session, warnings: list[str]) -> None:
             run.status = "done" if run.status == "running" else run.status
         except (TypeError, ValueError) as e:
             warnings.append(f"run: unreadable ({e}); replies not restored")
+    old = ss.get(RUN)
+    if old is not None and old.running:
+        old.stop()  # a reply still streaming is not left generating unseen
     ss[RUN] = run
-    ss.pop("pl.live", None)
     ss["w.system"], ss["w.stream"], ss["w.usage"] = s.system, s.stream, s.include_usage
     params_panel.seed_widgets(s.params)
     ss[FLASH] = ("success" if not warnings else "warning",

@@ -1,12 +1,11 @@
 """Sweep page, during and after a run: progress, the results table, the charts and each cell's outputs."""
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 
 from components.common import reply_extras, thinking
+from components.common import live
 from components.sweep import charts as sweep_charts
 from components.sweep.setup import RUN, STARTED, Started
 from paramlab.experiments import sweep
@@ -19,21 +18,17 @@ TABLE = "sw.table"
 
 
 def progress() -> None:
-    """Progress bar; while the sweep runs, pump it here and redraw the page when it ends."""
+    """The progress bar: a fragment that repaints itself while the sweep runs; the page is
+    redrawn with the results when it ends."""
     run: LiveRun | None = st.session_state.get(RUN)
     if run is None:
         return
-    bar = st.progress(run.done_count / max(run.total, 1), text=_progress_text(run))
-    if run.finished:
-        return
-    while not run.finished:
-        run.pump(0.25)
-        bar.progress(run.done_count / max(run.total, 1), text=_progress_text(run))
-    st.rerun()
+    live.painter("sw-progress", run, lambda: st.progress(run.done_count / max(run.total, 1),
+                                                        text=_progress_text(run)))
 
 
 def _progress_text(run: LiveRun) -> str:
-    elapsed = run.wall_s if run.finished else time.perf_counter() - run.started
+    elapsed = run.elapsed()
     errors = sum(1 for r in run.results if r is not None and r.status == "error")
     state = "cancelled" if run.cancelled and run.finished else "done" if run.finished else "running"
     return (f"{run.done_count} / {run.total} requests · {elapsed:.1f} s · {state}"

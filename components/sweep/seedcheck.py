@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import budget as budget_ui
+from components.common import live
 from components.common import state
 from components.sweep.setup import CFG, _body
 from paramlab.experiments import seedcheck
@@ -43,12 +44,17 @@ def render(endpoint: Endpoint | None) -> None:
                 st.error(f"Not sent — {err}")
             return
         st.session_state[SEED] = int(seed)
-        st.session_state[RUN] = run = LiveRun(jobs, max_workers=1)
+        st.session_state[RUN] = run = live.watch(LiveRun(jobs, max_workers=1))
     if run is None:
         return
-    if not run.finished:
-        with st.spinner(f"Sending {run.total} requests one after another…"):
-            run.wait()
+    live.painter("sw-seed", run, lambda: _report(run))
+
+
+def _report(run: LiveRun) -> None:
+    if run.live:
+        st.progress(run.done_count / max(run.total, 1),
+                    text=f"Sending {run.total} requests one after another… {run.done_count} done")
+        return
     report = seedcheck.SeedReport(st.session_state[SEED], [r for r in run.results if r is not None])
     (st.success if report.identical else st.warning)(report.verdict(), icon="🎲")
     for err in report.errors():

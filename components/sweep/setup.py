@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import budget as budget_ui
+from components.common import live
 from components.common import params_panel
 from components.common import state
 from paramlab.request import schema
@@ -190,7 +191,10 @@ def start(endpoint: Endpoint, plan: SweepPlan) -> None:
     ctx = state.request_context("sweep")
     run_jobs = [Job(client, _body(j, prompt), {**ctx, "cell": j.cell, "repeat": j.repeat}) for j in jobs]
     ss[STARTED] = Started(plan, jobs, [a.name for a in plan.axes], prompt)
-    ss[RUN] = LiveRun(run_jobs, max_workers=int(ss[CFG]["concurrency"]))
+    old: LiveRun | None = ss.get(RUN)
+    if old is not None:
+        old.cancel()  # never leave an earlier sweep generating unseen
+    ss[RUN] = live.watch(LiveRun(run_jobs, max_workers=int(ss[CFG]["concurrency"])))
     ss.pop("sw.confirm", None)
 
 

@@ -76,5 +76,5 @@ def jobs(client: Any, body: Mapping[str, Any], k: int, seed: int, context: Mappi
 
 def run(client: Any, body: Mapping[str, Any], k: int, seed: int,
         context: Mapping[str, Any] | None = None) -> SeedReport:
-    from paramlab.runs.parallel import run_all
+    from paramlab.runs.live import run_all
     return SeedReport(int(seed), run_all(jobs(client, body, k, seed, context), max_workers=1))

@@ -15,6 +15,8 @@ from paramlab.client.assembly import Delta
 from paramlab.client.result import ChatResult
 from paramlab.client.tokens import estimate_tokens
 from paramlab.backends import registry
+from paramlab.runs.live import LiveRun
+from paramlab.runs.parallel import Job, JobDelta
 
 
 @dataclass
@@ -163,6 +165,10 @@ class Run:
         return self.add_jobs(bodies)
 
     def stop(self) -> None:
+        """Mark the run stopped (partial text kept); cancels its requests when it is live."""
+        live = getattr(self, "live", None)
+        if live is not None:
+            live.cancel()
         self.status = "stopped"
         for s in self.slots:
             if s.status in ("waiting", "streaming"):
@@ -186,6 +192,40 @@ class Run:
         run = cls(**{k: v for k, v in d.items() if k in known and k != "slots"})
         run.slots = slots
         return run
+
+
+def start(client: Any, body: dict[str, Any], backend: str, max_n: int | None = None,
+          context: dict[str, Any] | None = None) -> Run:
+    """Plan and start a run of n choices; `run.live` streams it, and fans out missing choices
+    (with a note saying so) when the server came back short."""
+    p = plan(body, backend, max_n)
+    run = Run.start(int(body.get("n") or 1), p.bodies, p.note)
+
+    def jobs(bodies: list[dict[str, Any]]) -> list[Job]:
+        return [Job(client, b, dict(context or {})) for b in bodies]
+
+    def on_event(live: LiveRun, ev) -> None:  # in a worker thread, under live.lock
+        if isinstance(ev, JobDelta):
+            run.on_delta(ev.job, ev.delta)
+            return
+        result = ev.result if isinstance(ev.result, ChatResult) else \
+            ChatResult(status="error", error=str(getattr(ev.result, "error", ev.result)))
+        run.on_done(ev.job, result)
+        if live.cancelled:
+            run.stop()
+        if any(r is None for r in run.results):
+            return
+        missing = run.missing()
+        if missing > 0:
+            ids = run.refill(fanout_bodies(run.bodies[0], missing))
+            run.notes.append(f"The server returned {run.n - missing} of n={run.n} choices, so ParamLab sent "
+                             f"{missing} more request(s) with n=1 to fill the rest.")
+            live.add(jobs([run.bodies[i] for i in ids]))
+        elif run.status == "running":
+            run.status = "done"
+
+    run.live = LiveRun(jobs(p.bodies), max_workers=max(4, len(p.bodies)), listener=on_event)
+    return run
 
 
 def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:

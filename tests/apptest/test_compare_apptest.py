@@ -3,6 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support.apptest import settle
 from support.failing_servers import closed_port
 
 pytestmark = pytest.mark.engine
@@ -46,7 +47,8 @@ def test_two_panes_run_and_show_replies_metrics_diff_and_exports():
     at.session_state["cmp.panes"][1].params["temperature"] = 1.5
     at.run()
     assert "Pane 2 · temperature=1.5" in [m.value.strip("*") for m in at.markdown]
-    at.button(key="cmp.go").click().run(timeout=180)
+    at.button(key="cmp.go").click()
+    settle(at)
     assert not at.exception
     run = at.session_state["cmp.run"]
     assert run.finished and [r.status for r in run.results] == ["ok", "ok"]
@@ -66,7 +68,8 @@ def test_a_broken_endpoint_fails_in_its_pane_and_the_others_answer(broken_config
     at = _app()
     _short(at)
     at.selectbox(key=f"cmp.{at.session_state['cmp.panes'][1].id}.endpoint").set_value("Broken").run()
-    at.button(key="cmp.go").click().run(timeout=180)
+    at.button(key="cmp.go").click()
+    settle(at)
     assert not at.exception
     ok, bad = at.session_state["cmp.run"].results
     assert ok.status == "ok" and ok.choices[0].text
@@ -83,7 +86,8 @@ def test_invalid_pane_settings_are_not_sent_and_named():
     at = _app()
     _short(at)
     at.session_state["cmp.panes"][0].params["top_logprobs"] = 3  # needs logprobs=true
-    at.button(key="cmp.go").click().run(timeout=180)
+    at.button(key="cmp.go").click()
+    settle(at)
     assert any(e.value.startswith("Not sent — top_logprobs: needs logprobs") for e in at.error)
     assert at.session_state["cmp.run"].results[0].status == "ok"  # pane 2 is job 0 and still ran
 

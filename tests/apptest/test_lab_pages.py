@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support.apptest import settle
+
 from components.common import token_heatmap
 from paramlab.request.schema import PARAMS
 
@@ -63,7 +65,8 @@ def test_lab_preselects_the_parameter_from_the_link():
 @pytest.mark.engine
 def test_lab_distribution_reshape_sample_and_step(engine_endpoint):
     at = app(LAB)
-    at.button(key="lab.b.fetch").click().run()
+    at.button(key="lab.b.fetch").click()
+    settle(at)
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == 1
     assert "20 of 20 candidates can be sampled" in captions(at)
@@ -78,7 +81,8 @@ def test_lab_distribution_reshape_sample_and_step(engine_endpoint):
     assert len(at.get("vega_lite_chart")) == 2
     at.slider(key="lab.w.temperature").set_value(1.5).run()
     assert "1 distinct tokens" not in captions(at)  # the draws follow the sliders
-    at.button(key="lab.b.step5").click().run()
+    at.button(key="lab.b.step5").click()
+    settle(at)
     assert not at.exception
     assert "5 tokens" in " ".join(m.value for m in at.markdown)
     assert len(at.session_state["lab.steps"].steps) == 5
@@ -87,7 +91,8 @@ def test_lab_distribution_reshape_sample_and_step(engine_endpoint):
 @pytest.mark.engine
 def test_lab_bias_helper_and_biased_request(engine_endpoint):
     at = app(LAB)
-    at.button(key="lab.b.fetch").click().run()
+    at.button(key="lab.b.fetch").click()
+    settle(at)
     top = at.session_state["lab.dist"].candidates[0]
     at.text_input(key="lab.w.bias_words").input(top.token.strip()).run()
     at.button(key="lab.b.bias_add").click().run()
@@ -97,7 +102,8 @@ def test_lab_bias_helper_and_biased_request(engine_endpoint):
     cands = at.session_state["lab.dist"].candidates
     sampleable = len(cands) - sum(1 for c in cands if c.id in banned)  # the word with and without a space
     assert f"{sampleable} of {len(cands)} candidates can be sampled" in captions(at)
-    at.button(key="lab.b.send").click().run()
+    at.button(key="lab.b.send").click()
+    settle(at)
     res = at.session_state["lab.sent"]
     assert res.status == "ok" and str(top.id) in res.request["logit_bias"]
     assert top.id not in [t["id"] for t in res.choices[0].logprobs]

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support.apptest import settle
+
 PAGE = str(Path(__file__).resolve().parents[2] / "playground.py")
 TIMEOUT = 180
 
@@ -32,13 +34,7 @@ def all_text(at: AppTest) -> str:
 def send(at: AppTest, text: str) -> AppTest:
     at.text_area(key="w.prompt").input(text)
     at.button(key="send").click()
-    at.run()
-    # the stream is drained across reruns: run until nothing is pending or live
-    for _ in range(5):
-        if "pl.live" not in at.session_state or at.session_state["pl.live"] is None:
-            break
-        at.run()
-    return at
+    return settle(at, TIMEOUT)  # the run streams in worker threads: rerun until it has ended
 
 
 def test_renders_without_exception(app):

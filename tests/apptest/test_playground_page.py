@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support.apptest import settle
+
 from paramlab.request import presets
 from paramlab.request import schema
 
@@ -175,7 +177,8 @@ def test_send_n3_shows_three_panes_and_continue(app):
     app.checkbox(key="pp.max_tokens.on").check().run()
     app.number_input(key="pp.max_tokens.v").set_value(12).run()
     app.text_area(key="w.prompt").set_value("Name a fruit.").run()
-    app.button(key="send").click().run()
+    app.button(key="send").click()
+    settle(app)
     assert not app.exception
     run = app.session_state["pl.run"]
     assert run.n == 3 and len(run.slots) == 3 and all(s.text for s in run.slots)
@@ -196,7 +199,8 @@ def test_n_above_n_parallel_is_split_and_said(app):
     app.checkbox(key="pp.max_tokens.on").check().run()
     app.number_input(key="pp.max_tokens.v").set_value(4).run()
     app.text_area(key="w.prompt").set_value("Hi").run()
-    app.button(key="send").click().run()
+    app.button(key="send").click()
+    settle(app)
     run = app.session_state["pl.run"]
     assert len(run.slots) == 5 and all(s.status == "ok" for s in run.slots)
     assert any("n_parallel" in i.value for i in app.info)
@@ -206,7 +210,8 @@ def test_single_reply_joins_the_conversation_with_metrics(app):
     app.checkbox(key="pp.max_tokens.on").check().run()
     app.number_input(key="pp.max_tokens.v").set_value(16).run()
     app.text_area(key="w.prompt").set_value("Say hi").run()
-    app.button(key="send").click().run()
+    app.button(key="send").click()
+    settle(app)
     msgs = app.session_state["pl.messages"]
     assert [m["role"] for m in msgs] == ["user", "assistant"] and msgs[1]["content"]
     assert any("TTFT" in c.value for c in app.caption)
@@ -231,7 +236,8 @@ def test_logprobs_reply_shows_probabilities(app):
     app.checkbox(key="pp.n.on").check().run()
     app.number_input(key="pp.n.v").set_value(2).run()
     app.text_area(key="w.prompt").set_value("Hi").run()
-    app.button(key="send").click().run()
+    app.button(key="send").click()
+    settle(app)
     assert not app.exception
     run = app.session_state["pl.run"]
     assert all(len(s.logprobs) == s.completion_tokens for s in run.slots)

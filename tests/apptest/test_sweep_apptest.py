@@ -4,6 +4,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support.apptest import settle
+
 pytestmark = pytest.mark.engine
 PAGE = "../../pages/3_Sweep.py"
 
@@ -27,7 +29,8 @@ def test_temperature_sweep_charts_three_points_per_series_and_t0_repeats_are_ide
     at.session_state["sw.base"]["max_tokens"] = 24
     at.run()
     assert any("9 requests" in i.value and "3 cells × 3 repeats" in i.value for i in at.info)
-    at.button(key="sw.go").click().run(timeout=240)
+    at.button(key="sw.go").click()
+    settle(at, 240)
     assert not at.exception
     run = at.session_state["sw.run"]
     assert run.finished and run.done_count == 9 and all(r.status == "ok" for r in run.results)
@@ -78,7 +81,8 @@ def test_seed_check_tab():
     at.session_state["sw.base"]["max_tokens"] = 20
     at.session_state["sw.base"]["temperature"] = 1.3
     at.run()
-    at.button(key="sw.seed.go").click().run(timeout=180)
+    at.button(key="sw.seed.go").click()
+    settle(at)
     assert not at.exception
     assert any("All 3 replies with seed 42 are identical" in s.value for s in at.success)
 

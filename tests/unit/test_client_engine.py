@@ -119,20 +119,23 @@ def test_cancel_mid_stream_keeps_partial_text(engine_client):
     assert len(deltas) < 300 and res.choices[0].finish_reason is None
 
 
-def test_parallel_batch_streams_concurrently(engine_client):
-    from paramlab.runs.parallel import Batch, Job, JobDelta, JobDone
+def test_live_run_streams_concurrently(engine_client):
+    from paramlab.runs.live import LiveRun
+    from paramlab.runs.parallel import Job, JobDelta, JobDone
     jobs = [Job(engine_client, body(f"Say the word {w}.", temperature=0, max_tokens=8, stream=True))
             for w in ("apple", "river")]
-    batch = Batch(jobs)
     seen = {0: "", 1: ""}
     done = []
-    for ev in batch.events():
+
+    def listen(run, ev):
         if isinstance(ev, JobDelta):
             seen[ev.job] += ev.delta.text
         elif isinstance(ev, JobDone):
             done.append(ev.job)
-    assert sorted(done) == [0, 1]
-    assert [r.choices[0].text for r in batch.results] == [seen[0], seen[1]]
+    run = LiveRun(jobs, listener=listen)
+    results = run.wait(120)
+    assert run.finished and sorted(done) == [0, 1]
+    assert [r.choices[0].text for r in results] == [seen[0], seen[1]]
 
 
 def test_non_streaming_n3_usage_counts_every_choice(engine_client, engine_endpoint):

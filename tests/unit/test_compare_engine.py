@@ -33,7 +33,7 @@ def test_panes_stream_together_and_a_failing_pane_does_not_stop_the_others(engin
         run = LiveRun(jobs, max_workers=6)
         seen_streaming = set()
         while not run.finished:
-            run.pump(0.05)
+            run.wait(0.02)
             seen_streaming |= {j for j in (0, 2) if run.streaming(j)}
     ok0, closed, ok2, crashed = run.results
     assert ok0.status == "ok" and ok0.choices[0].text and ok2.status == "ok" and ok2.choices[0].text
@@ -48,7 +48,7 @@ def test_cancel_keeps_partial_text(engine_client, engine_endpoint):
     body["messages"] = [{"role": "user", "content": "Write a very long story about a dragon."}]
     run = LiveRun([Job(engine_client, dict(body)), Job(engine_client, dict(body))], max_workers=2)
     while not (run.text(0) and run.text(1)):
-        run.pump(0.05)
+        run.wait(0.02)
     run.cancel()
     results = run.wait()
     assert [r.status for r in results] == ["stopped", "stopped"]

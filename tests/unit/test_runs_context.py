@@ -4,7 +4,6 @@ from paramlab.runs import run as runs
 from paramlab.request import schema
 from paramlab.client.assembly import Delta
 from paramlab.client.chat import ChatClient
-from paramlab.runs.parallel import Batch, Job, JobDelta, JobDone
 from paramlab.client.result import ChatResult, Choice
 
 
@@ -35,21 +34,18 @@ def test_stop_keeps_text():
     assert run.slots[1].text == "partial" and run.slots[1].status == "stopped" and run.missing() == 0
 
 
-def test_batch_with_n3_streams_all_choices_before_any_finishes(engine_endpoint):
+def test_run_with_n3_streams_all_choices_before_any_finishes(engine_endpoint):
     """The engine interleaves n=3 choices: each gets text before the first finishes."""
     body = schema.build_body("m", [{"role": "user", "content": "Write a long story about a cat."}],
                              {"n": 3, "max_tokens": 60, "temperature": 1.0, "stream": True})
-    run = runs.Run.start(3, [body])
-    batch = Batch([Job(ChatClient(engine_endpoint), body)])
-    seen_before_done = None
-    for ev in batch.events():
-        if isinstance(ev, JobDelta):
-            run.on_delta(0, ev.delta)
-            if seen_before_done is None and all(s.text for s in run.slots):
+    run = runs.start(ChatClient(engine_endpoint), body, "embedded", max_n=4)
+    seen_before_done = False
+    while run.live.live:
+        with run.live.lock:
+            if not any(s.status == "ok" for s in run.slots) and all(s.text for s in run.slots):
                 seen_before_done = True
-        elif isinstance(ev, JobDone):
-            run.on_done(0, ev.result)
-    assert seen_before_done
+        run.live.wait(0.01)
+    assert seen_before_done and run.status == "done"
     assert all(s.status == "ok" and s.finish_reason for s in run.slots)
     assert all(s.first_at is not None and s.completion_tokens for s in run.slots)
 

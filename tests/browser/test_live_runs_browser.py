@@ -1,0 +1,94 @@
+"""Live runs in a real browser against a paced fault server: Send is disabled while a reply
+streams (a click cannot throw the reply away), Stop keeps the partial text as the assistant turn
+and ends the upstream request, and closing the tab mid-stream ends the upstream request too."""
+from __future__ import annotations
+
+import pytest
+
+from support.app import running_app, screenshot, wait_for_app
+from support.fault_server import FaultServer
+from support.paced import Paced, words
+
+pytestmark = pytest.mark.browser
+SLOW = 60_000
+
+
+@pytest.fixture(scope="module")
+def fault():
+    with FaultServer() as fs:
+        yield fs
+
+
+@pytest.fixture(scope="module")
+def fault_app(fault, tmp_path_factory):
+    """ParamLab whose default endpoint is the fault server."""
+    env = {"CHAT_BASE_URL": fault.base_url, "CHAT_MODEL": "fault-model", "CHAT_ALLOW_PRIVATE": "1"}
+    with running_app(tmp_path_factory.mktemp("live-app"), env) as url:
+        yield url
+
+
+@pytest.fixture
+def paced(fault):
+    fault.reset()
+    p = Paced(words(400), pause=0.05)  # 20 s: long enough that nothing ends by itself
+    fault.script(p)
+    return p
+
+
+def _send(page, text: str) -> None:
+    box = page.locator(".st-key-w-prompt textarea")
+    box.fill(text)
+    box.press("Tab")  # Streamlit commits a text area's value on blur
+    page.locator(".st-key-send button").first.click()
+
+
+def _wait_pane_text(page, needle: str) -> None:
+    page.locator(".st-key-pane-0").filter(has_text=needle).wait_for(timeout=SLOW)
+
+
+def _turns(page) -> list[str]:
+    return page.locator('[data-testid="stChatMessage"]').all_inner_texts()
+
+
+def test_send_is_disabled_while_streaming_and_stop_keeps_the_reply(fault_app, fault, paced, page):
+    page.goto(fault_app)
+    wait_for_app(page)
+    _send(page, "first question")
+    _wait_pane_text(page, "w5")
+    send = page.locator(".st-key-send button").first
+    assert send.is_disabled(), "Send must not be usable while a reply streams"
+    screenshot(page, "playground-streaming-send-disabled")
+    # a click on the disabled button (a user hammering Send) changes nothing
+    box = page.locator(".st-key-w-prompt textarea")
+    box.fill("second question")
+    box.press("Tab")
+    send.click(force=True)
+    page.locator(".st-key-stop button").first.click()
+    page.locator('[data-testid="stChatMessage"]').filter(has_text="stopped by the user").wait_for(timeout=SLOW)
+    turns = _turns(page)
+    assert len(turns) == 2 and "first question" in turns[0]
+    assert "w0 w1 w2 w3 w4 w5" in turns[1] and "stopped" in turns[1]
+    assert fault.count == 1, "the disabled Send made no request"
+    assert paced.hung_up.wait(10) and not paced.finished.is_set() and paced.sent < len(paced.words)
+    assert box.input_value() == "second question", "the draft typed meanwhile is kept"
+    screenshot(page, "playground-stopped-partial-reply")
+    # now Send works, and the conversation alternates user / assistant
+    fault.script(Paced(words(3), pause=0.01))
+    send.click()
+    page.locator('[data-testid="stChatMessage"]').nth(3).wait_for(timeout=SLOW)
+    page.locator('[data-testid="stChatMessage"]').nth(3).filter(has_text="w2").wait_for(timeout=SLOW)
+    roles = [m["role"] for m in fault.requests[-1].json()["messages"]]
+    assert roles == ["system", "user", "assistant", "user"] and fault.count == 2
+    assert fault.requests[-1].json()["messages"][2]["content"].startswith("w0 w1 w2 w3 w4 w5")
+
+
+def test_closing_the_tab_mid_stream_ends_the_upstream_request(fault_app, fault, paced, browser):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = ctx.new_page()
+    page.goto(fault_app)
+    wait_for_app(page)
+    _send(page, "a question nobody will read the answer to")
+    _wait_pane_text(page, "w3")
+    ctx.close()  # the browser session ends mid-stream
+    assert paced.hung_up.wait(10), "the server was still generating for a closed tab"
+    assert not paced.finished.is_set() and paced.sent < len(paced.words)
