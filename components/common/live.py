@@ -19,6 +19,7 @@ from paramlab.runs import watchdog
 from paramlab.runs.live import LiveRun
 
 PAINT_EVERY_S = 0.1
+APPTEST_WAIT_S = 300
 
 
 def session_alive() -> Callable[[], bool]:
@@ -50,6 +51,12 @@ def painter(key: str, run: LiveRun | None, draw: Callable[[], None],
             on_end: Callable[[], None] | None = None, every: float = PAINT_EVERY_S) -> None:
     """Draw `draw()` in a fragment that repaints itself while `run` is live."""
     was_live = run is not None and run.live
+    if was_live and not fragments.enabled():
+        # AppTest: no browser ticks a fragment, so a run ends within the script run that shows it
+        # (as one click then one run() expect); the page is then redrawn with the result.
+        run.wait(APPTEST_WAIT_S)
+        settle(run, on_end)
+        st.rerun()
 
     def _paint() -> None:
         if run is None:
