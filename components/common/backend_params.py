@@ -182,7 +182,9 @@ def render(params: dict[str, Any], backend: str, key: str = "pp") -> dict[str, A
         return slots
     known = server_defaults(backend)
     title = f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
-    with st.expander(title, expanded=False, key=f"{key}-group-backend-{b.kind}"):
+    with fragments.lazy_expander(title, False, f"{key}-group-backend-{b.kind}") as shown:
+        if not shown:
+            return slots
         st.caption(b.about)
         if b.drops_note:
             st.warning(b.drops_note, icon="⚠️")

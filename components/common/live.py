@@ -47,16 +47,19 @@ def settle(run: LiveRun | None, on_end: Callable[[], None] | None) -> bool:
     return True
 
 
+def finish_without_browser(run: LiveRun | None, on_end: Callable[[], None] | None = None) -> None:
+    """AppTest: no browser ticks a fragment, so a run ends within the script run that shows it
+    (as one click then one run() expect). With a browser this does nothing."""
+    if run is not None and run.live and not fragments.enabled():
+        run.wait(APPTEST_WAIT_S)
+        settle(run, on_end)
+
+
 def painter(key: str, run: LiveRun | None, draw: Callable[[], None],
             on_end: Callable[[], None] | None = None, every: float = PAINT_EVERY_S) -> None:
     """Draw `draw()` in a fragment that repaints itself while `run` is live."""
+    finish_without_browser(run, on_end)
     was_live = run is not None and run.live
-    if was_live and not fragments.enabled():
-        # AppTest: no browser ticks a fragment, so a run ends within the script run that shows it
-        # (as one click then one run() expect); the page is then redrawn with the result.
-        run.wait(APPTEST_WAIT_S)
-        settle(run, on_end)
-        st.rerun()
 
     def _paint() -> None:
         if run is None:

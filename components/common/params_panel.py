@@ -229,9 +229,9 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
         # keyed: the group stays open when elements above it come and go; a group with an
         # invalid field opens so its message is seen
         bad = any(p.name in errors for p in plist)
-        with st.expander(group, expanded=group == "Sampling" or bad,
-                         key=f"{key}-group-{group.lower().replace(' ', '-')}"):
-            for p in plist:
+        with fragments.lazy_expander(group, group == "Sampling" or bad,
+                                     f"{key}-group-{group.lower().replace(' ', '-')}", force_open=bad) as shown:
+            for p in plist if shown else ():
                 slots[p.name] = _control(p, params, key, backend, max_n, model)
     slots.update(backend_params.render(params, backend, key))  # the backend's own samplers
     warn_interactions(params)

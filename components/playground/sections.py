@@ -174,6 +174,7 @@ def settle_run(endpoint: Endpoint | None) -> None:
     st.session_state[RUN] = new
     st.session_state[RUN_ENDPOINT] = endpoint.name
     live.watch(new.live)
+    live.finish_without_browser(new.live, lambda: _auto_continue(new))
 
 
 def composer(endpoint: Endpoint | None) -> None:

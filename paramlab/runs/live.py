@@ -195,6 +195,24 @@ class LiveRun:
         """The page that shows this run is still there (a heartbeat the painter refreshes)."""
         self.last_seen = time.monotonic()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a session saved by the runtime): what was received, never the threads, the
+        clients or their keys. A run unpickled is over: its workers stayed in this process."""
+        with self.lock:
+            keep = ("texts", "reasoning", "results", "version", "started", "wall_s", "cancelled", "cancel_reason")
+            state = {k: self.__dict__[k] for k in keep}
+            state["total_jobs"] = len(self.jobs)
+            return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        n = state.pop("total_jobs")
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+        self.jobs, self._listeners, self._streams, self._pending = [None] * n, [], [], 0
+        self._cancel, self._ended = threading.Event(), threading.Event()
+        self._ended.set()
+        self.last_seen = time.monotonic()
+
     def wait(self, timeout: float | None = None) -> list[Any]:
         self._ended.wait(timeout)
         return self.results

@@ -177,6 +177,10 @@ class Run:
     def chat_results(self) -> list[ChatResult]:
         return [ChatResult.from_dict(r) for r in self.results if r]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Plain data only: the live run (threads, clients) stays out of a pickled session."""
+        return {k: v for k, v in self.__dict__.items() if k != "live"}
+
     @property
     def running(self) -> bool:
         return self.status == "running"

@@ -50,7 +50,11 @@ def test_three_panes_stream_at_the_same_time(page, app_url):
     page.wait_for_function(ALL_STREAMING, arg=3, timeout=180_000, polling=100)
     assert not page.evaluate(ANY_FINISHED, 3)
     screenshot(page, "compare-streaming")
-    page.get_by_text("Word-level diff").wait_for(timeout=400_000)
+    try:
+        page.get_by_text("Word-level diff").wait_for(timeout=400_000)
+    except Exception:
+        screenshot(page, "compare-failed-no-diff")
+        raise
     wait_for_app(page)
     for i in range(3):
         assert "finish_reason" in page.locator(f".st-key-cmp-out-{i}").inner_text()

@@ -74,9 +74,13 @@ def test_send_is_disabled_while_streaming_and_stop_keeps_the_reply(fault_app, fa
     screenshot(page, "playground-stopped-partial-reply")
     # now Send works, and the conversation alternates user / assistant
     fault.script(Paced(words(3), pause=0.01))
+    wait_for_app(page)  # the page redraws after Stop: click the Send of the settled page
     send.click()
-    page.locator('[data-testid="stChatMessage"]').nth(3).wait_for(timeout=SLOW)
-    page.locator('[data-testid="stChatMessage"]').nth(3).filter(has_text="w2").wait_for(timeout=SLOW)
+    try:
+        page.locator('[data-testid="stChatMessage"]').nth(3).filter(has_text="w2").wait_for(timeout=SLOW)
+    except Exception:
+        screenshot(page, "playground-failed-second-send")
+        raise
     roles = [m["role"] for m in fault.requests[-1].json()["messages"]]
     assert roles == ["system", "user", "assistant", "user"] and fault.count == 2
     assert fault.requests[-1].json()["messages"][2]["content"].startswith("w0 w1 w2 w3 w4 w5")

@@ -11,6 +11,7 @@ from paramlab.runs import run as runs
 from paramlab.runs import watchdog
 from paramlab.runs.live import LiveRun
 from paramlab.runs.parallel import Job, Task, TaskFailed
+from paramlab.safety.redaction import Secret
 from paramlab.settings import Endpoint
 
 from support.fault_server import Reply, completion
@@ -111,3 +112,18 @@ def test_a_task_that_raises_still_ends_the_run():
 
 def test_an_empty_run_is_finished():
     assert LiveRun([]).finished
+
+
+def test_a_pickled_run_keeps_what_was_received_and_no_client(fs):
+    """Session state may be pickled: the run's text and results survive, its threads and key do not."""
+    import pickle
+    fs.script(Paced(["a ", "b"], pause=0.01))
+    secret = "sk-live-run-pickle-secret-1234"
+    run = runs.start(ChatClient(Endpoint("fault", fs.base_url, api_key=Secret(secret))), body(), "openai")
+    run.live.wait(10)
+    assert run.slots[0].text == "a b", run.results
+    data = pickle.dumps({"pl.run": run, "cmp.run": run.live})
+    assert secret.encode() not in data
+    back = pickle.loads(data)
+    assert back["pl.run"].slots[0].text == "a b" and not hasattr(back["pl.run"], "live")
+    assert back["cmp.run"].finished and back["cmp.run"].text(0) == "a b"
