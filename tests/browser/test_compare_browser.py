@@ -70,7 +70,15 @@ def test_sweep_page_runs_and_draws_the_chart(page, app_url):
     wait_for_app(page)
     page.get_by_text("6 requests").wait_for()
     _button(page, "▶ Run sweep")
+    # the progress bar is a fragment that counts the requests as they end
+    page.get_by_text("/ 6 requests").first.wait_for(timeout=60_000)
+    screenshot(page, "sweep-running")
     page.get_by_text("Results per cell").wait_for(timeout=400_000)
     wait_for_app(page)
-    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+    assert "6 / 6 requests" in page.locator('[data-testid="stMain"]').inner_text()
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=30_000)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.first.wait_for(timeout=30_000)
+    assert charts.count() >= 1
     screenshot(page, "sweep-done")
