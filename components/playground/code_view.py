@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.common import fragments
+
 from paramlab.request import codegen
 from paramlab.settings import Endpoint
 
 
 def render(endpoint: Endpoint | None, last_body: dict | None, next_body: dict | None, key: str = "code") -> None:
-    with st.expander("</> View code", expanded=False, key=f"{key}-box"):
+    with fragments.lazy_expander("</> View code", False, f"{key}-box") as shown:  # closed: nothing to redraw
+        if not shown:
+            return
         if endpoint is None or (last_body is None and next_body is None):
             st.caption("Type a message or send one to see the request as code.")
             return
