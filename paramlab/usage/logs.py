@@ -81,7 +81,6 @@ def request_fields(endpoint: Any, result: Any, context: Mapping[str, Any]) -> di
         "event": "request",
         "session_id": context.get("session_id"),
         "page": context.get("page"),
-        "label": context.get("label"),
         "endpoint": getattr(endpoint, "name", None),
         "host": getattr(endpoint, "host", None),
         "backend": getattr(endpoint, "backend", None),
