@@ -138,16 +138,21 @@ def _send() -> None:
 
 
 def _send_conversation() -> None:
-    """Queue the conversation as it stands (after answering tool calls, or unticking a parameter)."""
-    if not budget_ui.gate(state.current_endpoint()):
-        return
+    """Queue the conversation as it stands (after answering tool calls, or unticking a parameter).
+    Called from buttons inside the replies fragment: the whole page reruns so the new turns show
+    and settle_run() starts the queued request (a fragment rerun alone would do neither)."""
     try:
-        body = schema.build_body(st.session_state[state.MODEL] or "", state.conversation(), state.request_params(),
-                                 backend=state.current_backend())
-    except schema.ValidationError as e:
-        st.session_state[SEND_ERRORS] = [str(x) for x in e.errors]
-        return
-    actions.queue(body)
+        if not budget_ui.gate(state.current_endpoint()):
+            return
+        try:
+            body = schema.build_body(st.session_state[state.MODEL] or "", state.conversation(),
+                                     state.request_params(), backend=state.current_backend())
+        except schema.ValidationError as e:
+            st.session_state[SEND_ERRORS] = [str(x) for x in e.errors]
+            return
+        actions.queue(body)
+    finally:
+        fragments.rerun_app()
 
 
 def _stop() -> None:
