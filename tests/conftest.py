@@ -56,8 +56,8 @@ def app_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # per module: a Chromium never outlives its tests (a session-wide one
+def browser():                   # left at the end of the run could hang pytest's exit in b.close())
     if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install chromium)")

@@ -48,9 +48,11 @@ def crowd_app(tmp_path_factory):
 
 
 def set_max_tokens(pg, value: int) -> None:
-    group = pg.get_by_test_id("stExpander").filter(has=pg.locator(".st-key-pp-max_tokens-on"))
     if not pg.locator(".st-key-pp-max_tokens-on label").first.is_visible():
-        group.locator("summary").first.click()  # its parameter group starts folded
+        # its parameter group starts folded, and a folded group draws nothing: find it by its title
+        pg.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(
+            has_text="Length").first.click()
+        wait_for_app(pg)
     pg.locator(".st-key-pp-max_tokens-on label").first.click()
     wait_for_app(pg)
     box = pg.locator(".st-key-pp-max_tokens-v input")
