@@ -10,7 +10,7 @@ from components.usage.filters import View
 
 
 def render(led: Ledger, view: View) -> None:
-    with_text = st.checkbox("Include message text and replies", value=True, key="usage.export_text",
+    with_text = st.checkbox("Include message text, replies and thinking", value=True, key="usage.export_text",
                             help="Empty for requests recorded while text recording was off.")
 
     def build() -> bytes:

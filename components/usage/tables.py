@@ -1,4 +1,5 @@
-"""Sessions with totals, the request list, and the drill-down to one request and its text."""
+"""Sessions with totals, the request list, and the drill-down to one request and its text
+(messages, replies and each reply's thinking)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import streamlit as st
 
 from components.common import cost_breakdown
 from components.common import reopen
+from components.common import thinking
 from components.usage.charts import cost_text
 from paramlab.usage.ledger import Ledger
 from paramlab.client.metrics import fmt_cost
@@ -83,7 +85,9 @@ def detail(led: Ledger, request_id: int) -> None:
             for m in json.loads(r["messages"] or "[]"):
                 with st.chat_message(m.get("role") or "user"):
                     st.markdown(safe_markdown(str(m.get("content") or "")))
+            thoughts = json.loads(r.get("reasoning") or "[]")  # NULL: no thinking (or recorded before v5)
             for i, reply in enumerate(json.loads(r["replies"] or "[]")):
                 with st.chat_message("assistant"):
                     st.caption(f"Reply, choice {i + 1}")
+                    thinking.render(thoughts[i] if i < len(thoughts) else None)
                     st.markdown(safe_markdown(reply) if reply else "_(empty reply)_")

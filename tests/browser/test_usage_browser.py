@@ -1,10 +1,11 @@
-"""Three requests in the Playground, then the Usage page shows them in its charts and tables."""
+"""The Usage page in Chromium: three Playground requests in its charts and tables, and a reasoning
+reply's thinking in the drill-down."""
 from __future__ import annotations
 
 
 import pytest
 
-from support.app import running_app, screenshot, wait_for_app
+from support.app import running_app, screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -71,3 +72,39 @@ def test_playground_requests_show_on_the_usage_page(usage_app, page):
     detail = main.inner_text()
     assert MESSAGES[-1] in detail and "Parameters" in detail
     screenshot(page, "usage-drilldown")
+
+
+def test_a_reasoning_replys_thinking_shows_in_the_drill_down(tmp_path, page):
+    """DeepSeek's recorded reply (thinking in reasoning_content) sent from the Playground, then
+    opened from the Usage page's request list: its Thinking block sits above the reply."""
+    from support.fault_server import FaultServer
+    from support.recorded import CORPUS, Encoded, load
+    rec = load(CORPUS / "deepseek__stream-reasoner-reasoning-content.json")
+    (choice,) = rec["expect"]["choices"]
+    with FaultServer(default=Encoded.of(rec, seed=2)) as fs, running_app(
+            tmp_path, {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "deepseek-reasoner"}) as url:
+        page.goto(url)
+        wait_for_app(page)
+        send(page, "Hello")
+        page.get_by_role("link", name="Usage").click()
+        wait_for_app(page)
+        page.get_by_role("heading", name="Usage").wait_for()
+        page.set_viewport_size({"width": 1500, "height": 3000})
+        grid = page.locator(".st-key-usage-requests")
+        grid.wait_for(timeout=60_000)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 55)  # the only row's selection cell
+        page.get_by_text("Request 1 ·").wait_for(timeout=30_000)
+        wait_for_idle(page)
+        reply = page.get_by_test_id("stChatMessage").filter(has_text="Reply, choice 1")
+        block = reply.get_by_test_id("stExpander").filter(has_text="Thinking")
+        header = block.locator("summary").first
+        assert "Thinking (" in header.inner_text()
+        assert "Hmm, the user just said" not in reply.inner_text()  # collapsed until opened
+        header.click()
+        block.get_by_text("Hmm, the user just said").wait_for()
+        text = reply.inner_text()
+        assert text.index("Thinking") < text.index("Hmm, the user just said") < text.rindex(choice["text"][:12])
+        reply.scroll_into_view_if_needed()
+        reply.screenshot(path=str(screenshot(page, "usage-drilldown-thinking").with_name("usage-drilldown-thinking-reply.png")))

@@ -61,7 +61,15 @@ def _upgrade_3_to_4(conn: Connection) -> None:
     backfill(conn)
 
 
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}  # from version -> step
+def _upgrade_4_to_5(conn: Connection) -> None:
+    """The thinking text beside the message text (old rows: NULL, nothing else changes). A ledger
+    coming up from v1 already has it: step 1 -> 2 created ledger_texts in today's shape."""
+    if "reasoning" not in {c["name"] for c in inspect(conn).get_columns("ledger_texts")}:
+        conn.execute(text("ALTER TABLE ledger_texts ADD COLUMN reasoning TEXT"))
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {  # from version -> step
+    1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4, 4: _upgrade_4_to_5}
 
 
 MIGRATION_LOCK = 0x7061726C6162  # "parlab": the advisory lock id held while migrating on PostgreSQL

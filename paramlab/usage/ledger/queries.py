@@ -324,13 +324,13 @@ def iso_ms(ms: int | None) -> str:
 def export_csv(conn: Connection, f: Filters, with_text: bool = True, chunk: int = 5000) -> Iterator[str]:
     """The filtered requests as CSV text, streamed in chunks: the time in ISO-8601 (UTC), every
     column including the cost breakdown (cost_input ... cost_audio, the price used), and the
-    text columns when stored."""
+    text columns when stored (messages, replies, and each reply's thinking as `reasoning`)."""
     cols = [R.c.ts_ms, *[R.c[c] for c in EXPORT_COLUMNS]]
     header = ["time", *EXPORT_COLUMNS]
     q = select(*cols)
     if with_text:
-        q = select(*cols, T.c.messages, T.c.replies).join(T, T.c.request_id == R.c.id, isouter=True)
-        header += ["messages", "replies"]
+        q = select(*cols, T.c.messages, T.c.replies, T.c.reasoning).join(T, T.c.request_id == R.c.id, isouter=True)
+        header += ["messages", "replies", "reasoning"]
     q = q.where(f.where()).order_by(R.c.ts_ms, R.c.id)
     buf = io.StringIO()
     w = csv.writer(buf)

@@ -34,7 +34,8 @@ def _cost_columns(parts: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_result(endpoint: Any, result: Any, context: Mapping[str, Any] | None,
                 store_text: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(request row, text row or None). The body never holds the key; only the URL's host is kept."""
+    """(request row, text row or None). The body never holds the key; only the URL's host is kept.
+    The text row holds the messages, the replies and each reply's thinking, when text is recorded."""
     ctx = dict(context or {})
     body = dict(getattr(result, "request", None) or {})
     messages = body.pop("messages", None)
@@ -74,5 +75,7 @@ def from_result(endpoint: Any, result: Any, context: Mapping[str, Any] | None,
     }
     texts = None
     if store_text:
-        texts = {"messages": _json(messages or []), "replies": _json(result.texts())}
+        thinking = [c.reasoning or "" for c in result.choices]
+        texts = {"messages": _json(messages or []), "replies": _json(result.texts()),
+                 "reasoning": _json(thinking) if any(thinking) else None}
     return row, texts

@@ -12,6 +12,9 @@ Version history
      cost) and the price that made it (price_model, price_from, price_tier). Old rows keep their
      cost; their parts are NULL (not recorded then). The rollups gain backend and service_tier as
      keys and the new token and cost parts as measures, so what-if re-pricing reads them too.
+  5: + ledger_texts.reasoning: each choice's thinking text (JSON list, in the order of replies; NULL
+     when no choice had any), stored with the message text and only when text is recorded. Rows
+     from before keep NULL (their thinking was not kept then).
 Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
 day is integer division, the same on SQLite and PostgreSQL.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -120,11 +123,12 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
     texts = None
     if version >= 2:
         Index("ix_ledger_model_ts", requests.c.model, requests.c.ts_ms)
-        texts = Table("ledger_texts", md,
-                      Column("request_id", _ID, ForeignKey("ledger_requests.id", ondelete="CASCADE"),
-                             primary_key=True),
-                      Column("messages", Text),  # JSON list of {role, content}
-                      Column("replies", Text))   # JSON list of choice texts
+        text_cols = [Column("request_id", _ID, ForeignKey("ledger_requests.id", ondelete="CASCADE"), primary_key=True),
+                     Column("messages", Text),  # JSON list of {role, content}
+                     Column("replies", Text)]   # JSON list of choice texts
+        if version >= 5:
+            text_cols.append(Column("reasoning", Text))  # JSON list of choice thinking texts; NULL = none
+        texts = Table("ledger_texts", md, *text_cols)
     if version >= 3:
         Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
         v4 = version >= 4

@@ -187,8 +187,8 @@ class Ledger:
             return queries.cost_since(conn, int(since_s * 1000))
 
     def request(self, request_id: int) -> dict[str, Any] | None:
-        """One request with its stored text (messages, replies) for the drill-down."""
-        q = (select(REQUESTS, TEXTS.c.messages, TEXTS.c.replies)
+        """One request with its stored text (messages, replies, their thinking) for the drill-down."""
+        q = (select(REQUESTS, TEXTS.c.messages, TEXTS.c.replies, TEXTS.c.reasoning)
              .join(TEXTS, TEXTS.c.request_id == REQUESTS.c.id, isouter=True)
              .where(REQUESTS.c.id == int(request_id)))
         with self.engine.connect() as conn:
