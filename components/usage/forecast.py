@@ -20,7 +20,7 @@ def load(led: Ledger, tz_offset_s: int, now_s: float | None = None) -> tuple[for
     """(this month, today) over the whole ledger (budgets count every request, whatever the filters)."""
     now_s = time.time() if now_s is None else now_s
     m0, today, m1 = forecast.month_bounds(now_s, tz_offset_s)
-    start = min(m0, today - forecast.DAY_WINDOW * 86_400_000)
+    start = min(m0, today - forecast.DAY_WINDOW * forecast.DAY_MS)
     try:
         b = budgets.load_budget()
     except budgets.BudgetError:
@@ -28,8 +28,8 @@ def load(led: Ledger, tz_offset_s: int, now_s: float | None = None) -> tuple[for
     with led.engine.connect() as conn:
         first = Q.first_request_ms(conn)
         daily = Q.over_time(conn, Filters(start, m1), "day", tz_offset_s)
-        hourly = Q.over_time(conn, Filters(today - forecast.HOUR_WINDOW * 3_600_000, today + 86_400_000), "hour",
-                             tz_offset_s)
+        hours = Filters(today - forecast.HOUR_WINDOW * forecast.HOUR_MS, today + forecast.DAY_MS)
+        hourly = Q.over_time(conn, hours, "hour", tz_offset_s)
     return (forecast.month(daily, now_s, tz_offset_s, first, b.monthly),
             forecast.day(hourly, now_s, tz_offset_s, first, b.daily))
 

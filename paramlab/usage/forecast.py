@@ -67,48 +67,44 @@ def month_bounds(now_s: float, tz_offset_s: int) -> tuple[int, int, int]:
     return (int(month.timestamp() * 1000), int(day.timestamp() * 1000), int(nxt.timestamp() * 1000))
 
 
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+
+def _forecast(rows: Sequence[dict], now_s: float, period: tuple[int, int], current: int, width: int, window: int,
+              unit: str, first_ms: int | None, budget: float | None) -> Forecast:
+    """The forecast of one period [start, end): `rows` are over_time rows (start_ms, cost) in buckets
+    of `width` ms; the rate comes from the `window` complete buckets before `current` (the bucket
+    now is in), not counting buckets that ended before the ledger's first request."""
+    start, end = period
+    cost = {int(r["start_ms"]): float(r["cost"] or 0.0) for r in rows}
+    recent = []
+    for k in range(1, window + 1):
+        b = current - k * width
+        if first_ms is None or b + width <= first_ms:
+            break
+        recent.append(cost.get(b, 0.0))
+    spent = sum(v for t, v in cost.items() if start <= t < end)
+    left = (end - now_s * 1000) / width
+    expected, low, high, rate, basis = project(spent, recent, left, unit)
+    run, cum = 0.0, []
+    for t in sorted(t for t in cost if start <= t < end):
+        run += cost[t]
+        cum.append((t, run))
+    return Forecast(spent, expected, low, high, rate, left, len(recent), basis, budget, end, start, cum)
+
+
 def month(daily: Sequence[dict], now_s: float, tz_offset_s: int, first_ms: int | None,
           budget: float | None = None) -> Forecast:
     """daily: over_time(..., "day") rows (start_ms, cost) covering at least the last DAY_WINDOW days
     and this month; first_ms: the ledger's first request (days before it are not counted)."""
     m0, today, m1 = month_bounds(now_s, tz_offset_s)
-    cost = {int(r["start_ms"]): float(r["cost"] or 0.0) for r in daily}
-    day_ms = 86_400_000
-    recent = []
-    for k in range(1, DAY_WINDOW + 1):
-        start = today - k * day_ms
-        if first_ms is None or start + day_ms <= first_ms:
-            break
-        recent.append(cost.get(start, 0.0))
-    spent = sum(v for t, v in cost.items() if m0 <= t < m1)
-    left = (m1 - now_s * 1000) / day_ms
-    expected, low, high, rate, basis = project(spent, recent, left, "day")
-    run, cum = 0.0, []
-    for t in sorted(t for t in cost if m0 <= t < m1):
-        run += cost[t]
-        cum.append((t, run))
-    return Forecast(spent, expected, low, high, rate, left, len(recent), basis, budget, m1, m0, cum)
+    return _forecast(daily, now_s, (m0, m1), today, DAY_MS, DAY_WINDOW, "day", first_ms, budget)
 
 
 def day(hourly: Sequence[dict], now_s: float, tz_offset_s: int, first_ms: int | None,
         budget: float | None = None) -> Forecast:
     """hourly: over_time(..., "hour") rows covering the last HOUR_WINDOW hours and today."""
     _, today, _ = month_bounds(now_s, tz_offset_s)
-    end = today + 86_400_000
-    hour_ms = 3_600_000
-    this_hour = int(now_s * 1000) // hour_ms * hour_ms
-    cost = {int(r["start_ms"]): float(r["cost"] or 0.0) for r in hourly}
-    recent = []
-    for k in range(1, HOUR_WINDOW + 1):
-        start = this_hour - k * hour_ms
-        if first_ms is None or start + hour_ms <= first_ms:
-            break
-        recent.append(cost.get(start, 0.0))
-    spent = sum(v for t, v in cost.items() if today <= t < end)
-    left = (end - now_s * 1000) / hour_ms
-    expected, low, high, rate, basis = project(spent, recent, left, "hour")
-    run, cum = 0.0, []
-    for t in sorted(t for t in cost if today <= t < end):
-        run += cost[t]
-        cum.append((t, run))
-    return Forecast(spent, expected, low, high, rate, left, len(recent), basis, budget, end, today, cum)
+    this_hour = int(now_s * 1000) // HOUR_MS * HOUR_MS
+    return _forecast(hourly, now_s, (today, today + DAY_MS), this_hour, HOUR_MS, HOUR_WINDOW, "hour", first_ms, budget)

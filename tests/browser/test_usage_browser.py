@@ -107,4 +107,5 @@ def test_a_reasoning_replys_thinking_shows_in_the_drill_down(tmp_path, page):
         text = reply.inner_text()
         assert text.index("Thinking") < text.index("Hmm, the user just said") < text.rindex(choice["text"][:12])
         reply.scroll_into_view_if_needed()
-        reply.screenshot(path=str(screenshot(page, "usage-drilldown-thinking").with_name("usage-drilldown-thinking-reply.png")))
+        shot = screenshot(page, "usage-drilldown-thinking")
+        reply.screenshot(path=str(shot.with_name("usage-drilldown-thinking-reply.png")))

@@ -37,7 +37,8 @@ def two_choices() -> ChatResult:
     r = ChatResult(status="ok", choices=[Choice(0, "Yes.", finish_reason="stop", reasoning=THOUGHT),
                                          Choice(1, "No.", finish_reason="stop")],
                    usage=Usage(6, 40, 46, reasoning_tokens=31), model="deepseek-reasoner",
-                   request={"model": "deepseek-reasoner", "n": 2, "messages": [{"role": "user", "content": "Yes or no?"}]})
+                   request={"model": "deepseek-reasoner", "n": 2,
+                            "messages": [{"role": "user", "content": "Yes or no?"}]})
     r.metrics.started_at = (T0 + 3_600_000) / 1000
     return r
 
