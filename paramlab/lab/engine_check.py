@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from paramlab.backends import registry
 from paramlab.client.chat import ChatClient
 from paramlab.errors import ChatError
-from paramlab.lab import reshape
+from paramlab.lab import next_token, reshape
 from paramlab.request import schema
 
 N_PROBS = 20
@@ -77,12 +77,14 @@ def check(client: ChatClient, model: str, messages: Sequence[dict], prefix: str,
     msgs = list(messages) + ([{"role": "assistant", "content": prefix}] if prefix else [])
     try:
         body = schema.build_body(model, msgs, params_for(s, backend), backend=backend)
-        result = client.complete(body)
+        result = next_token.ask(client.complete, body)  # asked again if the draw held its probabilities back
     except schema.ValidationError as e:
         raise EngineCheckError(f"not sent — {e}") from None
     except ChatError as e:
         raise EngineCheckError(f"the engine check failed: {e}") from None
     entry = (result.choices[0].logprobs or [None])[0] if result.choices else None
+    if next_token.held_back(result):
+        raise EngineCheckError(next_token.HELD_BACK.format(n=1 + len(next_token.RETRY_SEEDS)))
     if not entry:
         raise EngineCheckError("the server returned no probabilities")
     server = server_probs(entry)
