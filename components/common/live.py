@@ -66,10 +66,13 @@ def painter(key: str, run: LiveRun | None, draw: Callable[[], None],
             draw()
             return
         run.touch()
+        # The run may end between the page's earlier parts and this point (a fast server, in the
+        # same script run that started it): the parts drawn above then show the old state, so a
+        # settle here always reruns the page, in a full run as in a fragment tick.
+        settled_now = settle(run, on_end)
         ended_now = was_live and run.finished and _in_fragment_rerun()
-        settle(run, on_end)
         draw()
-        if ended_now:
+        if settled_now or ended_now:
             st.rerun()  # once: everything that depends on the finished run is redrawn
 
     fragments.run(key, _paint, run_every=every if was_live else None)

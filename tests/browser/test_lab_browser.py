@@ -6,8 +6,6 @@ from support.app import screenshot, wait_for_app, wait_for_idle
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
 
-@pytest.mark.xfail(reason="known bug, open: a Lab step started from a button can stay unpainted until the next "
-                          "browser event (the same live-painter repaint bug as the tool-answer flow)", strict=False)
 def test_lab_flow(page, app_url):
     page.goto(app_url + "/Distribution_Lab?param=top_p")
     wait_for_app(page)

@@ -50,9 +50,6 @@ def send(page, text: str) -> None:
     wait_for_idle(page)
 
 
-@pytest.mark.xfail(reason="known bug, open: after 'Answer all calls' the follow-up reply is fetched but the page "
-                          "shows it only after the next browser event (the live painter does not repaint a run "
-                          "started from a callback inside the replies fragment)", strict=False)
 def test_tool_conversation_to_its_end(scripted_app, page):
     fs, url = scripted_app
     fs.reset()
