@@ -67,7 +67,7 @@ def summary(rows: Sequence[reshape.Row], dist: NextToken, outside: tuple[float, 
 def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab",
            settings: reshape.Settings | None = None) -> None:
     st.altair_chart(chart(rows), width="stretch", key=f"chart-{key}")
-    outside = reshape.outside(dist.candidates, settings) if settings is not None else (1 - dist.coverage, 0.0)
+    outside = reshape.outside(dist.candidates, settings, dist.tail) if settings is not None else (1 - dist.coverage, 0.0)
     st.caption(summary(rows, dist, outside))
     with st.expander("Table", expanded=key == "lab"):
         df = frame(rows).drop(columns=["height"]).rename(columns={

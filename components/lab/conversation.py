@@ -8,6 +8,7 @@ from components.common import budget as budget_ui
 from components.lab import work
 from components.common import state
 from components.lab.text import t
+from paramlab.backends import registry
 from paramlab.lab import next_token
 from paramlab.settings import Endpoint
 from paramlab.request.schema import ValidationError
@@ -39,7 +40,7 @@ def fetch(endpoint: Endpoint, model: str) -> None:
         ss[ls.DIST_ERROR] = "User message: type a message for the model to answer."
         return
     try:
-        next_token.probe_body(model, ls.messages(), ss[ls.PREFIX])  # validate here: errors name the field
+        next_token.probe_body(model, ls.messages(), ss[ls.PREFIX], registry.kind_of(endpoint))  # validate here: errors name the field
     except ValidationError as e:
         ss[ls.DIST_ERROR] = "Not sent — " + "; ".join(str(x) for x in e.errors)
         return

@@ -18,7 +18,7 @@ def render(endpoint: Endpoint | None) -> None:
         st.info(t("press_fetch"))
         return
     settings = lab_state.settings()
-    rows = reshape.reshape(dist.candidates, settings)
+    rows = reshape.reshape(dist.candidates, settings, dist.tail)
     lab_chart.render(dist, rows, settings=settings)
     lab_engine.render(endpoint, dist, rows)
     st.subheader(t("sample"))

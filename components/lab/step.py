@@ -72,8 +72,8 @@ def render(endpoint: Endpoint | None) -> None:
     pick = st.select_slider("Step", options=labels, value=labels[-1], key=STEP_PICK) if len(labels) > 1 else labels[0]
     i = labels.index(pick)
     s = run.steps[i]
-    rows = reshape.reshape(s.candidates, ls.settings(tuple(run.ids[:i])))
+    rows = reshape.reshape(s.candidates, ls.settings(tuple(run.ids[:i])), s.tail)
     st.markdown(f"Step {i + 1}: chose {ls.md_token(s.token.token)} with probability {s.chosen_prob:.1%} "
                 f"(model: {rows[s.chosen].raw_prob:.1%} of the candidates).")
-    dist = next_token.NextToken(s.candidates, "", reshape.coverage(s.candidates), s.prefix)
+    dist = next_token.NextToken(s.candidates, "", reshape.coverage(s.candidates), s.prefix, s.tail)
     lab_chart.render(dist, rows, key=f"step-{i}")

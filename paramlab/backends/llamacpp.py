@@ -105,7 +105,7 @@ EXTENSIONS = (
            "the probabilities after the sampler chain.",
            "在每个位置返回最可能的 n 个词元及其概率。",
            "llama.cpp 自己的 top_logprobs，以概率给出；配合 post_sampling_probs 时为经过采样链之后的概率。",
-           min=0, max=100, step=1),
+           min=0, max=1000, step=1),
     Option("post_sampling_probs", "bool", False, "Report probabilities after the samplers, not the model's raw ones.",
            "With n_probs or logprobs, the reported probabilities are those the final draw used: after top_k, "
            "top_p, min_p, temperature and the rest of the chain.",
@@ -229,3 +229,13 @@ def models(endpoint: Endpoint, timeout: float = 10.0, transport: Transport | Non
     if not isinstance(items, list):
         raise InvalidResponseError("/models did not answer with a list of models")
     return [m if isinstance(m, dict) else {"id": str(m)} for m in items]
+
+
+def n_vocab(entries: list[dict[str, Any]], model: str) -> int | None:
+    """The model's vocabulary size from llama.cpp's /v1/models entries (meta.n_vocab)."""
+    for m in entries:
+        meta = m.get("meta") if m.get("id") == model or len(entries) == 1 else None
+        n = meta.get("n_vocab") if isinstance(meta, dict) else None
+        if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+            return n
+    return None

@@ -7,14 +7,20 @@ TEXT: dict[str, dict[str, str]] = {
     "language": {"en": "Language / 语言", "zh": "Language / 语言"},
     "approximation": {
         "en": "**How this works.** ParamLab asks the model once for its next token with `logprobs: true, "
-              "top_logprobs: 20` (temperature 1, top_p 1, so the numbers are the model's own probabilities). "
-              "The sliders then reshape those **20 candidates** in ParamLab — bias and penalties on the logits, "
-              "temperature, top_p — and **renormalise over them**. This is an approximation: the server samples "
-              "from its whole vocabulary, and the probability outside the 20 candidates is left out here.",
+              "top_logprobs: 20` (temperature 1, top_p 1, so the numbers are the model's own probabilities); "
+              "a llama.cpp server is asked for `n_probs: 1000` instead, so the 980 tokens after the 20 "
+              "candidates are known too. The sliders then reshape the distribution in ParamLab — bias and "
+              "penalties on the logits, then the sampler chain in the server's order — on the model's **real** "
+              "probabilities: the rest of the vocabulary keeps its share, modelled as a bell curve of "
+              "log-probabilities that holds exactly what the listed tokens leave. On the embedded engine the "
+              "result matches llama.cpp's own post-sampling probabilities within 0.01 (**Check against the "
+              "engine**); with only 20 candidates, a temperature far above 1 is an estimate.",
         "zh": "**原理。** ParamLab 用 `logprobs: true, top_logprobs: 20`（temperature 1、top_p 1，因此得到的是模型"
-              "自身的概率）向模型请求一次下一个词元。随后滑块在 ParamLab 中对这 **20 个候选** 重新塑形——对 logits "
-              "施加偏置与惩罚、temperature、top_p——并 **在它们之间重新归一化**。这是近似：服务器从整个词表采样，"
-              "20 个候选之外的概率在这里被忽略。"},
+              "自身的概率）向模型请求一次下一个词元；对 llama.cpp 服务器则改用 `n_probs: 1000`，这样 20 个候选之后的 "
+              "980 个词元也是已知的。随后滑块在 ParamLab 中重塑这个分布——先对 logits 施加偏置与惩罚，再按服务器的"
+              "顺序运行采样链——所用的是模型的 **真实** 概率：词表其余部分保留其份额，以对数概率的钟形分布建模，"
+              "恰好容纳已列出词元之外的概率。在内置引擎上，结果与 llama.cpp 自己的采样后概率相差不超过 0.01"
+              "（**Check against the engine**）；只有 20 个候选时，远高于 1 的温度只是估计。"},
     "system": {"en": "System prompt", "zh": "系统提示词"},
     "system_help": {"en": "Sent first with role 'system'; leave empty to send none.",
                     "zh": "以 system 角色最先发送；留空则不发送。"},
@@ -25,8 +31,10 @@ TEXT: dict[str, dict[str, str]] = {
                     "zh": "作为末尾的 assistant 消息发送：模型会接着写，因此分布是这段文字之后的下一个词元"
                           "（llama.cpp 服务器支持）。"},
     "fetch": {"en": "Get next-token distribution", "zh": "获取下一个词元的分布"},
-    "fetch_help": {"en": "One request: max_tokens 1, logprobs, top_logprobs 20, temperature 1, top_p 1.",
-                   "zh": "一次请求：max_tokens 1、logprobs、top_logprobs 20、temperature 1、top_p 1。"},
+    "fetch_help": {"en": "One request: max_tokens 1, logprobs, top_logprobs 20, temperature 1, top_p 1 "
+                         "(llama.cpp: n_probs 1000 instead of logprobs and top_logprobs).",
+                   "zh": "一次请求：max_tokens 1、logprobs、top_logprobs 20、temperature 1、top_p 1"
+                         "（llama.cpp：用 n_probs 1000 代替 logprobs 与 top_logprobs）。"},
     "press_fetch": {"en": "Press **Get next-token distribution** to ask the model.",
                     "zh": "点击 **获取下一个词元的分布** 向模型提问。"},
     "sample": {"en": "Sample", "zh": "抽样"},

@@ -28,12 +28,16 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from paramlab.lab import reshape
-from paramlab.request import schema
+from paramlab.backends import llamacpp, registry
 from paramlab.client.chat import ChatClient
 from paramlab.client.result import ChatResult
+from paramlab.errors import ChatError
+from paramlab.lab import reshape
+from paramlab.request import schema
+from paramlab.settings import Endpoint
 
 TOP_N = 20
+TAIL_N = 1000  # tokens a llama.cpp server is asked to list (n_probs): the tail beyond the 20 becomes known
 RETRY_SEEDS = (1, 2, 3)  # seeds of the retries after a held-back draw (see the module doc)
 HELD_BACK = ("the server returned no probabilities: each of {n} draws was a piece of a multi-byte "
              "character, whose probabilities llama.cpp holds back")
@@ -50,6 +54,7 @@ class NextToken:
     server_token: str          # what the server sampled itself (not used by the Lab)
     coverage: float            # probability held by the candidates
     prefix: str = ""
+    tail: reshape.Tail | None = None  # the tokens listed beyond the candidates (llama.cpp), the vocabulary
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Step:
     candidates: list[reshape.Candidate]
     chosen: int                        # index into candidates
     chosen_prob: float                 # its reshaped probability when drawn
+    tail: reshape.Tail | None = None   # what was known beyond the candidates (NextToken.tail)
 
     @property
     def token(self) -> reshape.Candidate:
@@ -78,9 +84,35 @@ class StepRun:
         return [s.token.id for s in self.steps if s.token.id is not None]
 
 
-def probe_body(model: str, messages: Sequence[dict], prefix: str = "") -> dict:
+def lists_tail(backend: str | None) -> bool:
+    """A backend that lists n_probs tokens (llama.cpp): the Lab asks it for TAIL_N of them."""
+    return bool(backend) and registry.get(backend).option("n_probs") is not None
+
+
+def probe_params(backend: str | None = None) -> dict:
+    """PROBE_PARAMS; for llama.cpp `n_probs` TAIL_N instead of logprobs (with logprobs it lists 20 at most)."""
+    if lists_tail(backend):
+        return {"max_tokens": 1, "temperature": 1.0, "top_p": 1.0, "n_probs": TAIL_N}
+    return dict(PROBE_PARAMS)
+
+
+def probe_body(model: str, messages: Sequence[dict], prefix: str = "", backend: str | None = None) -> dict:
     msgs = list(messages) + ([{"role": "assistant", "content": prefix}] if prefix else [])
-    return schema.build_body(model, msgs, PROBE_PARAMS)
+    return schema.build_body(model, msgs, probe_params(backend), backend=backend)
+
+
+_VOCABS: dict[tuple[str, str], int] = {}
+
+
+def vocab(endpoint: Endpoint, model: str) -> int:
+    """The model's vocabulary size from a llama.cpp server's /v1/models (meta.n_vocab), asked once."""
+    key = (endpoint.base_url, model)
+    if key not in _VOCABS:
+        try:
+            _VOCABS[key] = llamacpp.n_vocab(llamacpp.models(endpoint, timeout=5.0), model) or reshape.VOCAB
+        except ChatError:
+            return reshape.VOCAB
+    return _VOCABS[key]
 
 
 def held_back(result: ChatResult) -> bool:
@@ -105,7 +137,8 @@ def fetch(client: ChatClient, model: str, messages: Sequence[dict], prefix: str 
 
     Sent through ChatClient.run like every other request, so the usage ledger and the request log
     (the client's observers) record it under `context`."""
-    body = probe_body(model, messages, prefix)
+    backend = registry.kind_of(client.endpoint)
+    body = probe_body(model, messages, prefix, backend)
     result = ask(lambda b: client.run(b, context=context), body)
     if held_back(result):
         raise NextTokenError(HELD_BACK.format(n=1 + len(RETRY_SEEDS)))
@@ -114,10 +147,13 @@ def fetch(client: ChatClient, model: str, messages: Sequence[dict], prefix: str 
     choice = result.choices[0]
     if not choice.logprobs:
         raise NextTokenError("the server returned no logprobs: it may not support logprobs / top_logprobs")
-    cands = reshape.candidates_from_entry(choice.logprobs[0])
-    if not cands:
+    listed = reshape.candidates_from_entry(choice.logprobs[0])
+    if not listed:
         raise NextTokenError("the server returned logprobs without top_logprobs alternatives")
-    return NextToken(cands, str(choice.logprobs[0].get("token", "")), reshape.coverage(cands), prefix)
+    cands = listed[:TOP_N]
+    tail = reshape.Tail(tuple(c.logprob for c in listed[TOP_N:]), vocab(client.endpoint, model)) \
+        if lists_tail(backend) else None
+    return NextToken(cands, str(choice.logprobs[0].get("token", "")), reshape.coverage(cands), prefix, tail)
 
 
 def is_end(c: reshape.Candidate) -> bool:
@@ -141,12 +177,12 @@ def step(client: ChatClient, model: str, messages: Sequence[dict], run: StepRun,
     prefix = run.text
     nt = fetch(client, model, messages, prefix, context)
     s = replace(settings, history=tuple(settings.history) + tuple(run.ids))
-    rows = reshape.reshape(nt.candidates, s)
+    rows = reshape.reshape(nt.candidates, s, nt.tail)
     draw = reshape.sample(rows, 1, rng.randrange(2**32))
     if not draw:
         run.finished = True
         return None
-    st = Step(prefix, nt.candidates, draw[0], rows[draw[0]].final_prob)
+    st = Step(prefix, nt.candidates, draw[0], rows[draw[0]].final_prob, nt.tail)
     run.steps.append(st)
     if is_end(st.token):
         run.finished = True

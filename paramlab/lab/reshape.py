@@ -2,9 +2,11 @@
 
 Works on the ≤ 20 candidates a server returns as top_logprobs, with their **real** probabilities
 (exp(logprob) over the whole vocabulary). The probability outside the candidates (the "tail") is
-kept as tokens that continue the candidates' decay (a power law fitted to hold exactly that
-probability, see tail_bins), so cut-offs are decided on the model's real probabilities, never on the 20 renormalised to 100 %: top_p 0.5 keeps tokens until
-their real probabilities reach 0.5.
+kept: the tokens a llama.cpp server also lists (a `Tail`: up to n_probs of them) as they are,
+the rest of the vocabulary as a normal distribution of logprobs holding exactly what is left
+(see tail_bins). So cut-offs are decided on the model's real probabilities, never on the 20
+renormalised to 100 % (top_p 0.5 keeps tokens until their real probabilities reach 0.5), and a
+temperature above 1, which hands the tail much of the probability, is followed too.
 
 Per candidate, with `count` = how often its token id occurs in the token history:
     logit = logprob + logit_bias − presence_penalty × [count > 0] − frequency_penalty × count
@@ -23,6 +25,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Iterable, Mapping, Sequence
 
 from paramlab.backends import registry
@@ -166,34 +169,91 @@ def nucleus(probs: Sequence[float], top_p: float) -> set[int]:
     return set(kept)
 
 
-VOCAB = 50_000   # tokens assumed in a vocabulary, for the tail's shape (the Lab does not know the model's)
-TAIL_BINS = 48
+VOCAB = 50_000   # tokens in a vocabulary when the server does not say (llama.cpp does: /v1/models n_vocab)
+TAIL_STEP = 0.2  # nats per bin of the modelled tail
+LISTED_STEP = 0.05  # nats per bin of the listed tokens beyond the candidates
+NOISE = 1e-3     # below this, 1 − Σ listed probabilities is float32 noise rather than the tail's mass
+FIT_MIN = 100    # listed tokens needed to fit the tail's shape on their ranks alone
+_NORMAL = NormalDist()
 
 
-def tail_bins(n: int, p_last: float, mass: float, vocab: int = VOCAB) -> list[list[float]]:
-    """The tokens outside the n candidates as bins of [count, logprob per token], most likely first.
+@dataclass(frozen=True)
+class Tail:
+    """What is known of the tokens outside the candidates: the logprobs of the next ones, most likely
+    first (a llama.cpp server lists as many as n_probs asks), and the vocabulary's size."""
+    logprobs: tuple[float, ...] = ()
+    vocab: int = VOCAB
 
-    Their total is `mass` (1 − the candidates' share); their shape continues the candidates' decay
-    as a power law p(rank) = p_last × (rank / n)^−a, with a chosen so the bins hold exactly `mass`.
-    A flat tail (a = 0) is used when even that cannot hold the mass."""
-    if mass <= 1e-9 or p_last <= 0 or n <= 0:  # float dust when the candidates hold everything
+
+def _log_cdf(u: float) -> float:
+    """log Φ(u), also far below where Φ underflows."""
+    if u > -30:
+        return math.log(max(_NORMAL.cdf(u), 1e-300))
+    return -u * u / 2 - math.log(-u) - 0.5 * math.log(2 * math.pi)
+
+
+def _fit_mass(n: int, c: float, mass: float, vocab: int) -> tuple[float, float] | None:
+    """μ, σ of a normal over the vocabulary's logprobs with n tokens above c and `mass` below it.
+    n above c fixes μ = c − σ z; the mass below, V e^(μ+σ²/2) Φ(z − σ), falls as σ grows."""
+    z = _NORMAL.inv_cdf(1 - n / vocab)
+
+    def excess(sig: float) -> float:
+        return math.log(vocab) + c - sig * z + sig * sig / 2 + _log_cdf(z - sig) - math.log(mass)
+
+    lo, hi = 1e-4, 60.0
+    if excess(lo) <= 0 or excess(hi) >= 0:
+        return None
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+    sig = (lo + hi) / 2
+    return c - sig * z, sig
+
+
+def _fit_ranks(listed: Sequence[float], vocab: int) -> tuple[float, float]:
+    """μ, σ from the listed logprobs' ranks (a normal quantile plot of the lower two thirds of them)."""
+    ranks = range(max(1, len(listed) // 3), len(listed) + 1)
+    xs = [_NORMAL.inv_cdf(1 - (r - 0.5) / vocab) for r in ranks]
+    ys = [listed[r - 1] for r in ranks]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sig = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return my - sig * mx, sig
+
+
+def tail_bins(listed: Sequence[float], mass: float, vocab: int = VOCAB) -> list[list[float]]:
+    """The vocab − n tokens below the n listed ones (logprobs, most likely first), as bins of
+    [count, logprob per token], most likely first.
+
+    Over a whole vocabulary, logprobs are close to normally distributed (measured on SmolLM2: a bell
+    around −19 nats, σ ≈ 3-4), so the tail is the part of a normal below the last listed logprob,
+    with μ and σ such that n tokens lie above it and the rest hold exactly `mass` (1 − what is
+    listed). When that mass is float noise (a very confident model) and enough tokens are listed,
+    μ and σ come from the listed ranks instead. Sums of p^(1/T) over this tail match the real
+    vocabulary's within a few per cent at temperatures up to 2."""
+    n, rest = len(listed), vocab - len(listed)
+    if not listed or rest <= 0 or (mass <= 1e-9 and n < FIT_MIN):
         return []
-    top = max(vocab, n + 2)
-    edges = sorted({int(round((n + 1) * (top / (n + 1)) ** (j / TAIL_BINS))) for j in range(TAIL_BINS + 1)})
-    spans = [(lo, hi) for lo, hi in zip(edges, edges[1:]) if hi > lo]
-    mids = [math.sqrt(lo * hi) for lo, hi in spans]
-
-    def total(a: float) -> float:
-        return sum((hi - lo) * p_last * (m / n) ** -a for (lo, hi), m in zip(spans, mids))
-
-    lo_a, hi_a = 0.0, 60.0
-    if total(lo_a) <= mass or total(hi_a) >= mass:  # no power law fits: that mass in tokens of p_last
-        return [[mass / p_last, math.log(p_last)]]
-    for _ in range(60):
-        mid = (lo_a + hi_a) / 2
-        lo_a, hi_a = (mid, hi_a) if total(mid) > mass else (lo_a, mid)
-    a = (lo_a + hi_a) / 2
-    return [[float(hi - lo), math.log(p_last) - a * math.log(m / n)] for (lo, hi), m in zip(spans, mids)]
+    c = listed[-1]
+    by_mass = mass > NOISE or n < FIT_MIN
+    fit = _fit_mass(n, c, mass, vocab) if by_mass else _fit_ranks(listed, vocab)
+    if fit is None or fit[1] <= 0:  # no normal fits: that mass spread evenly over the rest
+        return [[float(rest), math.log(mass / rest)]] if mass > 1e-9 else []
+    mu, sig = fit
+    bins, top = [], c
+    while top > mu - 5 * sig:
+        bot = top - TAIL_STEP
+        count = _NORMAL.cdf((top - mu) / sig) - _NORMAL.cdf((bot - mu) / sig)
+        if count > 0:
+            bins.append([count, top - TAIL_STEP / 2])
+        top = bot
+    total = sum(b[0] for b in bins)
+    if total <= 0:
+        return []
+    bins = [[b[0] * rest / total, b[1]] for b in bins]  # exactly the tokens not listed
+    if by_mass:  # and exactly the probability not listed
+        shift = math.log(mass / sum(b[0] * math.exp(b[1]) for b in bins))
+        bins = [[b[0], b[1] + shift] for b in bins]
+    return bins
 
 
 @dataclass
@@ -306,12 +366,31 @@ def _chain(logits: list[float], tail: list[list[float]], s: Settings) -> tuple[_
     return d, cut_by
 
 
-def _tail(cands: Sequence[Candidate]) -> list[list[float]]:
-    """The tokens outside the candidates (see tail_bins)."""
-    return tail_bins(len(cands), math.exp(min(c.logprob for c in cands)), max(0.0, 1.0 - coverage(cands)))
+def _tail(cands: Sequence[Candidate], tail: Tail | None) -> list[list[float]]:
+    """The tokens outside the candidates: the listed ones as they are, the rest modelled (tail_bins)."""
+    tail = tail or Tail()
+    known = sorted(tail.logprobs, reverse=True)
+    listed = sorted((c.logprob for c in cands), reverse=True) + known
+    mass = max(0.0, 1.0 - coverage(cands) - sum(math.exp(x) for x in known))
+    return _binned(known) + tail_bins(listed, mass, max(tail.vocab, len(listed)))
 
 
-def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
+def _binned(logprobs: Sequence[float]) -> list[list[float]]:
+    """Listed tokens (most likely first) in bins of LISTED_STEP nats, [count, log of their mean
+    probability]: far fewer items for the chain to walk, the same probability."""
+    bins: list[list[float]] = []
+    start, members = None, []
+    for x in list(logprobs) + [-math.inf]:
+        if members and (x < start - LISTED_STEP or x == -math.inf):
+            bins.append([float(len(members)), math.log(sum(math.exp(m) for m in members) / len(members))])
+            members = []
+        if not members:
+            start = x
+        members.append(x)
+    return bins
+
+
+def reshape(cands: Sequence[Candidate], s: Settings, tail: Tail | None = None) -> list[Row]:
     """Apply bias, penalties and the sampler chain to the candidates (see the module doc)."""
     if s.order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {s.order!r}")
@@ -322,9 +401,9 @@ def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
     adjust = [bias.get(c.id, 0.0) - penalty(counts.get(c.id, 0), s.presence_penalty, s.frequency_penalty)
               if c.id is not None else 0.0 for c in cands]
     logits = [c.logprob + a for c, a in zip(cands, adjust)]
-    tail = _tail(cands)
-    tempered, _ = _Dist(list(logits), [True] * len(logits), [list(b) for b in tail], s.temperature).weights()
-    d, cut_by = _chain(logits, tail, s)
+    rest = _tail(cands, tail)
+    tempered, _ = _Dist(list(logits), [True] * len(logits), [list(b) for b in rest], s.temperature).weights()
+    d, cut_by = _chain(logits, rest, s)
     final, _ = d.weights()
     naive, _ = _chain([l - math.log(coverage(cands) or 1.0) for l in logits], [], s)[0].weights()
     rows = []
@@ -341,11 +420,11 @@ def reshape(cands: Sequence[Candidate], s: Settings) -> list[Row]:
     return rows
 
 
-def outside(cands: Sequence[Candidate], s: Settings) -> tuple[float, float]:
+def outside(cands: Sequence[Candidate], s: Settings, tail: Tail | None = None) -> tuple[float, float]:
     """Probability on tokens outside the candidates: the model's, and after the sampler chain."""
     if not cands:
         return 0.0, 0.0
-    rows = reshape(cands, s)
+    rows = reshape(cands, s, tail)
     return max(0.0, 1.0 - coverage(cands)), max(0.0, 1.0 - sum(r.final_prob for r in rows))
 
 

@@ -75,7 +75,7 @@ LLAMACPP_GOOD = {"top_k": 10, "min_p": 0.1, "typical_p": 0.9, "top_n_sigma": 1.5
 LLAMACPP_BAD = {"top_k": -3, "min_p": 1.5, "typical_p": 2.0, "top_n_sigma": -2.0, "repeat_penalty": 9.0,
                 "repeat_last_n": -2, "dry_multiplier": -1.0, "dry_base": 0.5, "dry_allowed_length": -1,
                 "dry_penalty_last_n": -5, "xtc_probability": 1.5, "xtc_threshold": 0.9, "mirostat": 3,
-                "mirostat_tau": -1.0, "mirostat_eta": 2.0, "samplers": ["top_k", "bogus"], "n_probs": 500,
+                "mirostat_tau": -1.0, "mirostat_eta": 2.0, "samplers": ["top_k", "bogus"], "n_probs": 5000,
                 "post_sampling_probs": "yes", "ignore_eos": 1, "cache_prompt": "no", "grammar": ""}
 VLLM_GOOD = {"top_k": -1, "min_p": 0.05, "repetition_penalty": 1.2, "min_tokens": 4, "stop_token_ids": [2, 7],
              "include_stop_str_in_output": True, "ignore_eos": True, "bad_words": ["darn"]}

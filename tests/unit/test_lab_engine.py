@@ -10,19 +10,23 @@ from paramlab.lab import engine_check, next_token, reshape
 from paramlab.request import schema
 
 PROMPTS = [([{"role": "user", "content": "Name a colour."}], ""),
-           ([{"role": "user", "content": "Write a poem about the sea."}], "The")]
-# Settings whose cut-offs leave no unknown token (the tail) in play: the Lab is exact up to float32.
-EXACT = [dict(top_k=5), dict(top_p=0.5), dict(min_p=0.1), dict(temperature=0.0),
-         dict(temperature=0.7, top_k=10), dict(temperature=1.5, top_k=8),
-         dict(temperature=1.3, top_k=10, top_p=0.9), dict(temperature=0.6, top_p=0.7, min_p=0.05),
-         dict(top_k=20, top_p=0.8)]
-# The tokens outside the 20 candidates stay in play: the Lab models them as a power-law tail holding
-# exactly their probability, exact at temperature 1 and an estimate otherwise (measured on the
-# embedded model: ≤ 0.004 for llama.cpp's defaults, ≤ 0.007 at temperature 0.7, ≤ 0.014 at 1.5).
-WITH_TAIL = [dict(temperature=1.0), dict(temperature=0.7), dict(temperature=0.5, top_p=0.8, min_p=0.02),
+           ([{"role": "user", "content": "Write a poem about the sea."}], "The"),
+           ([{"role": "user", "content": "What is 2+2?"}], ""),
+           ([{"role": "user", "content": "Tell me a story."}], "Once upon"),  # one token holds 94 %
+           ([{"role": "user", "content": "List three fruits."}], "1.")]
+# Settings whose cut-offs leave only listed tokens in play: the Lab is exact up to float32.
+CUT = [dict(top_k=5), dict(top_p=0.5), dict(min_p=0.1), dict(temperature=0.0),
+       dict(temperature=0.7, top_k=10), dict(temperature=1.5, top_k=8),
+       dict(temperature=1.3, top_k=10, top_p=0.9), dict(temperature=0.6, top_p=0.7, min_p=0.05),
+       dict(top_k=20, top_p=0.8), dict(temperature=1.5, top_k=200)]
+# The unlisted tokens stay in play (the Lab models them as a normal distribution of logprobs
+# holding exactly their probability): above temperature 1 they take most of it (at 1.5, 60-75 %
+# of the probability lies outside the 20 candidates on these prompts).
+WITH_TAIL = [dict(temperature=1.0), dict(temperature=0.7), dict(temperature=1.2), dict(temperature=1.5),
+             dict(temperature=2.0), dict(temperature=0.5, top_p=0.8, min_p=0.02),
              dict(temperature=0.8, top_k=40, top_p=0.95, min_p=0.05),  # llama.cpp's own defaults
+             dict(temperature=1.5, top_p=0.95), dict(temperature=2.0, min_p=0.01), dict(temperature=2.0, top_p=0.99),
              dict(typical_p=0.7)]
-HOT = [dict(temperature=1.5)]
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +41,23 @@ def _difference(dists, settings: dict) -> float:
     worst = 0.0
     for msgs, prefix, nt in items:
         s = reshape.Settings(order="top_p_first", **settings)
-        rows = reshape.reshape(nt.candidates, s)
+        rows = reshape.reshape(nt.candidates, s, nt.tail)
         comp = engine_check.check(client, model, msgs, prefix, s, rows, "embedded")
         assert sum(1 for r in comp.rows if r["difference"] is not None) >= 1
         worst = max(worst, comp.max_difference)
     return worst
 
 
-@pytest.mark.parametrize("settings", EXACT, ids=[str(s) for s in EXACT])
+def test_the_probe_lists_the_tail_beyond_the_candidates(dists):
+    """The engine lists n_probs 1000 tokens: 20 candidates, 980 known beyond them, the vocabulary's size."""
+    for _, _, nt in dists[2]:
+        assert len(nt.candidates) == next_token.TOP_N
+        assert len(nt.tail.logprobs) == next_token.TAIL_N - next_token.TOP_N
+        assert nt.tail.vocab == 49152  # SmolLM2's, from /v1/models meta.n_vocab
+        assert max(nt.tail.logprobs) <= min(c.logprob for c in nt.candidates)
+
+
+@pytest.mark.parametrize("settings", CUT, ids=[str(s) for s in CUT])
 def test_lab_matches_the_engine_within_a_hundredth(dists, settings):
     assert _difference(dists, settings) <= 0.01
 
@@ -52,12 +65,6 @@ def test_lab_matches_the_engine_within_a_hundredth(dists, settings):
 @pytest.mark.parametrize("settings", WITH_TAIL, ids=[str(s) for s in WITH_TAIL])
 def test_with_the_tail_in_play_still_within_a_hundredth(dists, settings):
     assert _difference(dists, settings) <= 0.01
-
-
-@pytest.mark.parametrize("settings", HOT, ids=[str(s) for s in HOT])
-def test_a_hot_temperature_with_nothing_cut_is_an_estimate(dists, settings):
-    """Above temperature 1 the unknown tail gains the most: the one case outside 0.01."""
-    assert _difference(dists, settings) <= 0.02
 
 
 def test_the_check_refuses_a_server_without_post_sampling_probs(dists):

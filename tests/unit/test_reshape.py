@@ -187,3 +187,43 @@ def test_candidates_from_an_engine_shaped_entry():
 def test_unknown_order_is_refused():
     with pytest.raises(ValueError, match="order"):
         reshape.reshape(cands(1.0), Settings(order="sideways"))
+
+
+def test_the_modelled_tail_holds_exactly_the_tokens_and_probability_not_listed():
+    listed = [math.log(p) for p in (0.4, 0.2, 0.1)]
+    bins = reshape.tail_bins(listed, 0.3, vocab=50_000)
+    assert sum(b[0] for b in bins) == pytest.approx(50_000 - 3)
+    assert sum(b[0] * math.exp(b[1]) for b in bins) == pytest.approx(0.3)
+    assert max(b[1] for b in bins) <= listed[-1]  # every unlisted token is below the last listed one
+
+
+def _normal_vocabulary(n: int = 50_000, mu: float = -19.0, sigma: float = 3.5) -> list[float]:
+    """Logprobs of a vocabulary shaped like a real one (a bell of logprobs), normalised, most likely first."""
+    from statistics import NormalDist
+    raw = sorted((mu + sigma * NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)), reverse=True)
+    top = max(raw)
+    log_z = top + math.log(sum(math.exp(x - top) for x in raw))
+    return [x - log_z for x in raw]
+
+
+@pytest.mark.parametrize("temperature", [0.7, 1.5, 2.0])
+def test_a_hot_temperature_follows_the_whole_vocabulary(temperature):
+    """20 candidates and 980 listed tokens, the rest modelled: the candidates' probabilities at
+    temperature T match the whole vocabulary's softmax(logprob / T) within 0.002."""
+    vocab = _normal_vocabulary()
+    cands = [reshape.Candidate(i, f"t{i}", lp) for i, lp in enumerate(vocab[:20])]
+    rows = reshape.reshape(cands, Settings(temperature=temperature, order="top_p_first"),
+                           reshape.Tail(tuple(vocab[20:1000]), len(vocab)))
+    exact = reshape.softmax(vocab, temperature)[:20]
+    assert max(abs(r.final_prob - e) for r, e in zip(rows, exact)) < 0.002
+
+
+def test_listed_tokens_beyond_the_candidates_are_cut_like_them():
+    vocab = _normal_vocabulary()
+    cands = [reshape.Candidate(i, f"t{i}", lp) for i, lp in enumerate(vocab[:20])]
+    tail = reshape.Tail(tuple(vocab[20:1000]), len(vocab))
+    # top_k 100 keeps the 20 candidates and 80 listed tokens: the candidates share what 100 tokens hold
+    rows = reshape.reshape(cands, Settings(top_k=100), tail)
+    kept = sum(math.exp(x) for x in vocab[:100])
+    assert [r.final_prob for r in rows] == pytest.approx([math.exp(x) / kept for x in vocab[:20]], rel=1e-3)
+    assert reshape.outside(cands, Settings(top_k=100), tail)[1] == pytest.approx(1 - sum(math.exp(x) for x in vocab[:20]) / kept, abs=1e-3)
