@@ -59,7 +59,7 @@ def test_lab_preselects_the_parameter_from_the_link():
     assert at.session_state["lab.param"] == "top_p"
     assert at.selectbox(key="lab.w.param").value == "top_p"
     assert at.slider(key="lab.w.top_p").label == "▶ top_p"
-    assert "approximation" in " ".join(m.value for m in at.markdown)
+    assert "How this works" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.engine
