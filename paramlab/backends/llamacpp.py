@@ -124,7 +124,7 @@ EXTENSIONS = (
 
 # OpenAI-only fields llama-server accepts and drops without a word (checked on the embedded engine).
 IGNORES = {name: f"llama.cpp ignores {name} (accepted, no effect)" for name in (
-    "verbosity", "service_tier", "store", "metadata", "prompt_cache_key", "safety_identifier", "prediction",
+    "verbosity", "service_tier", "store", "metadata", "prompt_cache_key", "prompt_cache_retention", "safety_identifier", "prediction",
     "web_search_options", "modalities", "audio")}
 IGNORES["reasoning_effort"] = ("llama.cpp ignores reasoning_effort unless the model's chat template "
                                "supports it (its own reasoning budget applies)")

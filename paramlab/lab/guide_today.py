@@ -162,6 +162,16 @@ TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("A different key per request: nothing is shared, so nothing is cached.",
          "每个请求用不同的键：没有共享，也就不会命中缓存。"),
         NOT_LAB),
+    "prompt_cache_retention": (
+        ("How long the provider keeps a cached prompt prefix: in_memory (5–10 minutes of inactivity, at most "
+         "an hour) or 24h (extended caching, up to a day).",
+         "服务商保留已缓存提示前缀的时长：in_memory（闲置 5–10 分钟，最多一小时）或 24h（扩展缓存，最多一天）。"),
+        ("Works with prompt_cache_key: hits show as cached_tokens in usage, billed at the cached-input price "
+         "under either policy.",
+         "与 prompt_cache_key 配合使用：命中在用量中显示为 cached_tokens，两种策略都按缓存输入价格计费。"),
+        ("Writing in-memory with a hyphen (in-memory): the API spells it in_memory.",
+         "写成带连字符的 in-memory：API 的写法是 in_memory。"),
+        NOT_LAB),
     "safety_identifier": (
         ("A stable id of your end user (at most 64 characters) for the provider's abuse monitoring; "
          "replaces user for that purpose.",
@@ -189,6 +199,7 @@ SHORT_ZH = {
     "store": "在服务商处保存这次补全，用于蒸馏和评估。",
     "metadata": "最多 16 个键值标签（键 ≤ 64，值 ≤ 512 个字符），用于保存的补全。",
     "prompt_cache_key": "把相似请求路由到同一提示缓存的键（在缓存方面取代 user）。",
+    "prompt_cache_retention": "缓存的提示前缀保留多久：in_memory（几分钟）或 24h（扩展缓存）。",
     "safety_identifier": "终端用户的稳定哈希标识，用于滥用监控（≤ 64 个字符；取代 user）。",
 }
 GROUP_ZH = {"Reasoning": "推理", "Tools": "工具", "Output": "输出"}

@@ -15,7 +15,7 @@ SDK_KWARGS = {"model", "messages", "temperature", "top_p", "n", "max_tokens", "m
               "stop", "presence_penalty", "frequency_penalty", "logit_bias", "seed", "user", "logprobs",
               "top_logprobs", "response_format", "stream", "stream_options", "tools", "tool_choice",
               "parallel_tool_calls", "metadata", "store", "reasoning_effort", "service_tier", "verbosity",
-              "prediction", "prompt_cache_key", "safety_identifier", "web_search_options", "modalities",
+              "prediction", "prompt_cache_key", "prompt_cache_retention", "safety_identifier", "web_search_options", "modalities",
               "audio", "functions", "function_call"}
 
 

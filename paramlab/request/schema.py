@@ -184,6 +184,11 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Requests sharing a long common prefix and the same key hit the cache more often: lower "
           "latency and cheaper cached input tokens.",
           group="Other"),
+    Param("prompt_cache_retention", "choice", None,
+          "How long a cached prompt prefix is kept: in_memory (minutes) or 24h (extended caching).",
+          "Unset, the provider keeps cached prefixes in memory for 5–10 minutes of inactivity (at most an "
+          "hour); 24h keeps them up to a day on models that support it, at the same cached-input price.",
+          group="Other", choices=("in_memory", "24h")),
     Param("safety_identifier", "str", None,
           "A stable, hashed id of your end user for abuse monitoring (≤ 64 characters; replaces user).",
           "Lets the provider attribute policy violations to one of your users instead of your whole "

@@ -36,6 +36,7 @@ CONTROLS = {
     "service_tier": ("selectbox", "flex", "flex"),
     "store": ("radio", "false", False),
     "prompt_cache_key": ("text_input", "faq-v2", "faq-v2"),
+    "prompt_cache_retention": ("selectbox", "24h", "24h"),
     "safety_identifier": ("text_input", "u-5f3a9c", "u-5f3a9c"),
     "prediction": ("text_area", "Hello world", {"type": "content", "content": "Hello world"}),
     "metadata": ("text_area", "project: paramlab\nrun: 7", {"project": "paramlab", "run": "7"}),

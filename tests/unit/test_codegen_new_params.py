@@ -45,7 +45,7 @@ PARAMS = {
     "reasoning_effort": "low", "verbosity": "low", "tools": [toolslib.TEMPLATES["get_weather"]],
     "tool_choice": "auto", "parallel_tool_calls": True, "service_tier": "auto", "store": False,
     "metadata": {"project": "paramlab", "run": "42"}, "prediction": {"type": "content", "content": "Tomorrow:"},
-    "prompt_cache_key": "weather-v1", "safety_identifier": "u-9f86d081",
+    "prompt_cache_key": "weather-v1", "prompt_cache_retention": "in_memory", "safety_identifier": "u-9f86d081",
     "web_search_options": {"search_context_size": "low",
                            "user_location": {"type": "approximate", "approximate": {"country": "FR"}}},
     "modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"},

@@ -66,6 +66,7 @@ BAD = [  # (params, the field named)
     ({"reasoning_effort": "extreme"}, "reasoning_effort"),
     ({"verbosity": "loud"}, "verbosity"),
     ({"service_tier": "gold"}, "service_tier"),
+    ({"prompt_cache_retention": "in-memory"}, "prompt_cache_retention"),  # the API spells it in_memory
     ({"store": "yes"}, "store"),
     ({"prediction": {"type": "text", "content": "x"}}, "prediction"),
     ({"prediction": {"type": "content", "content": ""}}, "prediction.content"),
@@ -148,6 +149,7 @@ def test_bad_messages_named_and_nothing_sent(send, msgs, field):
 def test_good_values_are_sent_exactly(send):
     params = {"reasoning_effort": "low", "verbosity": "high", "service_tier": "flex", "store": True,
               "metadata": {"project": "paramlab"}, "prompt_cache_key": "faq", "safety_identifier": "u-1f",
+              "prompt_cache_retention": "24h",
               "prediction": {"type": "content", "content": "Hello"},
               "web_search_options": {"search_context_size": "low", "user_location": {
                   "type": "approximate", "approximate": {"country": "FR", "city": "Lyon"}}},
@@ -169,14 +171,15 @@ def test_good_values_are_sent_exactly(send):
 
 def test_every_new_parameter_has_help_in_the_schema():
     for name in ("reasoning_effort", "verbosity", "tools", "tool_choice", "parallel_tool_calls", "service_tier",
-                 "store", "metadata", "prediction", "prompt_cache_key", "safety_identifier", "web_search_options",
-                 "modalities", "audio", "functions", "function_call"):
+                 "store", "metadata", "prediction", "prompt_cache_key", "prompt_cache_retention", "safety_identifier",
+                 "web_search_options", "modalities", "audio", "functions", "function_call"):
         assert PARAMS[name].short and PARAMS[name].long, name
     assert PARAMS["max_tokens"].replaced_by == "max_completion_tokens"
     assert PARAMS["user"].replaced_by == "safety_identifier / prompt_cache_key"
     assert PARAMS["functions"].replaced_by == "tools" and PARAMS["function_call"].replaced_by == "tool_choice"
     assert PARAMS["reasoning_effort"].choices == ("none", "minimal", "low", "medium", "high", "xhigh", "max")
     assert PARAMS["service_tier"].choices == ("auto", "default", "flex", "priority", "scale")
+    assert PARAMS["prompt_cache_retention"].choices == ("in_memory", "24h")
 
 
 # -- images -----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def test_developer_role_and_openai_only_fields_are_accepted(engine_client):
                               {"role": "user", "content": "Name a fruit."}],
                       {"max_tokens": 8, "temperature": 0, "verbosity": "low", "service_tier": "auto",
                        "store": False, "metadata": {"run": "1"}, "prompt_cache_key": "k", "safety_identifier": "u",
+                       "prompt_cache_retention": "24h",
                        "prediction": {"type": "content", "content": "Apple"}, "reasoning_effort": "low",
                        "web_search_options": {"search_context_size": "low"},
                        "modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}})
