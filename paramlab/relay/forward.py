@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from paramlab.backends import registry
 from paramlab.client.result import ChatResult
 from paramlab.relay.wire import DONE, RelayError, frame, json_frame
 from paramlab.request import schema
@@ -36,8 +37,10 @@ def parse_json(raw: bytes) -> dict[str, Any]:
 
 
 def validate(obj: dict[str, Any], backend: str | None = None) -> Prepared:
-    """The schema's checks for the upstream's backend (a 400 naming the field, in OpenAI's shape); the
-    body it builds goes upstream. A value the schema would leave out is refused, never dropped."""
+    """The schema's checks for the upstream's backend kind (registry.kind_of its endpoint: declared,
+    probed or from the URL), a 400 naming the field in OpenAI's shape; the body it builds goes
+    upstream, extension samplers (top_k, min_p, …) included where that backend takes them. A value
+    the schema would leave out is refused, never dropped."""
     params = {k: v for k, v in obj.items() if k not in ("model", "messages")}
     try:
         body = schema.build_body(obj.get("model"), obj.get("messages"), params, backend)
@@ -48,12 +51,18 @@ def validate(obj: dict[str, Any], backend: str | None = None) -> Prepared:
                          code="unsupported_parameter" if unknown else "invalid_value") from None
     left_out = sorted(k for k, v in params.items() if v is not None and k not in body)
     if left_out:
-        raise RelayError(400, f"{left_out[0]}: the upstream for this model ({backend or 'unknown'} backend) does not "
-                              f"take this parameter", param=left_out[0], code="unsupported_parameter")
+        raise RelayError(400, not_taken(left_out[0], backend), param=left_out[0], code="unsupported_parameter")
     wants = bool(body.get("stream")) and bool((body.get("stream_options") or {}).get("include_usage"))
     if body.get("stream") and not wants:  # ask for exact usage; the extra chunk is stripped again
         body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
     return Prepared(body, wants)
+
+
+def not_taken(name: str, backend: str | None) -> str:
+    """Why a parameter is refused: the upstream's backend does not take it (and which ones do)."""
+    takers = [registry.get(k).label for k in registry.kinds_accepting(name)]
+    return (f"{name}: the upstream for this model ({registry.get(backend).label}) does not take this parameter"
+            + (f"; it is an extension of {', '.join(dict.fromkeys(takers))}" if takers else ""))
 
 
 class Passthrough:

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
+from paramlab.backends import registry
 from paramlab.backends.engine import get_engine
 from paramlab.client.chat import ChatClient
 from paramlab.client.result import ChatResult
@@ -88,7 +89,7 @@ class Relay:
         obj = parse_json(raw)
         model = obj.get("model")
         client = self.client_for(model) if isinstance(model, str) and model.strip() else None
-        prep = validate(obj, client.endpoint.backend if client else None)  # no model: validation says so
+        prep = validate(obj, registry.kind_of(client.endpoint) if client else None)  # no model: validation says so
         return prep, client  # type: ignore[return-value]
 
     # -- /v1/chat/completions ------------------------------------------------------------------
@@ -145,7 +146,7 @@ class Relay:
             raise RelayError(503, "No model for /chat-room: set CHAT_MODEL or chat_room.model.", code="no_model")
         body = chatroom.request_body(self.room_settings, model, self.rooms.history(caller), user, stream)
         client = self.client_for(model)
-        return validate(body, client.endpoint.backend), client, user
+        return validate(body, registry.kind_of(client.endpoint)), client, user
 
     def room_reply(self, caller: Caller, raw: bytes) -> dict[str, Any]:
         prep, client, user = self.room_prepare(caller, raw, stream=False)

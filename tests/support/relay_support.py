@@ -16,13 +16,17 @@ TEAM_B_KEY = "relay-key-team-b-0002"
 CAPPED_KEY = "relay-key-capped-0003"
 UPSTREAM_KEY = "sk-upstream-secret-9f8e7d"
 ORG = "org-relay-test"
+VLLM_MODEL = "fault-vllm-model"      # routed to the fault server declared as a vLLM server
 PRICED_MODEL = "relay-priced-model"   # $1000 per million tokens either way: 8 tokens cost $0.008
 
 
 def write_config(data_dir: Path, fault_base_url: str, database_url: str | None = None) -> dict[str, str]:
     cfg = {
         "endpoints": [{"name": "Faults", "base_url": fault_base_url, "api_key": UPSTREAM_KEY, "organization": ORG,
-                       "models": ["fault-model", PRICED_MODEL], "backend": "other"}],
+                       "models": ["fault-model", PRICED_MODEL], "backend": "other"},
+                      # the same fault server declared as vLLM: the relay forwards vLLM's samplers to it
+                      {"name": "Faults as vLLM", "base_url": fault_base_url, "api_key": UPSTREAM_KEY,
+                       "models": [VLLM_MODEL], "backend": "vllm"}],
         "relay": {"keys": [{"label": "team-a", "key": TEAM_KEY}, {"label": "team-b", "key": TEAM_B_KEY},
                            {"label": "capped", "key": CAPPED_KEY, "daily_budget": 0.01}]},
         "chat_room": {"system_prompt": "You are the seed's assistant."},

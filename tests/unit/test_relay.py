@@ -211,6 +211,42 @@ def test_backend_extensions_go_to_backends_that_take_them_and_are_refused_elsewh
         with pytest.raises(RelayError) as e:
             validate(body, backend)
         assert e.value.status == 400 and e.value.code == "unsupported_parameter" and e.value.param in body
+    with pytest.raises(RelayError) as e:
+        validate({**body, "min_p": None}, "openai")
+    assert e.value.message == ("top_k: the upstream for this model (OpenAI) does not take this parameter; "
+                               "it is an extension of vLLM, llama.cpp, llama.cpp (embedded engine), LM Studio")
+    with pytest.raises(RelayError) as e:  # a llama.cpp sampler vLLM does not have
+        validate({"model": "m", "messages": MSG, "mirostat": 2}, "vllm")
+    assert e.value.param == "mirostat" and "(vLLM)" in e.value.message
+
+
+def test_an_auto_endpoint_is_validated_for_the_backend_the_registry_finds(tmp_path, monkeypatch):
+    """An endpoint left on backend "auto" (the default) is relayed as what its URL or a probe says it
+    is: llama.cpp on its default port takes top_k and min_p; OpenAI's API does not."""
+    from paramlab.backends import registry
+    from paramlab.relay.service import Relay
+    cfg = tmp_path / "paramlab.yaml"
+    cfg.write_text("""
+endpoints:
+  - {name: Local, base_url: "http://127.0.0.1:8080/v1", models: [local-model]}
+  - {name: Probed, base_url: "http://127.0.0.1:9123/v1", models: [probed-model]}
+  - {name: OpenAI, base_url: "https://api.openai.com/v1", api_key: sk-test-0000000000, models: [gpt-4o-mini]}
+""")
+    relay = Relay(load_settings({"CHAT_CONFIG": str(cfg), "CHAT_ALLOW_PRIVATE": "1"}), local_only=True,
+                  resolve=lambda e: e)
+    assert relay.client_for("local-model").endpoint.backend == "auto"
+    ext = {"messages": MSG, "top_k": 5, "min_p": 0.1}
+    prep, _ = relay.prepare(json.dumps({"model": "local-model", **ext}).encode())
+    assert (prep.body["top_k"], prep.body["min_p"]) == (5, 0.1)
+    with pytest.raises(RelayError) as e:
+        relay.prepare(json.dumps({"model": "gpt-4o-mini", **ext}).encode())
+    assert e.value.status == 400 and e.value.param == "min_p" and "(OpenAI)" in e.value.message
+    with pytest.raises(RelayError):  # nothing in this URL says what it is...
+        relay.prepare(json.dumps({"model": "probed-model", **ext}).encode())
+    # ...until a probe found vLLM there (what registry.remember keeps, undone after the test)
+    monkeypatch.setitem(registry._detected, "http://127.0.0.1:9123/v1", registry.Detection("vllm", "owned_by vllm"))
+    prep, _ = relay.prepare(json.dumps({"model": "probed-model", **ext}).encode())
+    assert (prep.body["top_k"], prep.body["min_p"]) == (5, 0.1)
 
 
 def test_nodelay_is_set_on_a_listening_socket_bound_like_streamlits():

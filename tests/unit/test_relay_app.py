@@ -12,7 +12,7 @@ import openai
 import pytest
 import requests
 from support import fault_server as fsv
-from support.relay_support import (CAPPED_KEY, ORG, PRICED_MODEL, TEAM_B_KEY, TEAM_KEY, UPSTREAM_KEY,
+from support.relay_support import (CAPPED_KEY, ORG, PRICED_MODEL, TEAM_B_KEY, TEAM_KEY, UPSTREAM_KEY, VLLM_MODEL,
                                    LedgerReader, params, relay_app)
 
 pytestmark = pytest.mark.engine
@@ -219,6 +219,29 @@ def test_bad_value_is_400_naming_the_field(url, fault):
                       headers={"Authorization": f"Bearer {TEAM_KEY}"})
     assert r.status_code == 400 and "JSON" in r.json()["error"]["message"]
     assert fault.count == 0
+
+
+def test_extension_samplers_reach_backends_that_take_them_and_others_refuse_them_by_name(url, fault):
+    """A client's extra_body samplers go upstream as sent where the backend takes them (vLLM's
+    top_k, min_p, repetition_penalty; llama.cpp's on the embedded engine), and are a 400 naming
+    the parameter, with nothing sent, where it does not."""
+    client = sdk(url)
+    client.chat.completions.create(model=VLLM_MODEL, messages=HELLO,
+                                   extra_body={"top_k": 5, "min_p": 0.1, "repetition_penalty": 1.1})
+    sent = fault.requests[-1].json()
+    assert (sent["top_k"], sent["min_p"], sent["repetition_penalty"]) == (5, 0.1, 1.1)
+    fault.reset()
+    for model, extra, name in (("fault-model", {"top_k": 5}, "top_k"), (VLLM_MODEL, {"mirostat": 2}, "mirostat")):
+        with pytest.raises(openai.BadRequestError) as e:
+            client.chat.completions.create(model=model, messages=HELLO, extra_body=extra)
+        assert e.value.param == name and e.value.code == "unsupported_parameter"
+        assert f"{name}: the upstream for this model" in e.value.message
+    assert fault.count == 0
+    # top_k 1 on the engine: only the most likely token can be drawn, so two replies agree
+    replies = [client.chat.completions.create(model=EMBEDDED, messages=HELLO, max_tokens=8, temperature=1.5,
+                                              extra_body={"top_k": 1, "min_p": 0.05}).choices[0].message.content
+               for _ in range(2)]
+    assert replies[0] == replies[1] and replies[0]
 
 
 def test_unknown_model_is_404_model_not_found(url):
