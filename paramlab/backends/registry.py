@@ -79,15 +79,18 @@ def from_models(models: Any) -> Detection | None:
     data = [m for m in models.get("data") or [] if isinstance(m, Mapping)]
     if not data:
         return None
-    first = data[0]
-    if isinstance(first.get("meta"), Mapping) and "n_vocab" in first["meta"]:
+    if any(isinstance(m.get("meta"), Mapping) and "n_vocab" in m["meta"] for m in data):
         return Detection("llamacpp", "/v1/models lists llama.cpp's model meta (n_vocab)")
-    owned = str(first.get("owned_by") or "")
-    if owned in ("vllm",) or "max_model_len" in first:
-        return Detection("vllm", f"/v1/models: owned_by {owned!r}" if owned == "vllm" else "/v1/models: max_model_len")
-    kind = _OWNED_BY.get(owned)
-    if kind:
-        return Detection(kind, f"/v1/models: owned_by {owned!r}")
+    if any(m.get("owned_by") == "vllm" for m in data):
+        return Detection("vllm", "/v1/models: owned_by 'vllm'")
+    if any("max_model_len" in m for m in data):
+        return Detection("vllm", "/v1/models: max_model_len")
+    # Any entry, not only the first: Ollama's owned_by is the model's namespace ('library' unless
+    # pulled from elsewhere, e.g. hf.co/<user>/… is owned_by <user>).
+    for m in data:
+        owned = str(m.get("owned_by") or "")
+        if owned in _OWNED_BY:
+            return Detection(_OWNED_BY[owned], f"/v1/models: owned_by {owned!r}")
     return None
 
 

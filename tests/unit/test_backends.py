@@ -27,6 +27,19 @@ def test_detection_from_recorded_models_and_headers(kind):
     assert found.kind == kind and found.evidence
 
 
+@pytest.mark.parametrize("kind", ["openai", "azure", "litellm", "vllm", "lmstudio", "llamacpp"])
+def test_fixtures_from_real_servers_say_where_they_were_recorded(kind):
+    assert "recorded" in recorded(kind)["source"]
+
+
+def test_ollama_is_found_whatever_model_comes_first():
+    """Ollama's owned_by is the model's namespace: a model pulled from hf.co/<user>/ is owned_by
+    <user>, so detection reads every entry, not the first one."""
+    rec = recorded("ollama")
+    assert rec["body"]["data"][0]["owned_by"] != "library"
+    assert registry.from_models(rec["body"]).kind == "ollama"
+
+
 def test_a_silent_server_falls_back_to_the_url():
     rec = recorded("other")
     assert registry.detect("https://models.example.com/v1", rec["body"], rec["headers"]).kind == "other"
