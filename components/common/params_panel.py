@@ -194,9 +194,12 @@ def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | N
         else:
             params[p.name] = None
     elif p.kind == "response_format":
-        kinds = list(p.choices)
-        v = st.selectbox(p.name, kinds, key=wkey, **fragments.hook(),
-                         disabled=not on, label_visibility="collapsed")
+        # Three short choices as a radio, not a drop-down: since Streamlit 1.59 a selectbox's list
+        # opens inside the sidebar (streamlit#16181), so near the sidebar's bottom edge focusing its
+        # first option scrolls the sidebar and react-aria closes the list on that scroll: the box
+        # "does not open". A radio has no pop-up to lose.
+        v = st.radio(p.name, list(p.choices), key=wkey, **fragments.hook(), horizontal=True,
+                     disabled=not on, label_visibility="collapsed")
         value: dict[str, Any] = {"type": v}
         if on and v == "json_schema":
             value["json_schema"] = schema_editor.render(f"{wkey}.js", (current or {}).get("json_schema"), on)

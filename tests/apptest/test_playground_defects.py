@@ -52,7 +52,7 @@ def test_out_of_range_n_stays_visible_and_blocks_send(app):
 
 def test_invalid_json_schema_blocks_send(app):
     app.checkbox(key="pp.response_format.on").check().run()
-    app.selectbox(key="pp.response_format.v").set_value("json_schema").run()
+    app.radio(key="pp.response_format.v").set_value("json_schema").run()
     app.text_area(key="pp.response_format.v.js.schema").set_value('{"name": "x", "schema": {').run()
     assert app.button(key="send").disabled
     assert any("json_schema" in e.value for e in expander(app, "Other").error)

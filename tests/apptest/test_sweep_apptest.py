@@ -96,7 +96,7 @@ def test_json_schema_sweep_charts_parse_and_valid_rates():
     at.text_input(key="w.sw.v1").set_value("6, 200").run()
     at.number_input(key="w.sw.repeats").set_value(2).run()
     at.checkbox(key="sw.pp.response_format.on").check().run()
-    at.selectbox(key="sw.pp.response_format.v").set_value("json_schema").run()
+    at.radio(key="sw.pp.response_format.v").set_value("json_schema").run()
     at.selectbox(key="sw.pp.response_format.v.js.example").set_value("person").run()
     assert at.session_state["sw.base"]["response_format"]["json_schema"] == structured.EXAMPLES["person"]
     at.checkbox(key="sw.pp.seed.on").check().run()  # a fixed seed: the same replies on every run

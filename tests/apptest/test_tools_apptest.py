@@ -117,7 +117,7 @@ def test_bad_tool_is_named_and_nothing_is_sent(app, fs):
 
 def test_structured_reply_is_validated(app, fs):
     app.checkbox(key="pp.response_format.on").check().run()
-    app.selectbox(key="pp.response_format.v").set_value("json_schema").run()
+    app.radio(key="pp.response_format.v").set_value("json_schema").run()
     app.selectbox(key="pp.response_format.v.js.example").set_value("person").run()
     app.session_state["pl.stream"] = False
     fs.script(Reply(200, completion('{"name": "Ada", "age": 36}')), Reply(200, completion('{"name": "Ada"}')))
