@@ -5,8 +5,9 @@ usage part and its cost breakdown (target ≤ 5 ms), with how the query time gro
 1,000,000 records. Figures are printed as ratios to the targets (≤ 1.00 meets it).
 
 Two scenarios at each size: records spread over the last 365 days (a year of use, ~1/12 of them in
-the view) and every record inside the 30-day view (the worst case). The page reads hourly rollups,
-so its time follows hours × distinct keys, not the number of records.
+the view) and every record inside the 30-day view (the worst case). The page reads rollups (per
+UTC day where a figure is not drawn per hour, hourly otherwise), so its time follows days (hours) ×
+distinct keys, not the number of records; the sessions table reads only the newest hours' sessions.
 """
 from __future__ import annotations
 

@@ -186,6 +186,10 @@ def test_a_mid_month_price_change_reprices_only_later_requests(db_url):
         days = Q.over_time(c, Filters(T0, T0 + 31 * DAY_MS), "day")
         assert [d["cost"] for d in days] == pytest.approx([0.0012] * 14 + [0.0034] * 16)  # 3,000 + 400
         assert Q.totals(c, Filters())["cost"] == pytest.approx(14 * 0.0012 + 16 * 0.0034)
+        # days 11-19 whole from the day rollups (rebuilt from the 15th on), the hours of day 10 hourly
+        mid = Filters(T0 + 10 * DAY_MS + 5 * HOUR_MS, T0 + 20 * DAY_MS)
+        assert Q.totals(c, mid)["cost"] == pytest.approx(4 * 0.0012 + 6 * 0.0034)  # the 11th-14th, the 15th-20th
+        assert Q.by_model(c, mid)[0]["cost"] == pytest.approx(4 * 0.0012 + 6 * 0.0034)
     late = led.request(20)
     assert late["price_from"] == "2026-01-15" and late["cost_input"] == pytest.approx(0.003)
     early = led.request(3)
@@ -318,7 +322,7 @@ def test_upgrade_from_v3_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
     led = Ledger.open(db_url)
     assert led.upgraded_from == 3
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 5
+        assert migrations.read_version(c) == SCHEMA_VERSION == 6
         after = [dict(r) for r in c.execute(select(schema.REQUESTS).order_by(schema.REQUESTS.c.id)).mappings()]
         tot = Q.totals(c, Filters())
         models = {m["model"]: m for m in Q.by_model(c, Filters())}

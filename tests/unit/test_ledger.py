@@ -165,7 +165,7 @@ def test_upgrade_from_version_2_builds_the_rollups_and_keeps_the_data(db_url):
     f = Filters(day0 + 1_000_000, day0 + 40 * 1_234_567)  # starts and ends inside an hour
     inside = [r for r in rows if f.start_ms <= r["ts_ms"] < f.end_ms]
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 5
+        assert migrations.read_version(c) == SCHEMA_VERSION == 6
         tot = Q.totals(c, f)
         models = {r["model"]: r for r in Q.by_model(c, f)}
         status = {r["status"]: r["requests"] for r in Q.by_status(c, f)}
@@ -197,7 +197,8 @@ def test_upgrade_from_version_2_builds_the_rollups_and_keeps_the_data(db_url):
 
 
 def test_rollup_figures_equal_the_raw_rows_for_any_range(db_url):
-    """Random records over three days; ranges cut mid-hour read the partial hours from the raw rows."""
+    """Random records over three days; ranges cut mid-hour read the partial hours from the raw rows,
+    whole UTC days inside a range come from the day rollups and the hours around them hourly."""
     led = Ledger.open(db_url, store_text=False)
     rng = random.Random(7)
     t0 = 1_767_225_600_000
@@ -215,13 +216,17 @@ def test_rollup_figures_equal_the_raw_rows_for_any_range(db_url):
         led.append_many(rows[start:start + 100])
     cases = [Filters(), Filters(t0 + 1_000_123, t0 + 2 * 86_400_000 - 777), Filters(t0 + 60_000, t0 + 120_000),
              Filters(t0 + 5 * 3_600_000, t0 + 9 * 3_600_000, models=["m2"], labels=["a"]),
-             Filters(t0 + 61_111, None, pages=["compare"]), Filters(None, t0 + 86_400_000 + 1)]
+             Filters(t0 + 61_111, None, pages=["compare"]), Filters(None, t0 + 86_400_000 + 1),
+             # whole UTC day 1 from the day rollups, hours 6-23 and 48-54 hourly, the partial hours raw
+             Filters(t0 + 5 * 3_600_000 + 17, t0 + 2 * 86_400_000 + 7 * 3_600_000 + 5),
+             Filters(t0 + 5 * 3_600_000 + 17, t0 + 2 * 86_400_000 + 7 * 3_600_000 + 5, models=["m1", "m3"]),
+             Filters(t0 + 86_400_000, t0 + 3 * 86_400_000, endpoints=["E2"], pages=["playground"])]
     with led.engine.connect() as c:
         for f in cases:
             sel = [r for r in rows if (f.start_ms is None or r["ts_ms"] >= f.start_ms)
                    and (f.end_ms is None or r["ts_ms"] < f.end_ms)
                    and (not f.models or r["model"] in f.models) and (not f.labels or r["label"] in f.labels)
-                   and (not f.pages or r["page"] in f.pages)]
+                   and (not f.pages or r["page"] in f.pages) and (not f.endpoints or r["endpoint"] in f.endpoints)]
             tot = Q.totals(c, f)
             assert tot["requests"] == len(sel) and tot["prompt_tokens"] == sum(r["prompt_tokens"] for r in sel)
             assert tot["cost"] == pytest.approx(sum(r["cost"] or 0 for r in sel))
@@ -229,8 +234,26 @@ def test_rollup_figures_equal_the_raw_rows_for_any_range(db_url):
             assert tot["sessions"] == len({r["session_id"] for r in sel})
             per_model = {r["model"]: r["requests"] for r in Q.by_model(c, f)}
             assert per_model == dict(Counter(r["model"] for r in sel))
+            assert {r["status"]: r["requests"] for r in Q.by_status(c, f)} == dict(Counter(r["status"] for r in sel))
+            assert Q.cost_parts(c, f)["input"] == 0.0  # these rows have no breakdown
+            if not f.chosen():
+                opts = Q.options(c, f)
+                assert opts["models"] == sorted({r["model"] for r in sel}) and opts["labels"] == sorted(
+                    {r["label"] for r in sel}) and opts["endpoints"] == sorted({r["endpoint"] for r in sel})
             day = Q.over_time(c, f, "day")
             assert sum(d["requests"] for d in day) == len(sel)
+            by_session: dict[tuple, list] = {}
+            for r in sel:
+                by_session.setdefault((r["label"], r["session_id"]), []).append(r)
+            for limit in (3, 7, 200):  # the newest sessions, found by walking back from the newest hour
+                want = sorted(by_session, key=lambda k: (-max(r["ts_ms"] for r in by_session[k]), k[1]))[:limit]
+                got = Q.sessions(c, f, limit=limit)
+                assert [(g["label"], g["session_id"]) for g in got] == want, (f, limit)
+                for g in got:
+                    mine = by_session[(g["label"], g["session_id"])]
+                    assert (g["requests"], g["first_ms"], g["last_ms"], g["prompt_tokens"], g["models"]) == (
+                        len(mine), min(r["ts_ms"] for r in mine), max(r["ts_ms"] for r in mine),
+                        sum(r["prompt_tokens"] for r in mine), len({r["model"] for r in mine}))
             for which, col in (("latency", "latency_ms"), ("ttft", "ttft_ms")):
                 values = sorted(r[col] for r in sel if r[col] is not None)
                 assert Q.duration_buckets(c, f, which) == sorted(Counter(bucket_lo(v) for v in values).items())

@@ -1,7 +1,7 @@
 """The ledger keeps a reasoning model's thinking text where it keeps message text (ledger_texts,
 schema v5): recorded from real recorded replies, shown by `request()`, exported to CSV, never
-stored when text recording is off; and a populated v4 ledger upgrades in place, losing nothing,
-on SQLite and on PostgreSQL."""
+stored when text recording is off; and a populated v4 ledger upgrades in place (to v5, then v6's
+coarser rollups), losing nothing, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import csv
@@ -19,7 +19,7 @@ from paramlab.client.result import ChatResult, Choice, Usage
 from paramlab.client.retry import RetryPolicy
 from paramlab.settings import Endpoint
 from paramlab.usage.ledger import Filters, Ledger, SCHEMA_VERSION
-from paramlab.usage.ledger import migrations, schema
+from paramlab.usage.ledger import migrations, rollups, schema
 from paramlab.usage.ledger import queries as Q
 
 from support.fault_server import FaultServer
@@ -127,22 +127,34 @@ def _dump(conn, tables) -> dict[str, list[dict]]:
     return out
 
 
+def _rounded(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    return {n: [{k: round(v, 12) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+            for n, rows in tables.items()}
+
+
 def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, tmp_path):
     md4, req4, texts4, meta4 = schema.build_metadata(4)
     assert "reasoning" not in texts4.c and "reasoning" in schema.TEXTS.c
     rows = _v4_rows(random.Random(4))
     src_url = f"sqlite:///{tmp_path / 'v4.sqlite'}" if db_url.startswith("sqlite") else db_url
-    v4 = Ledger(create_engine(src_url), src_url)  # a v4 ledger filled the way v4 filled it, rollups too
+    # a v4 ledger filled the way v4 filled it (its rows and its hourly rollups): written by today's
+    # writer, then the rollups v4 did not have dropped
+    newer = [t for n, t in schema.METADATA.tables.items() if n.startswith("ledger_rollup") and n not in md4.tables]
+    v4 = Ledger(create_engine(src_url), src_url)
     with v4.engine.begin() as c:
         md4.create_all(c)
         c.execute(insert(meta4).values(key="schema_version", value="4"))
+        for t in newer:
+            t.create(c)
     v4.append_many(rows)
     with v4.engine.begin() as c:
+        with_totals = Q.totals(c, Filters())
+        for t in newer:
+            t.drop(c)
         c.execute(insert(texts4), [{"request_id": i, "messages": f'[{{"role":"user","content":"q{i} ✓"}}]',
                                     "replies": f'["a{i}"]'} for i in range(1, 301)])
-        rollup_tables = [md4.tables[n] for n in (*schema.ROLLUP_KEYS, "ledger_rollup_duration")]
+        rollup_tables = [t for n, t in md4.tables.items() if n.startswith("ledger_rollup")]
         before = _dump(c, [req4, texts4, *rollup_tables])
-        with_totals = Q.totals(c, Filters())
     v4.engine.dispose()
     if db_url.startswith("sqlite"):  # upgrade a copy, as a user's file would be
         shutil.copy(tmp_path / "v4.sqlite", tmp_path / "copy.sqlite")
@@ -151,15 +163,21 @@ def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
     led = Ledger.open(db_url)
     assert led.upgraded_from == 4
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 5
+        assert migrations.read_version(c) == SCHEMA_VERSION == 6
         assert "reasoning" in {col["name"] for col in inspect(c).get_columns("ledger_texts")}
         after = _dump(c, [req4, texts4, *rollup_tables])
         texts_now = _dump(c, [schema.TEXTS])["ledger_texts"]
-        assert Q.totals(c, Filters()) == with_totals
+        assert Q.totals(c, Filters()) == pytest.approx(with_totals, rel=1e-12)  # float sums: order may differ
     assert after == before  # every old value of every old column, rollups included
     assert len(texts_now) == 300 and all(t["reasoning"] is None for t in texts_now)  # not kept then: NULL
     assert led.request(300)["replies"] == '["a300"]' and led.request(300)["reasoning"] is None
 
+    coarse = [schema.ROLLUPS["ledger_rollup_total"], *schema.DAY_ROLLUPS.values(), schema.DURATION_DAY_ROLLUP]
+    with led.engine.begin() as c:  # v6's coarser rollups, summed from the hourly ones, equal a rebuild from raw rows
+        built = _dump(c, coarse)
+        assert sum(len(rows) for rows in built.values()) > 0
+        rollups.backfill(c)
+        assert _rounded(_dump(c, coarse)) == _rounded(built)
     assert led.record(EP, two_choices(), {"page": "playground"})  # a new request keeps its thinking
     new = led.request(301)
     assert json.loads(new["reasoning"]) == [THOUGHT, ""] and new["reasoning_tokens"] == 31

@@ -1,11 +1,13 @@
 """The Usage page's questions, answered by the database: only small results come back.
 
-Aggregates read the hourly rollups (rollups.py), so a 30-day view costs about the same with ten
+Aggregates read the rollups (rollups.py), so a 30-day view costs about the same with ten
 thousand or a million requests in it. A query reads the smallest rollup that holds every column
-it filters or groups on; a range that starts or ends inside an hour reads the raw rows of those
-partial hours, so every figure is exact. Latency / TTFT percentiles and distributions come from
-log-spaced buckets and are accurate to the bucket's width (≤ 1/16 of the value; the reported
-middle is within ~3 %). Lists (recent requests, export) read the raw rows.
+it filters or groups on: figures not drawn per hour read a range's whole UTC days from the day
+rollups and its other whole hours from the hourly ones; a range that starts or ends inside an hour
+reads the raw rows of those partial hours, so every figure is exact. Latency / TTFT percentiles
+and distributions come from log-spaced buckets and are accurate to the bucket's width (≤ 1/16 of
+the value; the reported middle is within ~3 %). Lists (recent requests, export) read the raw rows;
+the sessions table finds its newest sessions by walking the hours back from the newest.
 
 Every function takes a Connection and a Filters; times are unix milliseconds.
 """
@@ -21,9 +23,10 @@ from typing import Any, Iterator, Sequence
 from sqlalchemy import BigInteger, and_, case, cast, false, func, literal, select, true, union_all
 from sqlalchemy.engine import Connection
 
-from paramlab.usage.ledger.rollups import DURATION_COLUMNS, HOUR_MS, bucket_lo_sql, bucket_mid, key_sql, measures_sql
-from paramlab.usage.ledger.schema import (COST_COLUMNS, DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS,
-                                          TEXTS as T)
+from paramlab.usage.ledger.rollups import (DURATION_COLUMNS, HOUR_MS, HOURS_PER_DAY, bucket_lo_sql, bucket_mid, key_sql,
+                                           measures_sql)
+from paramlab.usage.ledger.schema import (COST_COLUMNS, DAY_ROLLUP_KEYS, DAY_ROLLUPS, DURATION_DAY_ROLLUP,
+                                          DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS, TEXTS as T)
 
 DAY_MS = 86_400_000
 
@@ -78,6 +81,21 @@ def _split(f: Filters) -> tuple[tuple[int | None, int | None] | None, list[tuple
     return (first, last), edges
 
 
+def _days(whole: tuple[int | None, int | None]) -> tuple[tuple[int | None, int | None] | None, list[tuple]]:
+    """Whole hours [first, end) as (whole UTC days [first, end) or None, the hour ranges left around them)."""
+    h0, h1 = whole
+    d0 = None if h0 is None else -(-h0 // HOURS_PER_DAY)
+    d1 = None if h1 is None else h1 // HOURS_PER_DAY
+    if d0 is not None and d1 is not None and d0 >= d1:
+        return None, [whole]
+    hours = []
+    if h0 is not None and h0 < d0 * HOURS_PER_DAY:
+        hours.append((h0, d0 * HOURS_PER_DAY))
+    if h1 is not None and d1 * HOURS_PER_DAY < h1:
+        hours.append((d1 * HOURS_PER_DAY, h1))
+    return (d0, d1), hours
+
+
 def _hour_range(col, whole: tuple[int | None, int | None]) -> list:
     conds = []
     if whole[0] is not None:
@@ -87,24 +105,34 @@ def _hour_range(col, whole: tuple[int | None, int | None]) -> list:
     return conds
 
 
-def _source(f: Filters, names: Sequence[str]):
-    """Rollup-shaped rows (hour, *names, *MEASURES) covering f, from the smallest rollup that can answer."""
+def _source(f: Filters, names: Sequence[str], per_hour: bool = True, measures: Sequence[str] = MEASURES):
+    """Rollup-shaped rows (hour, *names, *measures) covering f, from the smallest rollups that can answer
+    (name only the measures read: each column costs Python time to build, whatever the data).
+    per_hour=False: the caller does not group by hour, so whole UTC days may come from a day rollup (their
+    `hour` is the day's first hour); the range's other whole hours from an hourly one, partial hours raw."""
     need = set(names) | set(f.chosen())
     table = next(ROLLUPS[t] for t, keys in ROLLUP_KEYS.items() if need <= set(keys))
     whole, edges = _split(f)
+    hours = [] if whole is None else [whole]
     parts = []
-    if whole is not None:
+    day_name = None if per_hour else next((t for t, keys in DAY_ROLLUP_KEYS.items() if need <= set(keys)), None)
+    if whole is not None and day_name is not None:
+        days, hours = _days(whole)
+        if days is not None:
+            d = DAY_ROLLUPS[day_name].c
+            parts.append(select((d.day * HOURS_PER_DAY).label("hour"), *[d[n] for n in names],
+                                *[d[m] for m in measures]).where(and_(true(), *f.match(d), *_hour_range(d.day, days))))
+    for span in hours:
         c = table.c
-        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in MEASURES])
-                     .where(and_(true(), *f.match(c), *_hour_range(c.hour, whole))))
-    raw = measures_sql()
+        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in measures])
+                     .where(and_(true(), *f.match(c), *_hour_range(c.hour, span))))
     for lo, hi in edges:
         parts.append(select((R.c.ts_ms // HOUR_MS).label("hour"), *[key_sql(n).label(n) for n in names],
-                            *[expr.label(m) for m, expr in raw.items()])
+                            *[measures_sql()[m].label(m) for m in measures])
                      .where(and_(R.c.ts_ms >= lo, R.c.ts_ms < hi, *f.match(R.c))))
     if not parts:  # an empty range
         c = table.c
-        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in MEASURES]).where(false()))
+        parts.append(select(c.hour, *[c[n] for n in names], *[c[m] for m in measures]).where(false()))
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
@@ -124,7 +152,7 @@ def options(conn: Connection, f: Filters) -> dict[str, list[str]]:
     dated = Filters(f.start_ms, f.end_ms)
     out: dict[str, list[str]] = {}
     for names in (("endpoint", "model", "page"), ("label",)):
-        src = _source(dated, names)
+        src = _source(dated, names, per_hour=False, measures=())
         cols = [src.c[n] for n in names]
         got = conn.execute(select(*cols).group_by(*cols)).all()
         for i, n in enumerate(names):
@@ -133,7 +161,7 @@ def options(conn: Connection, f: Filters) -> dict[str, list[str]]:
 
 
 def totals(conn: Connection, f: Filters) -> dict[str, Any]:
-    src = _source(f, [])
+    src = _source(f, [], per_hour=False)
     c = src.c
     q = select(
         _isum(c.requests).label("requests"),
@@ -153,14 +181,14 @@ def totals(conn: Connection, f: Filters) -> dict[str, Any]:
         *[func.coalesce(func.sum(c[k]), 0.0).label(k) for k in COST_COLUMNS],  # the cost per part, same scan
     )
     d = dict(conn.execute(q).mappings().one())
-    ses = _source(f, ["session_id"])
+    ses = _source(f, ["session_id"], per_hour=False, measures=())
     d["sessions"] = conn.execute(select(func.count(func.distinct(ses.c.session_id)))).scalar_one()
     return {k: (v or 0) for k, v in d.items()}
 
 
 def cost_since(conn: Connection, since_ms: int) -> float:
     """Dollars spent since a unix time in ms (requests with a known cost)."""
-    src = _source(Filters(start_ms=since_ms), [])
+    src = _source(Filters(start_ms=since_ms), [], per_hour=False, measures=("cost",))
     return float(conn.execute(select(func.coalesce(func.sum(src.c.cost), 0.0))).scalar_one() or 0.0)
 
 
@@ -170,7 +198,7 @@ def over_time(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: in
     holding local midnight."""
     width = HOUR_MS if bucket == "hour" else DAY_MS
     off = int(tz_offset_s) * 1000
-    src = _source(f, [])
+    src = _source(f, [], measures=("requests", "prompt_tokens", "completion_tokens", "cost"))
     b = ((src.c.hour * HOUR_MS + off) // width).label("b")
     inner = (select(b, _isum(src.c.requests).label("requests"),
                     _isum(src.c.prompt_tokens).label("prompt_tokens"),
@@ -185,7 +213,7 @@ def over_time(conn: Connection, f: Filters, bucket: str = "day", tz_offset_s: in
 
 
 def by_model(conn: Connection, f: Filters) -> list[dict[str, Any]]:
-    src = _source(f, ["model"])
+    src = _source(f, ["model"], per_hour=False, measures=("requests", "total_tokens", "cost", "cost_unknown"))
     c = src.c
     q = (select(c.model, _isum(c.requests).label("requests"), _isum(c.total_tokens).label("tokens"),
                 _cost(src), _isum(c.cost_unknown).label("unpriced"))
@@ -194,7 +222,7 @@ def by_model(conn: Connection, f: Filters) -> list[dict[str, Any]]:
 
 
 def by_status(conn: Connection, f: Filters) -> list[dict[str, Any]]:
-    src = _source(f, ["status", "error_class"])
+    src = _source(f, ["status", "error_class"], per_hour=False, measures=("requests",))
     c = src.c
     status = case((c.status == "error", case((c.error_class == "", "error"), else_=c.error_class)),
                   else_=c.status).label("status")
@@ -202,9 +230,33 @@ def by_status(conn: Connection, f: Filters) -> list[dict[str, Any]]:
     return _rows(conn, q)
 
 
+def _newest_sessions(conn: Connection, f: Filters, limit: int) -> list[str]:
+    """The browser sessions among which the `limit` most recently active (label, session) pairs are:
+    walking the rollup's hours from the newest back, every session seen before the hour in which the
+    limit was reached has been active later than any session not yet seen. A month of sessions costs
+    a few hours of rows, not a month's."""
+    src = _source(f, ["label", "session_id"], measures=())
+    q = select(src.c.hour, src.c.label, src.c.session_id).order_by(src.c.hour.desc())
+    seen: set[tuple[str, str]] = set()
+    full_at = None
+    with conn.execution_options(stream_results=True, yield_per=1000).execute(q) as rows:
+        for hour, label, session_id in rows:
+            if full_at is not None and hour < full_at:
+                break
+            seen.add((label, session_id))
+            if full_at is None and len(seen) >= limit:
+                full_at = hour  # finish this hour, then stop
+    return sorted({sid for _, sid in seen})
+
+
 def sessions(conn: Connection, f: Filters, limit: int = 200) -> list[dict[str, Any]]:
-    """Totals per (label, browser session), newest first."""
-    src = _source(f, ["label", "session_id"])
+    """Totals per (label, browser session), newest first (by the last request in the range)."""
+    newest = _newest_sessions(conn, f, limit)
+    if not newest:
+        return []
+    src = _source(replace(f, sessions=tuple(newest)), ["label", "session_id"], per_hour=False,
+                  measures=("first_ms", "last_ms", "requests", "prompt_tokens", "completion_tokens", "cost",
+                            "cost_unknown", "errors"))
     c = src.c
     q = (select(c.label, c.session_id, func.min(c.first_ms).label("first_ms"), func.max(c.last_ms).label("last_ms"),
                 _isum(c.requests).label("requests"), _isum(c.prompt_tokens).label("prompt_tokens"),
@@ -214,7 +266,7 @@ def sessions(conn: Connection, f: Filters, limit: int = 200) -> list[dict[str, A
     rows = _rows(conn, q)
     if rows:  # distinct models for just these sessions (the finest rollup has an index on session_id)
         ms = _source(replace(f, sessions=tuple(sorted({r["session_id"] for r in rows}))),
-                     ["label", "session_id", "model"])
+                     ["label", "session_id", "model"], per_hour=False, measures=())
         counts = {(lab, sid): n for lab, sid, n in conn.execute(
             select(ms.c.label, ms.c.session_id, func.count(func.distinct(ms.c.model)))
             .group_by(ms.c.label, ms.c.session_id))}
@@ -231,13 +283,15 @@ def duration_buckets(conn: Connection, f: Filters, which: str) -> list[tuple[int
         return select(bucket_lo_sql(col).label("lo"), literal(1, BigInteger).label("n")).where(
             and_(col.isnot(None), *conds))
 
-    if f.chosen():  # the duration rollup has no endpoint/model/label/page columns: raw rows
+    if f.chosen():  # the duration rollups have no endpoint/model/label/page columns: raw rows
         parts = [raw([f.where()])]
     else:
         whole, edges = _split(f)
-        d = DURATION_ROLLUP.c
-        parts = [] if whole is None else [
-            select(d.lo, d.n).where(and_(d.metric == which, *_hour_range(d.hour, whole)))]
+        days, hours = (None, []) if whole is None else _days(whole)
+        d, h = DURATION_DAY_ROLLUP.c, DURATION_ROLLUP.c
+        parts = [] if days is None else [
+            select(d.lo, d.n).where(and_(d.metric == which, *_hour_range(d.day, days)))]
+        parts += [select(h.lo, h.n).where(and_(h.metric == which, *_hour_range(h.hour, span))) for span in hours]
         parts += [raw([R.c.ts_ms >= lo, R.c.ts_ms < hi]) for lo, hi in edges]
         if not parts:
             return []
@@ -345,13 +399,13 @@ def export_csv(conn: Connection, f: Filters, with_text: bool = True, chunk: int 
 
 def first_request_ms(conn: Connection) -> int | None:
     """When the ledger's first request was sent (forecasts do not count the days before it)."""
-    c = ROLLUPS["ledger_rollup_model"].c
-    v = conn.execute(select(func.min(c.first_ms))).scalar()
+    c = ROLLUPS["ledger_rollup_total"].c  # the first hour's row holds it: one primary-key lookup
+    v = conn.execute(select(c.first_ms).order_by(c.hour).limit(1)).scalar()
     return None if v is None else int(v)
 
 
 def cost_parts(conn: Connection, f: Filters) -> dict[str, float]:
     """The slice's recorded cost per part (requests recorded before the breakdown count in none)."""
-    src = _source(f, [])
+    src = _source(f, [], per_hour=False, measures=COST_COLUMNS)
     got = conn.execute(select(*[func.coalesce(func.sum(src.c[c]), 0.0).label(c) for c in COST_COLUMNS])).mappings().one()
     return {c.removeprefix("cost_"): float(got[c] or 0.0) for c in COST_COLUMNS}

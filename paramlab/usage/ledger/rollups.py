@@ -1,4 +1,5 @@
-"""Keeping the hourly rollups (schema.ROLLUPS, schema.DURATION_ROLLUP) equal to the raw rows.
+"""Keeping the rollups (hourly: schema.ROLLUPS, schema.DURATION_ROLLUP; per UTC day: schema.DAY_ROLLUPS,
+schema.DURATION_DAY_ROLLUP) equal to the raw rows.
 
 Every insert adds its records to the rollups in the same transaction with INSERT ... ON CONFLICT DO
 UPDATE (atomic per key on SQLite and PostgreSQL, so concurrent writers lose no count). The upgrade
@@ -19,10 +20,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from paramlab.usage.ledger.schema import (COST_COLUMNS, DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS,
-                                          ROLLUPS)
+from paramlab.usage.ledger.schema import (COST_COLUMNS, DAY_ROLLUP_KEYS, DAY_ROLLUPS, DURATION_DAY_ROLLUP,
+                                          DURATION_ROLLUP, MEASURES, REQUESTS as R, ROLLUP_KEYS, ROLLUPS)
 
 HOUR_MS = 3_600_000
+HOURS_PER_DAY = 24
+# Each day rollup is the sum of an hourly one's rows (the same keys) over the UTC day.
+DAY_OF: dict[str, str] = {"ledger_rollup_total_day": "ledger_rollup_total",
+                          "ledger_rollup_model_day": "ledger_rollup_model"}
 EXACT_BELOW_MS = 32  # 2 ** (SUB_BITS + 1): every millisecond its own bucket below this
 DURATION_COLUMNS = {"latency": "latency_ms", "ttft": "ttft_ms"}
 _MIN_MAX = {"first_ms": "min", "last_ms": "max"}
@@ -57,8 +62,10 @@ def bucket_lo_sql(col):
 
 
 # -- one raw row as rollup measures ----------------------------------------------------------
+@functools.lru_cache(maxsize=None)
 def measures_sql(r=R.c) -> dict[str, Any]:
-    """The measures of a single raw request row as SQL expressions (summed by backfill / edge reads)."""
+    """The measures of a single raw request row as SQL expressions (summed by backfill / edge reads);
+    built once per column set (building them costs more than running a month's rollup query)."""
     def n(col):
         return func.coalesce(col, 0)
 
@@ -128,17 +135,19 @@ def add_rows(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
     """Add freshly inserted raw rows to every rollup (call inside the inserting transaction)."""
     rows = list(rows)
     per_row = [(int(r["ts_ms"]) // HOUR_MS, _measures(r)) for r in rows]
-    for name, keys in ROLLUP_KEYS.items():
-        acc: dict[tuple, dict[str, Any]] = defaultdict(dict)
-        for r, (hour, m) in zip(rows, per_row):
-            _add(acc[(hour, *(_key_value(r, k) for k in keys))], m)
-        _upsert(conn, ROLLUPS[name], ("hour", *keys), acc)
-    counts: dict[tuple, dict[str, Any]] = defaultdict(dict)
-    for r, (hour, _) in zip(rows, per_row):
-        for metric, col in DURATION_COLUMNS.items():
-            if r.get(col) is not None:
-                _add(counts[(hour, metric, bucket_lo(r[col]))], {"n": 1})
-    _upsert(conn, DURATION_ROLLUP, ("hour", "metric", "lo"), counts)
+    levels = (("hour", ROLLUPS, ROLLUP_KEYS, 1), ("day", DAY_ROLLUPS, DAY_ROLLUP_KEYS, HOURS_PER_DAY))
+    for period, tables, keyed, div in levels:
+        for name, keys in keyed.items():
+            acc: dict[tuple, dict[str, Any]] = defaultdict(dict)
+            for r, (hour, m) in zip(rows, per_row):
+                _add(acc[(hour // div, *(_key_value(r, k) for k in keys))], m)
+            _upsert(conn, tables[name], (period, *keys), acc)
+        counts: dict[tuple, dict[str, Any]] = defaultdict(dict)
+        for r, (hour, _) in zip(rows, per_row):
+            for metric, col in DURATION_COLUMNS.items():
+                if r.get(col) is not None:
+                    _add(counts[(hour // div, metric, bucket_lo(r[col]))], {"n": 1})
+        _upsert(conn, DURATION_ROLLUP if period == "hour" else DURATION_DAY_ROLLUP, (period, "metric", "lo"), counts)
 
 
 def _upsert(conn: Connection, table: Table, keys: tuple[str, ...], acc: dict[tuple, dict[str, Any]]) -> None:
@@ -203,14 +212,44 @@ def backfill(conn: Connection, since_ms: int | None = None) -> None:
         if since_hour is not None:
             q = q.where(fine.hour >= since_hour)
         conn.execute(ROLLUPS[name].insert().from_select(["hour", *coarse_keys, *MEASURES], q))
-    if since_hour is not None:
-        return
-    for metric, col_name in DURATION_COLUMNS.items():
-        col = R.c[col_name]
-        lo = bucket_lo_sql(col).label("lo")
-        q = (select(hour, literal(metric).label("metric"), lo, func.count().label("n"))
-             .where(col.isnot(None)).group_by(hour, lo))
-        conn.execute(DURATION_ROLLUP.insert().from_select(["hour", "metric", "lo", "n"], q))
+    if since_hour is None:
+        for metric, col_name in DURATION_COLUMNS.items():
+            col = R.c[col_name]
+            lo = bucket_lo_sql(col).label("lo")
+            q = (select(hour, literal(metric).label("metric"), lo, func.count().label("n"))
+                 .where(col.isnot(None)).group_by(hour, lo))
+            conn.execute(DURATION_ROLLUP.insert().from_select(["hour", "metric", "lo", "n"], q))
+    build_days(conn, None if since_hour is None else since_hour // HOURS_PER_DAY)
+
+
+def build_total(conn: Connection) -> None:
+    """Rebuild the keyless hourly total from the per-model hourly rollup."""
+    total, model = ROLLUPS["ledger_rollup_total"], ROLLUPS["ledger_rollup_model"].c
+    conn.execute(total.delete())
+    q = select(model.hour, *[_agg(m, model[m]).label(m) for m in MEASURES]).group_by(model.hour)
+    conn.execute(total.insert().from_select(["hour", *MEASURES], q))
+
+
+def build_days(conn: Connection, since_day: int | None = None) -> None:
+    """Rebuild the day rollups from the hourly ones: all of them, or (since_day, after re-pricing) the
+    token and cost ones from that UTC day on (durations do not change then)."""
+    for name, hourly_name in DAY_OF.items():
+        day_table, hourly = DAY_ROLLUPS[name], ROLLUPS[hourly_name].c
+        keys = DAY_ROLLUP_KEYS[name]
+        old = day_table.delete()
+        conn.execute(old if since_day is None else old.where(day_table.c.day >= since_day))
+        day = (hourly.hour // HOURS_PER_DAY).label("day")
+        q = select(day, *[hourly[k] for k in keys], *[_agg(m, hourly[m]).label(m) for m in MEASURES])
+        if since_day is not None:
+            q = q.where(hourly.hour >= since_day * HOURS_PER_DAY)
+        q = q.group_by(day, *[hourly[k] for k in keys])
+        conn.execute(day_table.insert().from_select(["day", *keys, *MEASURES], q))
+    if since_day is None:
+        d, h = DURATION_DAY_ROLLUP, DURATION_ROLLUP.c
+        day = (h.hour // HOURS_PER_DAY).label("day")
+        conn.execute(d.delete())
+        conn.execute(d.insert().from_select(["day", "metric", "lo", "n"], select(day, h.metric, h.lo, func.sum(h.n))
+                                            .group_by(day, h.metric, h.lo)))
 
 
 def _agg(name: str, expr):

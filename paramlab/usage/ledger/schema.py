@@ -15,6 +15,12 @@ Version history
   5: + ledger_texts.reasoning: each choice's thinking text (JSON list, in the order of replies; NULL
      when no choice had any), stored with the message text and only when text is recorded. Rows
      from before keep NULL (their thinking was not kept then).
+  6: coarser rollups, so the Usage page's 30-day view reads hundreds of rows, not a hundred thousand:
+     ledger_rollup_total (per hour, no keys: totals, spend over time, budgets, forecasts) and, per UTC
+     day, ledger_rollup_total_day, ledger_rollup_model_day (the per-model keys) and
+     ledger_rollup_duration_day, which answer the figures that are not drawn per hour (totals, per
+     model, per status, filter options, percentiles) for the whole UTC days of a range. All are
+     derived data, built by the upgrade from the hourly rollups and kept on every insert.
 Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
 day is integer division, the same on SQLite and PostgreSQL.
 """
@@ -23,7 +29,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -89,12 +95,18 @@ ROLLUP_KEYS_V3: dict[str, tuple[str, ...]] = {
 }
 # v4: + backend (local backends cost 0 under any price table) and service_tier (priced per tier);
 # both follow the endpoint and model, so they add few rows.
-ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+ROLLUP_KEYS_V4: dict[str, tuple[str, ...]] = {
     "ledger_rollup_model": ("endpoint", "backend", "model", "service_tier", "page", "status", "error_class"),
     "ledger_rollup_session": ("label", "page", "session_id"),
     "ledger_rollup": ("endpoint", "backend", "model", "service_tier", "label", "page", "session_id", "status",
                       "error_class"),
 }
+# v6: + a keyless hourly total, the smallest of all (read whenever nothing is filtered or grouped on).
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {"ledger_rollup_total": (), **ROLLUP_KEYS_V4}
+# v6: per UTC day (day = ts_ms // 86,400,000), smallest first, for figures not drawn per hour: a range's
+# whole UTC days are read here, its other whole hours from the hourly rollups.
+DAY_ROLLUP_KEYS: dict[str, tuple[str, ...]] = {"ledger_rollup_total_day": (),
+                                               "ledger_rollup_model_day": ROLLUP_KEYS_V4["ledger_rollup_model"]}
 # Summed on every insert, except first_ms / last_ms (min / max). cost sums the known costs only;
 # cost_unknown counts the requests without a price, so "unknown" never reads as $0.
 MEASURES_V3: tuple[str, ...] = ("requests", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
@@ -107,8 +119,8 @@ _KEY_LEN = {"endpoint": 200, "model": 200, "label": 200, "page": 64, "session_id
             "backend": 32, "service_tier": 32}
 
 
-def _rollup(md: MetaData, name: str, keys: tuple[str, ...], measures: tuple[str, ...]) -> Table:
-    cols = [Column("hour", BigInteger, primary_key=True, autoincrement=False)]
+def _rollup(md: MetaData, name: str, keys: tuple[str, ...], measures: tuple[str, ...], period: str = "hour") -> Table:
+    cols = [Column(period, BigInteger, primary_key=True, autoincrement=False)]
     cols += [Column(k, String(_KEY_LEN[k]), primary_key=True) for k in keys]
     cols += [Column(m, Float if m in FLOAT_MEASURES else BigInteger, nullable=False, default=0) for m in measures]
     return Table(name, md, *cols, sqlite_with_rowid=False)  # SQLite: rows stored in key (hour-first) order
@@ -132,13 +144,24 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
     if version >= 3:
         Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
         v4 = version >= 4
-        for name, keys in (ROLLUP_KEYS if v4 else ROLLUP_KEYS_V3).items():
+        keyed = ROLLUP_KEYS if version >= 6 else ROLLUP_KEYS_V4 if v4 else ROLLUP_KEYS_V3
+        for name, keys in keyed.items():
             _rollup(md, name, keys, MEASURES if v4 else MEASURES_V3)
         fine = md.tables["ledger_rollup"]  # the sessions table looks up its 200 sessions' models here
         Index("ix_ledger_rollup_session", fine.c.session_id, fine.c.hour)
+        if version >= 6:  # ... and their totals here
+            per_session = md.tables["ledger_rollup_session"]
+            Index("ix_ledger_rollup_session_sid", per_session.c.session_id, per_session.c.hour)
         # Latency / TTFT counts per log-spaced bucket (lo = the bucket's lower bound in ms, see rollups.py)
         Table("ledger_rollup_duration", md, Column("hour", BigInteger, primary_key=True, autoincrement=False),
               Column("metric", String(8), primary_key=True),  # latency | ttft
+              Column("lo", BigInteger, primary_key=True, autoincrement=False),
+              Column("n", BigInteger, nullable=False, default=0), sqlite_with_rowid=False)
+    if version >= 6:
+        for name, keys in DAY_ROLLUP_KEYS.items():
+            _rollup(md, name, keys, MEASURES, period="day")
+        Table("ledger_rollup_duration_day", md, Column("day", BigInteger, primary_key=True, autoincrement=False),
+              Column("metric", String(8), primary_key=True),
               Column("lo", BigInteger, primary_key=True, autoincrement=False),
               Column("n", BigInteger, nullable=False, default=0), sqlite_with_rowid=False)
     return md, requests, texts, meta
@@ -147,3 +170,5 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
 METADATA, REQUESTS, TEXTS, META = build_metadata()
 ROLLUPS: dict[str, Table] = {name: METADATA.tables[name] for name in ROLLUP_KEYS}
 DURATION_ROLLUP: Table = METADATA.tables["ledger_rollup_duration"]
+DAY_ROLLUPS: dict[str, Table] = {name: METADATA.tables[name] for name in DAY_ROLLUP_KEYS}
+DURATION_DAY_ROLLUP: Table = METADATA.tables["ledger_rollup_duration_day"]
