@@ -9,27 +9,45 @@ import streamlit as st
 
 from components.common import panes as replies
 from components.common import state, thinking
-from components.playground import actions, turns
+from components.playground import actions, attach, turns
 from paramlab.client.result import ChatResult, explain_finish_reason
-from paramlab.request.messages import text_of
+from paramlab.request.messages import images_of, text_of, user_content
 from paramlab.safety.markdown import safe_markdown
 
 EDITING = "pl.editing"  # index of the turn being edited
+INSERT_IMAGES = attach.ImageBox("pl.insert_images", "w.insert.img")
+
+
+def edit_images(i: int) -> attach.ImageBox:
+    """The images of turn `i` while it is edited: a copy, written back by Save, dropped by Cancel."""
+    return attach.ImageBox("pl.edit_images", f"w.edit.img.{i}", f"turn {i + 1}, image")
 
 
 def _msgs() -> list[dict]:
     return st.session_state[state.MESSAGES]
 
 
+def _start_edit(i: int) -> None:
+    st.session_state[EDITING] = i
+    st.session_state.pop("pl.edit_error", None)
+    attach.load(edit_images(i), images_of(_msgs()[i]))
+
+
+def _stop_edit(i: int) -> None:
+    st.session_state.pop(EDITING, None)
+    attach.clear(edit_images(i))
+
+
 def _save_edit(i: int) -> None:
     m = _msgs()[i]
-    error = turns.apply_edit(m, i, st.session_state[f"w.edit.{i}"], st.session_state[f"w.edit.role.{i}"])
+    error = turns.apply_edit(m, i, st.session_state[f"w.edit.{i}"], st.session_state[f"w.edit.role.{i}"],
+                             attach.images(edit_images(i)))
     if error:
         st.session_state["pl.edit_error"] = error
         return
     st.session_state.pop("pl.edit_error", None)
     m.pop("result", None)  # edited text is no longer what the model said
-    st.session_state.pop(EDITING, None)
+    _stop_edit(i)
 
 
 def _delete(i: int) -> None:
@@ -39,11 +57,18 @@ def _delete(i: int) -> None:
 
 def _insert() -> None:
     text = st.session_state.get("w.insert.text", "")
-    if not text.strip():
-        st.session_state["pl.insert_error"] = "content: type the text of the turn to insert"
+    role = st.session_state.get("w.insert.role", "user")
+    images = attach.images(INSERT_IMAGES)
+    if images and role != "user":
+        st.session_state["pl.insert_error"] = (f"content: only a user turn carries images — remove the "
+                                               f"{len(images)} image(s) below, or choose the user role")
+        return
+    if not text.strip() and not images:
+        st.session_state["pl.insert_error"] = ("content: type the text of the turn to insert"
+                                               + (" (or add an image)" if role == "user" else ""))
         return
     pos = st.session_state.get("w.insert.pos", len(_msgs()) + 1)
-    turn = {"role": st.session_state.get("w.insert.role", "user"), "content": text}
+    turn = {"role": role, "content": user_content(text, images) if role == "user" else text}
     if turn["role"] == "tool":
         turn["tool_call_id"] = st.session_state.get("w.insert.tcid", "").strip()
         if not turn["tool_call_id"]:
@@ -51,6 +76,7 @@ def _insert() -> None:
             return
     _msgs().insert(max(0, min(int(pos) - 1, len(_msgs()))), turn)
     st.session_state["w.insert.text"] = ""
+    attach.clear(INSERT_IMAGES)
     st.session_state["w.insert.pos"] = len(_msgs()) + 1
     st.session_state.pop("pl.insert_error", None)
 
@@ -65,11 +91,15 @@ def render() -> None:
                              key=f"w.edit.role.{i}")
                 st.text_area("Text", value=text_of(m), key=f"w.edit.{i}", height=120)
                 turns.edit_fields(m, i)
+                box = edit_images(i)
+                if st.session_state.get(f"w.edit.role.{i}") == "user" or attach.images(box):
+                    st.markdown(f"**Images** ({len(attach.images(box))})")
+                    attach.draw(box)
                 if st.session_state.get("pl.edit_error"):
                     st.error(st.session_state["pl.edit_error"])
                 c1, c2 = st.columns(2)
                 c1.button("Save", key=f"edit.save.{i}", on_click=_save_edit, args=(i,))
-                c2.button("Cancel", key=f"edit.cancel.{i}", on_click=lambda: st.session_state.pop(EDITING, None))
+                c2.button("Cancel", key=f"edit.cancel.{i}", on_click=_stop_edit, args=(i,))
                 continue
             res = m.get("result")
             thinking.render(res.choices[0].reasoning if isinstance(res, ChatResult) and res.choices else None)
@@ -90,8 +120,8 @@ def render() -> None:
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
                 replies.metrics_row(res)
             c1, c2, c3, _ = st.columns([1, 1, 2, 4])
-            c1.button("Edit", key=f"edit.{i}", help=f"Edit turn {i + 1} (text and role)", type="tertiary",
-                      icon=":material/edit:", on_click=lambda i=i: st.session_state.update({EDITING: i}))
+            c1.button("Edit", key=f"edit.{i}", help=f"Edit turn {i + 1} (text, role, images)", type="tertiary",
+                      icon=":material/edit:", on_click=_start_edit, args=(i,))
             c2.button("Delete", key=f"del.{i}", help=f"Delete turn {i + 1}", type="tertiary",
                       icon=":material/delete:", on_click=_delete, args=(i,))
             if m["role"] == "user":
@@ -110,6 +140,9 @@ def render() -> None:
         if st.session_state.get("w.insert.role") == "tool":
             st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.")
         st.text_area("Text of the turn", key="w.insert.text", height=80)
+        if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
+            st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
+            attach.draw(INSERT_IMAGES)
         st.button("Insert turn", key="insert", on_click=_insert)
         if st.session_state.get("pl.insert_error"):
             st.error(st.session_state["pl.insert_error"])

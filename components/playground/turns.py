@@ -66,8 +66,12 @@ def edit_fields(m: dict, i: int) -> None:
                      placeholder='[{"id": "call_1", "type": "function", "function": {"name": "…", "arguments": "{}"}}]')
 
 
-def apply_edit(m: dict, i: int, text: str, role: str) -> str | None:
-    """Write the edit form into turn `m`; returns an error naming the field, or None."""
+def apply_edit(m: dict, i: int, text: str, role: str, images: list[dict]) -> str | None:
+    """Write the edit form (with the turn's images as edited) into turn `m`; returns an error
+    naming the field, or None (then `m` is unchanged)."""
+    if images and role != "user":
+        return (f"messages[{i}].content: only a user turn carries images — remove the {len(images)} "
+                f"image(s), or keep the role user")
     calls = m.get("tool_calls")
     if f"w.edit.tcs.{i}" in st.session_state:
         calls_text = st.session_state[f"w.edit.tcs.{i}"].strip()
@@ -76,7 +80,7 @@ def apply_edit(m: dict, i: int, text: str, role: str) -> str | None:
         except json.JSONDecodeError as e:
             return f"messages[{i}].tool_calls: not valid JSON ({e.msg})"
     m["role"] = role
-    m["content"] = messages.user_content(text, messages.images_of(m)) if role == "user" else (
+    m["content"] = messages.user_content(text, images) if role == "user" else (
         text if text or not calls else None)
     if calls and role == "assistant":
         m["tool_calls"] = calls

@@ -84,7 +84,7 @@ def image_part(url: str, detail: str = "auto") -> dict:
     return {"url": url, "detail": detail}
 
 
-def _check_image(img: Any, where: str, errors: list[FieldError]) -> None:
+def check_image(img: Any, where: str, errors: list[FieldError]) -> None:
     if not isinstance(img, dict) or not isinstance(img.get("url"), str):
         errors.append(FieldError(f"{where}.image_url", "needs a url (a link or a data URL)"))
         return
@@ -119,7 +119,7 @@ def _check_parts(parts: list, where: str, errors: list[FieldError], images: bool
             if not isinstance(p.get("text"), str):
                 errors.append(FieldError(f"{pw}.text", "must be text"))
         elif kind == "image_url" and images:
-            _check_image(p.get("image_url"), pw, errors)
+            check_image(p.get("image_url"), pw, errors)
         else:
             allowed = "text or image_url" if images else "text"
             errors.append(FieldError(f"{pw}.type", f"must be {allowed}, got {kind!r}"))

@@ -4,6 +4,7 @@ a structured reply shown as valid. On the embedded engine: an uploaded image ref
 without vision, with the server's own message. Screenshots of each step go to screenshots/."""
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -147,3 +148,57 @@ def test_an_image_the_model_cannot_see_gives_the_servers_error(app_url, page, tm
     page.get_by_text("image input is not supported").first.wait_for(timeout=60_000)
     page.get_by_text("this model has no vision").wait_for()
     screenshot(page, "image_refused_by_text_model")
+
+
+def test_a_turn_gains_and_loses_images_in_the_conversation_editor(scripted_app, page, tmp_path):
+    """Edit a user turn: upload a picture and a text file named like one (refused by name), send
+    (the request carries the picture as a data URL), then remove the picture again."""
+    fs, url = scripted_app
+    fs.reset()
+    blue, notes = tmp_path / "blue.png", tmp_path / "notes.png"
+    buf = io.BytesIO()
+    Image.new("RGB", (24, 24), (0, 0, 255)).save(buf, format="PNG")
+    blue.write_bytes(buf.getvalue())
+    notes.write_text("shopping: milk, eggs")
+    page.goto(url)
+    wait_for_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.locator("summary").filter(has_text="Add a turn by hand").click()
+    page.get_by_label("Text of the turn").fill("What colour is this?")
+    page.get_by_label("Text of the turn").press("Tab")
+    wait_for_idle(page)
+    page.get_by_role("button", name="Insert turn").click()
+    wait_for_idle(page)
+    page.get_by_role("button", name="Edit", exact=True).click()
+    wait_for_idle(page)
+    page.locator(".st-key-w-edit-img-0-files-0 [data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        [str(blue), str(notes)])
+    wait_for_idle(page)
+    page.get_by_text("turn 1, image 'notes.png': is not a PNG, JPEG, GIF or WebP image").wait_for()
+    page.get_by_test_id("stChatMessage").get_by_text("Images (1)").wait_for()
+    assert main.locator('[data-testid="stImage"] img').count() == 1  # the picture's preview
+    screenshot(page, "turn_images_edit")
+    page.get_by_role("button", name="Save").click()
+    wait_for_idle(page)
+
+    fs.script(text_stream("It is blue."))
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_test_id("stChatMessage").filter(has_text="It is blue.").wait_for(timeout=30_000)
+    sent = fs.requests[-1].json()["messages"][-1]["content"]
+    assert sent[0] == {"type": "text", "text": "What colour is this?"}
+    assert sent[1]["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(blue.read_bytes()).decode()
+    assert len(sent) == 2  # the text file was never sent
+
+    user_turn = page.get_by_test_id("stChatMessage").first
+    assert user_turn.locator('[data-testid="stImage"] img').count() == 1
+    user_turn.get_by_role("button", name="Edit", exact=True).click()
+    wait_for_idle(page)
+    user_turn.get_by_role("button", name="Remove").click()
+    wait_for_idle(page)
+    user_turn.get_by_text("Images (0)").wait_for()
+    page.get_by_role("button", name="Save").click()
+    wait_for_idle(page)
+    user_turn = page.get_by_test_id("stChatMessage").first
+    assert "What colour is this?" in user_turn.inner_text()
+    assert user_turn.locator('[data-testid="stImage"] img').count() == 0
+    screenshot(page, "turn_images_removed")
