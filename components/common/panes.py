@@ -65,17 +65,18 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
             st.markdown(f"**Choice {pos + 1}**")
             st.caption(_status_text(s))
             failed = s.status == "error" and not s.text  # the error above says it all
+            spoken = reply_extras.spoken_text(run, pos)  # an audio reply: played with its transcript below
             thinking.render(s.reasoning)
             thinking.refusal(s.refusal)
             if show_heatmap and s.logprobs:
                 heatmap(s.logprobs, f"{key}.hm{pos}")
-            elif not failed and (s.text or not s.refusal):
+            elif not failed and (s.text or not (s.refusal or spoken)):
                 st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
             if not failed:
                 st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
             _metric_cells(cost_breakdown.for_slot(slot_metrics(s), run, s))
             reply_extras.pane(run, pos, key, actions)
-            if on_continue is not None and s.text:
+            if on_continue is not None and (s.text or spoken):
                 st.button("Continue with this choice", key=f"{key}.cont{pos}", on_click=on_continue, args=(pos,),
                           help="Adds this reply to the conversation as the assistant's turn.")
 

@@ -12,6 +12,7 @@ import streamlit as st
 from paramlab.request import reasoning_models, reply_audio, structured
 from paramlab.request import tools as toolslib
 from paramlab.runs.run import Run
+from paramlab.safety.markdown import safe_markdown
 
 
 @dataclass
@@ -50,9 +51,9 @@ def pane(run: Run, pos: int, key: str, actions: Actions | None = None) -> None:
                    answer=(lambda results, pos=pos: actions.answer(pos, results)) if actions and actions.answer else None)
     if s.status == "ok" and not calls:
         verdict_badge(structured.check_reply(s.text, body.get("response_format")))
-    res = run.results[s.job] if s.job < len(run.results) else None
-    if res and isinstance(body.get("modalities"), list) and "audio" in body["modalities"]:
-        audio_player(reply_audio.extract(res.get("raw"), s.index, (body.get("audio") or {}).get("format", "wav")))
+    fmt = reply_audio.requested_format(body)
+    if fmt and s.status != "error":
+        audio_player(reply_audio.of_choice((choice_of(run, pos) or {}).get("audio"), fmt))
 
 
 def verdict_badge(v: structured.Verdict | None) -> None:
@@ -109,14 +110,25 @@ def _answer(key: str, n: int, answer: Callable[[list[str]], None]) -> None:
     answer(results)
 
 
-def audio_player(audio: reply_audio.ReplyAudio | None) -> None:
+def spoken_text(run: Run, pos: int) -> str:
+    """The transcript of pane `pos`'s spoken reply ("" when it has none): the text an audio-only
+    reply takes into the conversation."""
+    return ((choice_of(run, pos) or {}).get("audio") or {}).get("transcript") or ""
+
+
+def audio_player(audio: reply_audio.ReplyAudio | None, transcript: bool = True) -> None:
+    """The reply's audio, playable, and its transcript (left out where the transcript is the
+    text already shown, as in a conversation turn)."""
     if audio is None:
         st.caption(":orange[Audio was asked for, but the reply carried none.]")
         return
     if audio.data:
         st.audio(audio.playable(), format=audio.mime)
-    st.caption("Transcript")
-    st.markdown(audio.transcript or "_(no transcript)_")
+    else:
+        st.caption(":orange[The reply's transcript came without its audio.]")
+    if transcript:
+        st.caption("Transcript")
+        st.markdown(safe_markdown(audio.transcript) if audio.transcript else "_(no transcript)_")
 
 
 def _sent_images(body: dict) -> bool:
@@ -166,7 +178,10 @@ def compact_calls(calls: list[dict], tools: list[dict] | None, key: str) -> None
 def result_extras(result: Any, key: str) -> None:
     """Tool calls and the structured-output verdict of a finished ChatResult (Compare, Sweep)."""
     body = result.request or {}
+    fmt = reply_audio.requested_format(body)
     for c in result.choices:
+        if fmt and result.status != "error":
+            audio_player(reply_audio.of_choice(c.audio, fmt))
         if c.tool_calls:
             compact_calls(c.tool_calls, _tools_of(body), f"{key}.{c.index}")
         elif result.status == "ok":

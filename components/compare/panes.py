@@ -302,8 +302,8 @@ def _final(result: ChatResult, i: int) -> None:
         thinking.refusal(c.refusal)
     if texts and any(texts.values()):
         st.markdown(_choices_markdown(texts))
-    elif result.status == "ok" and not any(c.tool_calls for c in result.choices):
-        st.caption("_(empty reply)_")
+    elif result.status == "ok" and not any(c.tool_calls or c.audio for c in result.choices):
+        st.caption("_(empty reply)_")  # a spoken or tool-call reply shows below
     reply_extras.result_extras(result, f"cmp.out{i}")  # tool calls (valid or not), structured verdict
     reasons = ", ".join(c.finish_reason or "missing" for c in result.choices) or "—"
     first = result.choices[0].finish_reason if result.choices else None

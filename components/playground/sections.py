@@ -24,6 +24,7 @@ from components.playground import code_view
 from components.playground import presets as presets_ui
 from components.playground import attach, tool_flow
 from components.common import panes as replies
+from components.common import reply_extras
 from components.common import state
 from components.common import token_ids
 from paramlab.request import context as ctx
@@ -275,7 +276,8 @@ def worst_case_cost(endpoint: Endpoint | None) -> None:
 # -- replies ----------------------------------------------------------------------------------
 def _continue_with(pos: int) -> None:
     run: runs.Run = st.session_state[RUN]
-    st.session_state[state.MESSAGES].append({"role": "assistant", "content": run.slots[pos].text,
+    text = run.slots[pos].text or reply_extras.spoken_text(run, pos)  # an audio-only reply: its transcript
+    st.session_state[state.MESSAGES].append({"role": "assistant", "content": text,
                                              "result": choice_result(run, pos)})
     run.continued = True
 
@@ -284,7 +286,7 @@ def _auto_continue(run: runs.Run) -> None:
     """A single reply joins the conversation as soon as it ends, a stopped one with its partial text."""
     if run.status == "running":
         run.status = "done"
-    if run.n == 1 and len(run.slots) == 1 and run.slots[0].text \
+    if run.n == 1 and len(run.slots) == 1 and (run.slots[0].text or reply_extras.spoken_text(run, 0)) \
             and run.slots[0].status in ("ok", "stopped", "truncated") \
             and not tool_flow.has_calls(run, 0):  # a reply with tool calls waits for its answers
         _continue_with(0)

@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from components.common import reply_extras
-from paramlab.request import messages, structured
+from paramlab.request import messages, reply_audio, structured
 from paramlab.request import tools as toolslib
 
 ROLES = ("user", "assistant", "developer", "system", "tool")
@@ -30,6 +30,10 @@ def show(m: dict, i: int) -> None:
         st.markdown(f"🛠️ calls **{name}** `{cid}`")
         st.code(args or "{}", language="json")
     request = getattr(m.get("result"), "request", None) or {}
+    fmt = reply_audio.requested_format(request) if isinstance(request, dict) else None
+    choices = getattr(m.get("result"), "choices", None) or []
+    if m.get("role") == "assistant" and fmt and choices and choices[0].audio:
+        reply_extras.audio_player(reply_audio.of_choice(choices[0].audio, fmt), transcript=False)
     if m.get("role") == "assistant" and isinstance(request, dict):
         reply_extras.verdict_badge(structured.check_reply(messages.text_of(m), request.get("response_format")))
 

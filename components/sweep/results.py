@@ -103,7 +103,7 @@ def cell_outputs(cells: list[sweep.CellResult]) -> None:
             for c in r.choices:
                 thinking.render(c.reasoning)
                 thinking.refusal(c.refusal)
-                if c.text or not c.tool_calls:
+                if c.text or not (c.tool_calls or c.audio):  # a spoken reply plays below
                     st.markdown(safe_markdown(c.text) if c.text else "_(empty reply)_")
                 st.caption(f"finish_reason **{c.finish_reason or 'missing'}**")
             reply_extras.result_extras(r, f"sw.out{k}")  # tool calls (valid or not), structured verdict

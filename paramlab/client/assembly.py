@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +65,7 @@ class ChunkAssembler:
         self.saw_content = False
         self._think: dict[int, ThinkSplitter] = {}
         self._calls: dict[int, _ToolCalls] = {}
+        self._audio: dict[int, bytearray] = {}  # a spoken reply's bytes, decoded piece by piece
 
     def add(self, chunk: dict[str, Any]) -> list[Delta]:
         self.id = self.id or chunk.get("id") or None
@@ -122,6 +125,7 @@ class ChunkAssembler:
             if isinstance(delta.get("function_call"), dict):
                 tc.merge({"index": 0, "function": delta["function_call"]})
             choice.tool_calls = tc.calls()
+        spoken = self._add_audio(choice, idx, delta.get("audio"))
         finish = finish_of(c)
         if finish is not None:
             choice.finish_reason = finish
@@ -129,12 +133,31 @@ class ChunkAssembler:
         choice.reasoning += reasoning
         if refusal:
             choice.refusal = (choice.refusal or "") + refusal
+        if spoken:
+            self.saw_content = True
         if text or reasoning or refusal:
             self.saw_content = True
             return Delta(idx, text, lp, reasoning, refusal)
         if lp:
             return Delta(idx, "", lp)
         return None
+
+    def _add_audio(self, choice: Choice, idx: int, audio: Any) -> bool:
+        """Merge a message's audio, or a stream's piece of it (each piece is base64 on its own)."""
+        if not isinstance(audio, dict):
+            return False
+        into = choice.audio = choice.audio or {"transcript": ""}
+        for key in ("id", "expires_at"):
+            if audio.get(key) is not None:
+                into[key] = audio[key]
+        if isinstance(audio.get("transcript"), str):
+            into["transcript"] += audio["transcript"]
+        if isinstance(audio.get("data"), str) and audio["data"]:
+            try:
+                self._audio.setdefault(idx, bytearray()).extend(base64.b64decode(audio["data"]))
+            except (binascii.Error, ValueError):
+                pass  # a damaged piece is skipped; the transcript still shows
+        return bool(into["transcript"] or idx in self._audio)
 
     def close(self) -> list[Delta]:
         """End of stream: release text held back while it could have been a <think> tag."""
@@ -149,6 +172,8 @@ class ChunkAssembler:
         return out
 
     def ordered(self) -> list[Choice]:
+        for idx, data in self._audio.items():
+            self.choices[idx].audio["data"] = base64.b64encode(bytes(data)).decode()
         return [self.choices[i] for i in sorted(self.choices)]
 
     def partial_texts(self) -> dict[int, str]:
@@ -240,5 +265,15 @@ def choices_from_response(payload: dict[str, Any]) -> list[Choice]:
                           reasoning=reasoning_of(msg) + parts.reasoning + inline,
                           role=msg.get("role") or "assistant", finish_reason=finish_of(c),
                           logprobs=list((lp or {}).get("content") or []) if isinstance(lp, dict) else [],
-                          tool_calls=tc.calls(), refusal=refusal or None, extra_parts=parts.other))
+                          tool_calls=tc.calls(), refusal=refusal or None, extra_parts=parts.other,
+                          audio=audio_of(msg.get("audio"))))
     return sorted(out, key=lambda ch: ch.index)
+
+
+def audio_of(audio: Any) -> dict[str, Any] | None:
+    """A whole message's spoken reply, in Choice.audio's shape."""
+    if not isinstance(audio, dict):
+        return None
+    return {"transcript": audio.get("transcript") if isinstance(audio.get("transcript"), str) else "",
+            "data": audio.get("data") if isinstance(audio.get("data"), str) else "",
+            **{k: audio[k] for k in ("id", "expires_at") if audio.get(k) is not None}}

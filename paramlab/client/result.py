@@ -55,6 +55,9 @@ class Choice:
     refusal: str | None = None
     reasoning: str = ""  # the model's thinking, from whichever field the server used
     extra_parts: list[dict] = field(default_factory=list)  # content parts of unknown types, for the inspector
+    # a spoken reply (modalities ["text", "audio"]): {"id", "expires_at", "transcript", "data"}, data
+    # the base64 of all its audio bytes (a stream's pieces joined), to play in the page
+    audio: dict[str, Any] | None = None
 
 
 @dataclass

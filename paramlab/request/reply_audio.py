@@ -1,14 +1,14 @@
-"""The spoken part of a reply (modalities ["text", "audio"]): base64 audio and its transcript,
-from a JSON reply (message.audio) or from stream chunks (delta.audio pieces), ready to play."""
+"""The spoken part of a reply (modalities ["text", "audio"]): its audio and transcript, as the
+client assembled them into Choice.audio (message.audio, or a stream's delta.audio pieces), ready
+to play."""
 from __future__ import annotations
 
 import base64
 import binascii
 import io
-import json
 import wave
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 PCM16_RATE = 24_000  # OpenAI's pcm16: 24 kHz, mono, little-endian
 MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "aac": "audio/aac", "flac": "audio/flac",
@@ -38,30 +38,21 @@ class ReplyAudio:
         return buf.getvalue()
 
 
-def extract(raw: Any, index: int = 0, fmt: str = "wav") -> ReplyAudio | None:
-    """The audio of choice `index` in a recorded reply (JSON body, or the list of SSE data lines)."""
-    pieces: list[dict] = []
-    if isinstance(raw, dict):
-        for c in raw.get("choices") or ():
-            if c.get("index", 0) == index and isinstance((c.get("message") or {}).get("audio"), dict):
-                pieces.append(c["message"]["audio"])
-    elif isinstance(raw, list):
-        for line in raw:
-            try:
-                chunk = json.loads(line) if isinstance(line, str) else line
-            except json.JSONDecodeError:
-                continue
-            for c in (chunk.get("choices") or ()) if isinstance(chunk, dict) else ():
-                audio = (c.get("delta") or {}).get("audio")
-                if c.get("index", 0) == index and isinstance(audio, dict):
-                    pieces.append(audio)
-    if not pieces:
+def requested_format(body: Mapping[str, Any] | None) -> str | None:
+    """The audio format a request asked for (modalities with "audio"), else None."""
+    body = body or {}
+    if not (isinstance(body.get("modalities"), list) and "audio" in body["modalities"]):
         return None
-    data, transcript = b"", ""
-    for p in pieces:
-        try:
-            data += base64.b64decode(p.get("data") or "", validate=False)
-        except (binascii.Error, ValueError):
-            pass
-        transcript += p.get("transcript") or ""
-    return ReplyAudio(data, transcript, fmt)
+    audio = body.get("audio") if isinstance(body.get("audio"), dict) else {}
+    return audio.get("format") or "wav"
+
+
+def of_choice(audio: Mapping[str, Any] | None, fmt: str = "wav") -> ReplyAudio | None:
+    """A choice's spoken reply (Choice.audio, assembled from a whole reply or a stream's pieces)."""
+    if not audio:
+        return None
+    try:
+        data = base64.b64decode(audio.get("data") or "")
+    except (binascii.Error, ValueError):
+        data = b""
+    return ReplyAudio(data, audio.get("transcript") or "", fmt)

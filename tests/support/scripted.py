@@ -85,3 +85,42 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
                 return d
         return None
     return None if (a == b and type(a) is type(b)) or (json.dumps(a) == json.dumps(b)) else (path or "(root)")
+
+
+# -- spoken replies (modalities ["text", "audio"]), in OpenAI's documented shapes ---------------------
+def pcm16(samples: int = 2400) -> bytes:
+    """Raw 24 kHz mono pcm16, a ramp so that no two pieces are alike."""
+    return b"".join((i % 256 * 64).to_bytes(2, "little", signed=False) for i in range(samples))
+
+
+def audio_reply(data: bytes, transcript: str) -> Reply:
+    """An audio-only JSON reply: content null, the audio (base64) and its transcript."""
+    import base64
+    body = completion("")
+    body["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": None, "audio": {
+        "id": "audio_scripted", "expires_at": 1700003600, "data": base64.b64encode(data).decode(),
+        "transcript": transcript}}
+    body["usage"]["completion_tokens_details"] = {"audio_tokens": 40, "reasoning_tokens": 0}
+    return Reply(200, body)
+
+
+def audio_stream(data: bytes, transcript: str, pieces: int = 3) -> Stream:
+    """The same streamed: the id first, then audio pieces (each base64 on its own) with pieces of
+    the transcript, then the finish and the usage chunk."""
+    import base64
+
+    def chunk(delta: dict, finish: str | None = None) -> dict:
+        return {"id": "chatcmpl-audio", "object": "chat.completion.chunk", "created": 1700000000, "model": MODEL,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    size, words = -(-len(data) // pieces), re.findall(r"\S+\s*", transcript)
+    per = -(-len(words) // pieces)
+    chunks = [chunk({"role": "assistant", "content": None, "audio": {"id": "audio_scripted",
+                                                                     "expires_at": 1700003600}})]
+    for k in range(pieces):
+        chunks.append(chunk({"audio": {"data": base64.b64encode(data[k * size:(k + 1) * size]).decode(),
+                                       "transcript": "".join(words[k * per:(k + 1) * per])}}))
+    chunks.append(chunk({}, "stop"))
+    chunks.append({"id": "chatcmpl-audio", "object": "chat.completion.chunk", "created": 1700000000, "model": MODEL,
+                   "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 40, "total_tokens": 52,
+                                            "completion_tokens_details": {"audio_tokens": 40}}})
+    return Stream([sse(*chunks)])

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from paramlab.client.chat import ChatClient
+from paramlab.client.result import ChatResult
 from paramlab.request import messages, reasoning_models, reply_audio, structured
 from paramlab.request import tools as toolslib
 from paramlab.request.schema import PARAMS, ValidationError, build_body
@@ -288,18 +289,27 @@ def test_other_errors_offer_nothing():
 
 
 # -- audio replies ----------------------------------------------------------------------------
-def test_audio_from_json_and_stream():
-    pcm = b"\x00\x01" * 100
-    body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "audio": {
-        "id": "audio_1", "data": base64.b64encode(pcm).decode(), "transcript": "Hello there."}}}]}
-    a = reply_audio.extract(body, 0, "pcm16")
-    assert a.transcript == "Hello there." and a.data == pcm and a.playable()[:4] == b"RIFF"
-    lines = [json.dumps({"choices": [{"index": 0, "delta": {"audio": {"transcript": "Hel"}}}]}),
-             json.dumps({"choices": [{"index": 0, "delta": {"audio": {"data": base64.b64encode(pcm).decode(),
-                                                                       "transcript": "lo"}}}]})]
-    s = reply_audio.extract(lines, 0, "pcm16")
-    assert s.transcript == "Hello" and s.data == pcm
-    assert reply_audio.extract({"choices": [{"index": 0, "message": {"content": "x"}}]}) is None
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_spoken_reply_is_assembled_with_its_transcript(stream):
+    """Through the client over HTTP: an audio-only reply (JSON, or streamed in pieces each base64 on
+    its own) becomes Choice.audio with every byte and the whole transcript, playable as WAV."""
+    from support.scripted import audio_reply, audio_stream, pcm16
+    pcm = pcm16()
+    reply = audio_stream(pcm, "Hello from the audio model.", pieces=4) if stream else audio_reply(
+        pcm, "Hello from the audio model.")
+    body = {"model": "gpt-4o-audio-preview", "messages": MSGS, "modalities": ["text", "audio"],
+            "audio": {"voice": "alloy", "format": "pcm16"}, "stream": stream}
+    with FaultServer(reply) as fs:
+        result = ChatClient(Endpoint(name="fs", base_url=fs.base_url)).run(body)
+    assert result.status == "ok", result.error
+    c = result.choices[0]
+    assert c.text == "" and c.audio["id"] == "audio_scripted"
+    a = reply_audio.of_choice(c.audio, reply_audio.requested_format(body))
+    assert a.transcript == "Hello from the audio model." and a.data == pcm
+    assert a.playable()[:4] == b"RIFF" and a.mime == "audio/wav"
+    assert ChatResult.from_dict(result.to_dict()).choices[0].audio == c.audio  # kept by runs and sessions
+    assert reply_audio.requested_format({"modalities": ["text"]}) is None
+    assert reply_audio.of_choice(None) is None
 
 
 # -- presets and sessions carry them ----------------------------------------------------------
