@@ -77,7 +77,7 @@ def check(client: ChatClient, model: str, messages: Sequence[dict], prefix: str,
     msgs = list(messages) + ([{"role": "assistant", "content": prefix}] if prefix else [])
     try:
         body = schema.build_body(model, msgs, params_for(s, backend), backend=backend)
-        result = next_token.ask(client.complete, body)  # asked again if the draw held its probabilities back
+        result = next_token.ask(client.complete, body, backend)  # again if the draw's probabilities were held back
     except schema.ValidationError as e:
         raise EngineCheckError(f"not sent — {e}") from None
     except ChatError as e:

@@ -17,10 +17,13 @@ re-tokenised by the server on every step, so token boundaries may differ from a 
 A draw the server holds back: llama.cpp keeps a token's probabilities back while the text so far
 ends in an incomplete UTF-8 character (a byte token, one piece of a multi-byte character), to
 send them with the piece that completes it. With max_tokens 1 there is no such piece: the answer
-is that byte (shown as U+FFFD) and no logprobs at all. Measured on the embedded engine at
-temperature 1.5: seeds 93, 151 and 166 of 0-199 do it for "Name a colour.". The probabilities do
-not depend on the draw, so `ask` asks again with fixed seeds (reproducible) until one draws a
-whole character.
+has no logprobs at all, finish_reason "length", and content that ends in U+FFFD or, after an
+assistant prefix, drops the incomplete bytes ("1." + " \xc2" answers "1. "). Measured on the
+embedded engine at temperature 1.5: seeds 93, 151 and 166 of 0-199 do it for "Name a colour.",
+seeds 64 and 71 of 0-149 after "1." for "List three fruits." (🍾 and " ¿", split over byte
+tokens). llama.cpp otherwise always lists a drawn token's probabilities, so on a llama.cpp server
+such an answer is a held-back draw; the probabilities do not depend on the draw, so `ask` asks
+again with fixed seeds (reproducible) until one draws a whole character.
 """
 from __future__ import annotations
 
@@ -116,15 +119,17 @@ def vocab(endpoint: Endpoint, model: str) -> int:
 
 
 def held_back(result: ChatResult) -> bool:
-    """The server drew a piece of a multi-byte character and sent no probabilities (module doc)."""
+    """A llama.cpp answer to a probe with no probabilities: its draw was a piece of a multi-byte
+    character (module doc). Only meaningful for a llama.cpp server (see `ask`)."""
     c = result.choices[0] if result.choices and not result.error else None
-    return c is not None and not c.logprobs and c.text.endswith("\ufffd")
+    return c is not None and not c.logprobs and c.finish_reason == "length"
 
 
-def ask(send: Callable[[dict], ChatResult], body: dict) -> ChatResult:
-    """`send(body)`, asked again with RETRY_SEEDS while the server holds back the draw's probabilities."""
+def ask(send: Callable[[dict], ChatResult], body: dict, backend: str | None) -> ChatResult:
+    """`send(body)`; from a llama.cpp server, asked again with RETRY_SEEDS while it holds back the
+    draw's probabilities (other servers without logprobs simply do not send them)."""
     result = send(body)
-    for seed in RETRY_SEEDS:
+    for seed in RETRY_SEEDS if lists_tail(backend) else ():
         if not held_back(result):
             break
         result = send({**body, "seed": seed})
@@ -139,8 +144,8 @@ def fetch(client: ChatClient, model: str, messages: Sequence[dict], prefix: str 
     (the client's observers) record it under `context`."""
     backend = registry.kind_of(client.endpoint)
     body = probe_body(model, messages, prefix, backend)
-    result = ask(lambda b: client.run(b, context=context), body)
-    if held_back(result):
+    result = ask(lambda b: client.run(b, context=context), body, backend)
+    if lists_tail(backend) and held_back(result):
         raise NextTokenError(HELD_BACK.format(n=1 + len(RETRY_SEEDS)))
     if result.error or not result.choices:
         raise NextTokenError(f"the next-token request failed: {result.error or 'no choices'}")
