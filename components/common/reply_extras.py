@@ -152,7 +152,12 @@ def failures(run: Run, key: str, actions: Actions | None = None) -> None:
         if u is None or u.param in offered:
             continue
         offered.add(u.param)
-        st.button(f"Untick {u.param} and resend", key=f"{key}.untick.{u.param}", icon=":material/replay:",
+        if u.remedy is None:  # e.g. messages[0].role: no parameter to untick, the conversation must change
+            st.info(f"The server refused **{u.field}** ({u.code}). Nothing to untick: change that part of the "
+                    f"conversation (messages[0] is the system prompt when one is set) and send again.",
+                    icon="✏️")
+            continue
+        st.button(u.remedy, key=f"{key}.untick.{u.param}", icon=":material/replay:",
                   on_click=actions.resend_without, args=(u.param,),
                   help=f"The server answered {u.code}: {u.message}")
 

@@ -24,12 +24,26 @@ def actions(run_key: str, send: Callable[[], None]) -> reply_extras.Actions:
         send()
 
     def resend_without(name: str) -> None:
-        params = st.session_state[state.PARAMS]
-        params.update(reasoning_models.without(params, name))
-        params_panel.seed_widgets(params)  # the panel shows it unticked
+        if name in reasoning_models.TRANSPORT:
+            _toggles_off(name)  # set by the sidebar's toggles, not the panel
+        else:
+            params = st.session_state[state.PARAMS]
+            params.update(reasoning_models.without(params, name))
+            params_panel.seed_widgets(params)  # the panel shows it unticked
         send()
 
     return reply_extras.Actions(answer=answer, resend_without=resend_without)
+
+
+# The sidebar toggles behind each transport field: (shared key, widget key).
+TOGGLES = {"stream": ((state.STREAM, "w.stream"),),
+           "stream_options": ((state.INCLUDE_USAGE, "w.usage"), (state.NO_OBFUSCATION, "w.no_obfuscation"))}
+
+
+def _toggles_off(name: str) -> None:
+    for shared, widget in TOGGLES[name]:
+        st.session_state[shared] = False
+        st.session_state[widget] = False  # the sidebar shows it off
 
 
 def has_calls(run: Run, pos: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from paramlab.errors import parse_error_payload
+from paramlab.request.schema import PARAMS
 
 UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
 _SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs",
@@ -88,6 +89,22 @@ class Unsupported:
     param: str      # the top-level request field to untick
     code: str
     message: str
+    field: str = ""  # the field as the server named it: "temperature", "messages[0].role"
+
+    @property
+    def remedy(self) -> str | None:
+        """What resending without it means, as a button label; None when there is nothing to untick
+        (a message's role or content: the conversation itself has to change)."""
+        if self.param in TRANSPORT:
+            return TRANSPORT[self.param]
+        if self.param in PARAMS:
+            return f"Untick {self.param} and resend"
+        return None
+
+
+# Request fields the Playground sets from its toggles, not from the panel.
+TRANSPORT = {"stream": "Resend without streaming",
+             "stream_options": "Resend without stream_options (no usage in the stream)"}
 
 
 def unsupported(payload: Any, status: int | None = 400) -> Unsupported | None:
@@ -97,8 +114,11 @@ def unsupported(payload: Any, status: int | None = 400) -> Unsupported | None:
     info = parse_error_payload(payload)
     if info is None or info.code not in UNSUPPORTED_CODES or not info.param:
         return None
-    top = re.split(r"[.\[]", info.param, maxsplit=1)[0]
-    return Unsupported(top, info.code, info.message)
+    return _named(info.param, info.code, info.message)
+
+
+def _named(field: str, code: str, message: str) -> Unsupported:
+    return Unsupported(re.split(r"[.\[]", field, maxsplit=1)[0], code, message, field)
 
 
 def unsupported_in(result: Mapping[str, Any] | None) -> Unsupported | None:
@@ -106,8 +126,7 @@ def unsupported_in(result: Mapping[str, Any] | None) -> Unsupported | None:
     info = (result or {}).get("error_info") or {}
     if info.get("status") != 400 or info.get("code") not in UNSUPPORTED_CODES or not info.get("param"):
         return None
-    top = re.split(r"[.\[]", info["param"], maxsplit=1)[0]
-    return Unsupported(top, info["code"], info.get("message") or "")
+    return _named(info["param"], info["code"], info.get("message") or "")
 
 
 def without(params: Mapping[str, Any], name: str) -> dict[str, Any]:

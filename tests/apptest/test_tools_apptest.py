@@ -128,20 +128,29 @@ def test_structured_reply_is_validated(app, fs):
     assert "Structured output: schema mismatch — (root): 'age' is a required property" in texts(app, "error")
 
 
-@pytest.mark.parametrize("recording", ["openai-400-unsupported-value-temperature",
-                                       "openai-400-unsupported-parameter-max-tokens"])
-def test_untick_and_resend_on_a_recorded_400(make_app, fs, recording):
-    rec = json.loads((DATA / "openai_errors.json").read_text())[recording]
-    param = rec["body"]["error"]["param"]
-    app = make_app("gpt-5-mini")
+def recorded_400(name: str) -> tuple[dict, Reply]:
+    """A real OpenAI 400 body (see the file's _source), replayed byte for byte."""
+    rec = json.loads((DATA / "openai_errors.json").read_text())[name]
+    return rec, Reply(rec["status"], rec["body"], content_type="application/json")
+
+
+@pytest.mark.parametrize("recording, model, value", [
+    ("openai-400-unsupported-value-temperature", "gpt-5-mini", 0.1),
+    ("openai-400-unsupported-parameter-temperature", "o3-mini", 0.2),
+    ("openai-400-unsupported-parameter-max-tokens", "gpt-5.1", None)])
+def test_untick_and_resend_on_a_recorded_400(make_app, fs, recording, model, value):
+    rec, reply = recorded_400(recording)
+    param = json.loads(rec["body"])["error"]["param"]
+    app = make_app(model)
     app.checkbox(key=f"pp.{param}.on").check().run()
-    if param == "temperature":
-        app.slider(key="pp.temperature.v").set_value(0.7).run()
+    if value is not None:
+        app.slider(key=f"pp.{param}.v").set_value(value).run()
     # the reasoning-model warning is there before sending
-    assert any("gpt-5-mini is a reasoning model" in w and param in w for w in texts(app, "warning"))
-    fs.script(Reply(rec["status"], rec["body"], headers=rec["headers"]), text_stream("Fine."))
+    assert any(f"{model} is a reasoning model" in w and param in w for w in texts(app, "warning"))
+    fs.script(reply, text_stream("Fine."))
     send(app, "Hello")
     assert fs.count == 1 and param in fs.requests[0].json()
+    assert any(json.loads(rec["body"])["error"]["message"] in e for e in texts(app, "error"))
     app.button(key=f"run.untick.{param}").click().run()
     drain(app)
     assert fs.count == 2
@@ -149,6 +158,38 @@ def test_untick_and_resend_on_a_recorded_400(make_app, fs, recording):
     assert app.session_state["pl.params"][param] is None
     assert app.checkbox(key=f"pp.{param}.on").value is False
     assert app.session_state["pl.messages"][-1]["content"] == "Fine."
+
+
+def test_a_recorded_stream_refusal_resends_without_streaming(make_app, fs):
+    """o1's real 'stream does not support true': the offer turns the Stream toggle off (the panel
+    has nothing to untick for it) and the same conversation goes again as one JSON reply."""
+    _, reply = recorded_400("openai-400-unsupported-value-stream")
+    app = make_app("o1-mini")
+    fs.script(reply, Reply(200, completion("No stream needed.")))
+    send(app, "Hello")
+    assert fs.requests[0].json()["stream"] is True
+    assert app.button(key="run.untick.stream").label == "Resend without streaming"
+    app.button(key="run.untick.stream").click().run()
+    drain(app)
+    assert fs.count == 2
+    again = fs.requests[1].json()
+    assert "stream" not in again and "stream_options" not in again
+    assert app.session_state["pl.stream"] is False and app.toggle(key="w.stream").value is False
+    assert app.session_state["pl.messages"][-1]["content"] == "No stream needed."
+
+
+def test_a_recorded_system_role_refusal_offers_no_untick(make_app, fs):
+    """o1-mini's real refusal of messages[0].role 'system' names a turn, not a parameter: no
+    'Untick messages' button, a note saying what to change, and nothing is resent."""
+    _, reply = recorded_400("openai-400-unsupported-value-system-role")
+    app = make_app("o1-mini")
+    fs.script(reply)
+    send(app, "Hello")
+    assert not [b for b in app.button if str(b.key or "").startswith("run.untick")]
+    assert any("The server refused **messages[0].role** (unsupported_value)" in i for i in texts(app, "info"))
+    assert any("'messages[0].role' does not support 'system' with this model" in e for e in texts(app, "error"))
+    assert fs.count == 1
+    assert app.session_state["pl.messages"][-1] == {"role": "user", "content": "Hello"}  # nothing typed is lost
 
 
 def test_reasoning_effort_with_a_recorded_reasoner_stream(make_app, fs):

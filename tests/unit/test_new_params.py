@@ -268,16 +268,43 @@ def test_warnings_before_sending():
     assert reasoning_models.warnings("gpt-4o", {"temperature": 0.2}) == {}
 
 
-@pytest.mark.parametrize("name", ["openai-400-unsupported-value-temperature",
-                                  "openai-400-unsupported-parameter-max-tokens"])
-def test_recorded_400_names_the_parameter_through_the_client(name):
-    rec = json.loads((DATA / "openai_errors.json").read_text())[name]
+RECORDED_400 = {  # recording -> (the field it names, what the reply pane offers)
+    "openai-400-unsupported-parameter-max-tokens": ("max_tokens", "Untick max_tokens and resend"),
+    "openai-400-unsupported-parameter-temperature": ("temperature", "Untick temperature and resend"),
+    "openai-400-unsupported-value-temperature": ("temperature", "Untick temperature and resend"),
+    "openai-400-unsupported-value-stream": ("stream", "Resend without streaming"),
+    "openai-400-unsupported-value-system-role": ("messages[0].role", None),  # nothing to untick
+}
+
+
+def recorded_400(name: str):
     from support.fault_server import Reply
-    with FaultServer(Reply(rec["status"], rec["body"], headers=rec["headers"])) as fs:
+    rec = json.loads((DATA / "openai_errors.json").read_text())[name]
+    return rec, Reply(rec["status"], rec["body"], content_type="application/json")
+
+
+def test_every_recorded_400_is_listed():
+    names = set(json.loads((DATA / "openai_errors.json").read_text())) - {"_source"}
+    assert names == set(RECORDED_400)
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED_400))
+def test_recorded_400_names_the_field_through_the_client(name):
+    """Each real body, replayed byte for byte over HTTP: the client keeps code and param, and the
+    recovery offers the right thing for it."""
+    rec, reply = recorded_400(name)
+    field, remedy = RECORDED_400[name]
+    with FaultServer(reply) as fs:
         result = ChatClient(Endpoint(name="fs", base_url=fs.base_url)).run({"model": "gpt-5", "messages": MSGS})
+    assert result.status == "error" and result.error_info["status"] == 400
     u = reasoning_models.unsupported_in(result.to_dict())
-    assert u is not None and u.param == rec["body"]["error"]["param"] and u.code == rec["body"]["error"]["code"]
-    assert reasoning_models.unsupported(rec["body"]).param == u.param
+    assert u is not None and u.field == field and u.code == json.loads(rec["body"])["error"]["code"]
+    assert u.param == field.split("[")[0] and u.remedy == remedy
+    assert reasoning_models.unsupported(json.loads(rec["body"])) == u
+    assert u.message in result.error  # the server's own words reach the page
+
+
+def test_unticking_logprobs_unticks_top_logprobs():
     assert reasoning_models.without({"logprobs": True, "top_logprobs": 3}, "logprobs") == {
         "logprobs": None, "top_logprobs": None}
 
