@@ -109,20 +109,51 @@ def check_image(img: Any, where: str, errors: list[FieldError]) -> None:
         errors.append(FieldError(f"{where}.image_url.detail", f"must be auto, low or high, got {img.get('detail')!r}"))
 
 
-def _check_parts(parts: list, where: str, errors: list[FieldError], images: bool) -> None:
+# The content parts each role may send (the Chat Completions reference).
+PARTS = {"user": ("text", "image_url", "input_audio", "file"), "system": ("text",), "developer": ("text",),
+         "assistant": ("text", "refusal"), "tool": ("text",)}
+AUDIO_FORMATS = ("wav", "mp3")
+
+
+def _check_parts(parts: list, where: str, errors: list[FieldError], allowed: tuple[str, ...]) -> None:
     if not parts:
         errors.append(FieldError(where, "needs at least one part"))
     for j, p in enumerate(parts):
         pw = f"{where}[{j}]"
         kind = p.get("type") if isinstance(p, dict) else None
-        if kind == "text":
-            if not isinstance(p.get("text"), str):
-                errors.append(FieldError(f"{pw}.text", "must be text"))
-        elif kind == "image_url" and images:
+        if kind not in allowed:
+            errors.append(FieldError(f"{pw}.type", f"must be {' or '.join(allowed)}, got {kind!r}"))
+        elif kind in ("text", "refusal"):
+            if not isinstance(p.get(kind), str):
+                errors.append(FieldError(f"{pw}.{kind}", "must be text"))
+        elif kind == "image_url":
             check_image(p.get("image_url"), pw, errors)
+        elif kind == "input_audio":
+            _check_audio(p.get("input_audio"), f"{pw}.input_audio", errors)
         else:
-            allowed = "text or image_url" if images else "text"
-            errors.append(FieldError(f"{pw}.type", f"must be {allowed}, got {kind!r}"))
+            _check_file(p.get("file"), f"{pw}.file", errors)
+
+
+def _check_audio(a: Any, where: str, errors: list[FieldError]) -> None:
+    if not isinstance(a, dict):
+        errors.append(FieldError(where, "needs {data, format}"))
+        return
+    if a.get("format") not in AUDIO_FORMATS:
+        errors.append(FieldError(f"{where}.format", f"must be wav or mp3, got {a.get('format')!r}"))
+    try:
+        base64.b64decode(a.get("data") or "", validate=True)
+        ok = bool(a.get("data"))
+    except (binascii.Error, ValueError, TypeError):
+        ok = False
+    if not ok:
+        errors.append(FieldError(f"{where}.data", "must be the audio as base64"))
+
+
+def _check_file(f: Any, where: str, errors: list[FieldError]) -> None:
+    if not isinstance(f, dict) or not (isinstance(f.get("file_id"), str) or isinstance(f.get("file_data"), str)):
+        errors.append(FieldError(where, "needs a file_id or file_data (base64)"))
+    elif f.get("filename") is not None and not isinstance(f["filename"], str):
+        errors.append(FieldError(f"{where}.filename", "must be text"))
 
 
 def _check_tool_calls(calls: Any, where: str, errors: list[FieldError]) -> list[str]:
@@ -162,20 +193,19 @@ def validate(messages: Any) -> list[FieldError]:
             continue
         if role == "assistant" and m.get("tool_calls") is not None:
             open_calls |= set(_check_tool_calls(m["tool_calls"], where, errors))
-            if content is not None and not isinstance(content, str):
-                errors.append(FieldError(f"{where}.content", "must be text or null"))
+            if content is None:
+                content = ""  # an assistant turn that only calls tools has no content
         elif role == "tool":
             cid = m.get("tool_call_id")
             if not isinstance(cid, str) or not cid:
                 errors.append(FieldError(f"{where}.tool_call_id", "a tool turn needs the id of the call it answers"))
             elif cid not in open_calls:
                 errors.append(FieldError(f"{where}.tool_call_id", f"{cid!r} answers no tool call of an earlier assistant turn"))
-            if not isinstance(content, str):
-                errors.append(FieldError(f"{where}.content", "must be text (the tool's result)"))
-        elif isinstance(content, list):
-            _check_parts(content, f"{where}.content", errors, images=role == "user")
+        if isinstance(content, list):
+            _check_parts(content, f"{where}.content", errors, PARTS[role])
         elif not isinstance(content, str):
-            errors.append(FieldError(f"{where}.content", "must be text"))
+            errors.append(FieldError(f"{where}.content", "must be text (the tool's result)" if role == "tool"
+                                     else "must be text or a list of content parts"))
         if m.get("name") is not None and (not isinstance(m["name"], str) or not re.match(r"^[a-zA-Z0-9_-]{1,64}$", m["name"])):
             errors.append(FieldError(f"{where}.name", "letters, digits, _ and -, up to 64 characters"))
     return errors

@@ -136,7 +136,36 @@ BAD_MESSAGES = [
     ([{"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function",
                                                               "function": {"name": "f", "arguments": {}}}]}],
      "messages[0].tool_calls[0].function.arguments"),
+    ([{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "ogg"}}]}],
+     "messages[0].content[0].input_audio.format"),
+    ([{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "%%%", "format": "wav"}}]}],
+     "messages[0].content[0].input_audio.data"),
+    ([{"role": "user", "content": [{"type": "file", "file": {"filename": "a.pdf"}}]}],
+     "messages[0].content[0].file"),
+    ([{"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": PNG_URL}}]}],
+     "messages[0].content[0].type"),  # an assistant turn holds text and refusal parts only
+    ([{"role": "user", "content": [{"type": "refusal", "refusal": "no"}]}],
+     "messages[0].content[0].type"),
 ]
+
+
+def test_every_content_part_of_the_reference_is_accepted_and_sent_exactly(send):
+    """Parts a real application sends (the relay validates its traffic through the same schema)."""
+    msgs = [{"role": "developer", "content": [{"type": "text", "text": "Be brief."}]},
+            {"role": "user", "content": [
+                {"type": "text", "text": "Transcribe and summarise."},
+                {"type": "input_audio", "input_audio": {"data": base64.b64encode(b"RIFF....WAVE").decode(),
+                                                        "format": "wav"}},
+                {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjc=",
+                                          "filename": "notes.pdf"}},
+                {"type": "file", "file": {"file_id": "file-abc123"}}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "Partly: "},
+                                              {"type": "refusal", "refusal": "I cannot read the PDF."}]},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "{\"ok\": true}"}]},
+            {"role": "user", "content": "Thanks."}]
+    assert send({}, msgs)["messages"] == msgs
 
 
 @pytest.mark.parametrize("msgs, field", BAD_MESSAGES, ids=[f for _, f in BAD_MESSAGES])
