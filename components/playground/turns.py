@@ -25,6 +25,8 @@ def show(m: dict, i: int) -> None:
         st.caption(f"Result of tool call `{m.get('tool_call_id') or '?'}`")
     for j, img in enumerate(messages.images_of(m)):
         preview(img, width=160, caption=f"image {j + 1} · detail {img.get('detail', 'auto')}")
+    for part in messages.other_parts(m):
+        st.caption(messages.describe_part(part))
     for tc in m.get("tool_calls") or ():
         cid, name, args = toolslib.call_parts(tc)
         st.markdown(f"🛠️ calls **{name}** `{cid}`")
@@ -84,7 +86,7 @@ def apply_edit(m: dict, i: int, text: str, role: str, images: list[dict]) -> str
         except json.JSONDecodeError as e:
             return f"messages[{i}].tool_calls: not valid JSON ({e.msg})"
     m["role"] = role
-    m["content"] = messages.user_content(text, images) if role == "user" else (
+    m["content"] = messages.user_content(text, images, messages.other_parts(m)) if role == "user" else (
         text if text or not calls else None)
     if calls and role == "assistant":
         m["tool_calls"] = calls

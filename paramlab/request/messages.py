@@ -49,12 +49,34 @@ def to_api(m: dict) -> dict:
     return out
 
 
-def user_content(text: str, images: list[dict]) -> str | list[dict]:
-    """Plain text when there is no image (what every backend accepts), else parts."""
-    if not images:
+def other_parts(m: dict) -> list[dict]:
+    """The parts of a turn that are neither its text nor its images (audio, files, refusals):
+    the editor edits text and images and keeps these as they are."""
+    c = m.get("content")
+    return [p for p in c if not (isinstance(p, dict) and p.get("type") in ("text", "image_url"))] \
+        if isinstance(c, list) else []
+
+
+def user_content(text: str, images: list[dict], others: list[dict] = ()) -> str | list[dict]:
+    """Plain text when there is no image or other part (what every backend accepts), else parts."""
+    if not images and not others:
         return text
     parts: list[dict] = [{"type": "text", "text": text}] if text else []
-    return parts + [{"type": "image_url", "image_url": img} for img in images]
+    return parts + [{"type": "image_url", "image_url": img} for img in images] + list(others)
+
+
+def describe_part(p: Any) -> str:
+    """One line for a part the page does not draw (an audio clip, a file, a refusal)."""
+    kind = p.get("type") if isinstance(p, dict) else None
+    if kind == "input_audio":
+        a = p.get("input_audio") or {}
+        return f"🔊 audio ({a.get('format', '?')}, {len(a.get('data') or '') * 3 // 4:,} bytes)"
+    if kind == "file":
+        f = p.get("file") or {}
+        return f"📄 file {f.get('filename') or f.get('file_id') or '(unnamed)'}"
+    if kind == "refusal":
+        return f"⛔ refusal: {p.get('refusal', '')}"
+    return f"part of type {kind!r}"
 
 
 # -- images -----------------------------------------------------------------------------------

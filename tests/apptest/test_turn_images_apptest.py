@@ -140,3 +140,22 @@ def test_insert_a_user_turn_with_an_image_only(app, fs):
     ok(app.button(key="insert").click().run())
     assert any(e.startswith("content: only a user turn carries images") for e in errors(app))
     assert len(app.session_state["pl.messages"]) == 1
+
+
+def test_editing_the_text_keeps_audio_and_file_parts(app, fs):
+    """A turn that came in with parts the editor does not edit (opened from a relay recording or a
+    saved session): its text is edited, its audio clip and file go out unchanged, and both are named."""
+    audio = {"type": "input_audio", "input_audio": {"data": base64.b64encode(b"RIFF0000WAVE").decode(),
+                                                    "format": "wav"}}
+    pdf = {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjc=", "filename": "notes.pdf"}}
+    app.session_state["pl.messages"] = [{"role": "user", "content": [{"type": "text", "text": "Summarise"}, audio, pdf]}]
+    ok(app.run())
+    captions = [str(c.value) for c in app.caption]
+    assert "🔊 audio (wav, 12 bytes)" in captions and "📄 file notes.pdf" in captions
+    ok(app.button(key="edit.0").click().run())
+    app.text_area(key="w.edit.0").set_value("Summarise both, briefly")
+    ok(app.button(key="edit.save.0").click().run())
+    fs.script(text_stream("Done."))
+    ok(app.button(key="send").click().run())
+    assert fs.requests[-1].json()["messages"][1]["content"] == [
+        {"type": "text", "text": "Summarise both, briefly"}, audio, pdf]
