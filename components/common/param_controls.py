@@ -36,7 +36,10 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
         value = _tool_choice(params, wkey, current, on)
     elif p.kind == "modalities":
         _seed(wkey, "text+audio" if isinstance(current, list) and "audio" in current else "text")
-        v = st.selectbox(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
+        # two choices: a radio (a sidebar drop-down near the bottom edge closes as it opens; see
+        # params_panel's response_format)
+        v = st.radio(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, horizontal=True,
+                     label_visibility="collapsed")
         value = ["text", "audio"] if v == "text+audio" else ["text"]
     elif p.kind == "audio":
         cur = current if isinstance(current, dict) else {}

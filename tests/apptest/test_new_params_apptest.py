@@ -61,7 +61,7 @@ def test_audio_needs_modalities_and_both_are_sent(app, fs):
     assert 'audio: only with modalities ["text", "audio"]' in errors(app)
     assert send(app) is None and fs.count == 0
     app.checkbox(key="pp.modalities.on").check().run()
-    app.selectbox(key="pp.modalities.v").set_value("text+audio").run()
+    app.radio(key="pp.modalities.v").set_value("text+audio").run()
     app.selectbox(key="pp.audio.v.voice").set_value("coral").run()
     app.selectbox(key="pp.audio.v.format").set_value("mp3").run()
     assert send(app)
@@ -120,7 +120,7 @@ def test_a_spoken_reply_plays_with_its_transcript(app, fs):
         "transcript": "Hello from the audio model."}}
     fs.script(Reply(200, body))
     app.checkbox(key="pp.modalities.on").check().run()
-    app.selectbox(key="pp.modalities.v").set_value("text+audio").run()
+    app.radio(key="pp.modalities.v").set_value("text+audio").run()
     app.checkbox(key="pp.audio.on").check().run()
     app.text_area(key="w.prompt").set_value("Say hello").run()
     app.button(key="send").click().run()

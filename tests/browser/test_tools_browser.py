@@ -202,3 +202,36 @@ def test_a_turn_gains_and_loses_images_in_the_conversation_editor(scripted_app, 
     assert "What colour is this?" in user_turn.inner_text()
     assert user_turn.locator('[data-testid="stImage"] img').count() == 0
     screenshot(page, "turn_images_removed")
+
+
+def test_a_spoken_reply_plays_in_the_conversation(scripted_app, page):
+    """modalities text+audio and audio (alloy, wav) ticked in the panel; the audio-only JSON reply
+    joins the conversation as its transcript, with a player the browser loads to the full second."""
+    import wave
+    from support.scripted import audio_reply, pcm16
+    fs, url = scripted_app
+    fs.reset()
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(24_000)
+        w.writeframes(pcm16(24_000))
+    page.goto(url)
+    wait_for_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Stream", exact=True).click()  # one JSON body
+    wait_for_idle(page)
+    open_group(page, "Output")
+    tick(page, "modalities")
+    page.locator(".st-key-pp-modalities [data-testid='stRadio']").get_by_text("text+audio", exact=True).click()
+    wait_for_idle(page)
+    tick(page, "audio")
+    fs.script(audio_reply(buf.getvalue(), "Bonjour! The weather is mild today."))
+    send(page, "Say something in French")
+    turn = page.get_by_test_id("stChatMessage").filter(has_text="Bonjour! The weather is mild today.")
+    turn.wait_for(timeout=30_000)
+    audio = turn.locator("audio")
+    audio.wait_for()
+    page.wait_for_function("a => a.readyState >= 1 && a.duration > 0.9", arg=audio.element_handle(), timeout=15_000)
+    assert round(audio.evaluate("a => a.duration"), 1) == 1.0  # 24,000 samples at 24 kHz
+    body = fs.requests[-1].json()
+    assert body["modalities"] == ["text", "audio"] and body["audio"] == {"voice": "alloy", "format": "wav"}
+    screenshot(page, "spoken_reply")
