@@ -68,6 +68,7 @@ def from_url(base_url: str) -> Detection:
     return Detection("other", "nothing in the URL")
 
 
+LITELLM_CREATED = 1677610602  # the `created` LiteLLM's proxy gives every model it lists
 _OWNED_BY = {"vllm": "vllm", "llamacpp": "llamacpp", "library": "ollama", "organization_owner": "lmstudio",
              "openai": "openai", "system": "openai", "openai-internal": "openai"}
 
@@ -85,6 +86,11 @@ def from_models(models: Any) -> Detection | None:
         return Detection("vllm", "/v1/models: owned_by 'vllm'")
     if any("max_model_len" in m for m in data):
         return Detection("vllm", "/v1/models: max_model_len")
+    # LiteLLM's proxy lists every model group with the same fixed values (and sends no x-litellm-*
+    # header on /v1/models, only on chat replies: recorded from 1.108.7); OpenAI's own dates differ.
+    if all(m.get("owned_by") == "openai" and m.get("created") == LITELLM_CREATED for m in data):
+        return Detection("litellm", f"/v1/models: every model created {LITELLM_CREATED}, owned_by 'openai' "
+                                    "(LiteLLM's fixed values)")
     # Any entry, not only the first: Ollama's owned_by is the model's namespace ('library' unless
     # pulled from elsewhere, e.g. hf.co/<user>/… is owned_by <user>).
     for m in data:

@@ -46,10 +46,19 @@ def test_a_silent_server_falls_back_to_the_url():
     assert registry.detect("http://127.0.0.1:11434/v1", rec["body"], rec["headers"]).kind == "ollama"
 
 
-def test_litellm_headers_beat_its_owned_by_openai():
+def test_litellm_is_told_apart_from_openai():
+    """LiteLLM's recorded /v1/models says owned_by 'openai' and carries no x-litellm-* header: its
+    fixed `created` gives it away; on a chat reply its x-litellm-* headers do. OpenAI's own listing,
+    with its own dates, stays OpenAI."""
     rec = recorded("litellm")
-    assert registry.from_models(rec["body"]).kind == "openai"
-    assert registry.detect("http://127.0.0.1:4001/v1", rec["body"], rec["headers"]).kind == "litellm"
+    assert not any(k.startswith("x-litellm") for k in rec["headers"])
+    assert registry.from_models(rec["body"]).kind == "litellm"
+    assert registry.from_headers(rec["chat_headers"]).kind == "litellm"
+    assert registry.detect("https://models.example.com/v1", None, rec["chat_headers"]).kind == "litellm"
+    assert registry.from_models(recorded("openai")["body"]).kind == "openai"
+    mixed = {"data": [{"id": "gpt-3.5-turbo", "created": 1677610602, "owned_by": "openai"},
+                      {"id": "gpt-4o-mini", "created": 1721172741, "owned_by": "system"}]}
+    assert registry.from_models(mixed).kind == "openai"
 
 
 def test_props_say_llamacpp():

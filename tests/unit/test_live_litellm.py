@@ -82,3 +82,15 @@ def test_rate_limit_429_honours_llm_provider_retry_after(litellm):
     assert "No deployments available" in second.error
     # LiteLLM asks for 60 s (llm_provider-retry-after): more than the 30 s deadline allows
     assert "asked to wait 60 s" in second.error and second.metrics.attempts == 1
+
+
+def test_the_registry_detects_litellm_from_what_it_really_answers(litellm):
+    """A real LiteLLM proxy's /v1/models lists every model group owned_by 'openai' and sends no
+    x-litellm-* header (its chat replies do): the registry's probe (backend "auto") still says
+    LiteLLM, from the fixed `created` it gives every model."""
+    from paramlab.backends import detection
+    found = detection.probe(Endpoint(name="litellm", base_url=litellm.base_url, api_key=Secret(litellm.key)))
+    assert found.errors == []
+    assert not any(k.lower().startswith("x-litellm") for k in found.headers)
+    assert {m["owned_by"] for m in found.models["data"]} == {"openai"}
+    assert found.detection.kind == "litellm" and "LiteLLM's fixed values" in found.detection.evidence
