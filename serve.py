@@ -3,7 +3,14 @@ on the same port, the relay's routes: POST /v1/chat/completions, GET /v1/models,
 (/stream, /reset). `streamlit run serve.py` finds `app` below and serves it with uvicorn; the page
 scripts run exactly as under `streamlit run playground.py`, which still works, without the relay."""
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from components.relay import server
+
+# The pages are declared by st.navigation (components/common/navigation.py). Until a script run
+# calls it, Streamlit treats a pages/ folder as its older automatic navigation and runs a deep
+# link such as /Compare straight from pages/, with the sidebar naming the entry page after its
+# file ("playground"). Declaring the newer mode before the first session avoids that.
+PagesManager.uses_pages_directory = False
 
 app = st.App("playground.py", routes=server.routes(), lifespan=server.lifespan)
