@@ -86,6 +86,7 @@ def draw(box: ImageBox) -> None:
     gen = st.session_state.get(f"{box.ns}.gen", 0)
     st.file_uploader(f"Upload (PNG, JPEG, GIF, WebP; at most {messages.MAX_IMAGE_BYTES // 2**20} MiB each)",
                      type=["png", "jpg", "jpeg", "gif", "webp"], accept_multiple_files=True,
+                     max_upload_size=messages.MAX_IMAGE_BYTES // 2**20,  # the browser refuses bigger files too
                      key=f"{box.ns}.files.{gen}", on_change=_upload, args=(box, gen))
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     c1.text_input("…or an image link (https://…)", key=f"{box.ns}.link")
