@@ -42,7 +42,10 @@ def render_live(slots: Sequence[Slot], n: int, started: float) -> None:
             st.caption(_status_text(s) + waited)
             live = s.status in ("waiting", "streaming")
             thinking.paint(st.empty(), s.reasoning, live, bool(s.text))
-            st.markdown(safe_markdown(s.text) + (" ▌" if live else "") if s.text else "…")
+            if s.spoken and not s.text:  # a spoken reply: its transcript as it arrives
+                st.caption("🔊 Transcript (the audio plays when the reply has ended)")
+            shown = s.text or s.spoken
+            st.markdown(safe_markdown(shown) + (" ▌" if live else "") if shown else "…")
 
 
 def _status_text(s: Slot) -> str:

@@ -31,6 +31,7 @@ class Delta:
     logprobs: list[dict] | None = None
     reasoning: str = ""
     refusal: str = ""
+    spoken: str = ""  # a piece of a spoken reply's transcript (its audio is assembled in Choice.audio)
 
 
 def usage_of(obj: dict[str, Any]) -> Usage | None:
@@ -125,7 +126,9 @@ class ChunkAssembler:
             if isinstance(delta.get("function_call"), dict):
                 tc.merge({"index": 0, "function": delta["function_call"]})
             choice.tool_calls = tc.calls()
+        heard = choice.audio["transcript"] if choice.audio else ""
         spoken = self._add_audio(choice, idx, delta.get("audio"))
+        said = choice.audio["transcript"][len(heard):] if choice.audio else ""
         finish = finish_of(c)
         if finish is not None:
             choice.finish_reason = finish
@@ -135,9 +138,9 @@ class ChunkAssembler:
             choice.refusal = (choice.refusal or "") + refusal
         if spoken:
             self.saw_content = True
-        if text or reasoning or refusal:
+        if text or reasoning or refusal or said:
             self.saw_content = True
-            return Delta(idx, text, lp, reasoning, refusal)
+            return Delta(idx, text, lp, reasoning, refusal, said)
         if lp:
             return Delta(idx, "", lp)
         return None

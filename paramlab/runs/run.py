@@ -67,6 +67,7 @@ class Slot:
     reasoning: str = ""  # the model's thinking, streamed live like the text
     refusal: str | None = None
     reasoning_tokens: int | None = None
+    spoken: str = ""  # a spoken reply's transcript so far (the audio plays when it has ended)
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Run:
         t = (now or time.time()) - self.started
         slot.text += d.text
         slot.reasoning += d.reasoning
+        slot.spoken += d.spoken
         slot.first_at = t if slot.first_at is None else slot.first_at
         slot.last_at = t
         slot.status = "streaming"

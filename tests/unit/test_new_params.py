@@ -355,11 +355,15 @@ def test_a_spoken_reply_is_assembled_with_its_transcript(stream):
         pcm, "Hello from the audio model.")
     body = {"model": "gpt-4o-audio-preview", "messages": MSGS, "modalities": ["text", "audio"],
             "audio": {"voice": "alloy", "format": "pcm16"}, "stream": stream}
+    heard = []
     with FaultServer(reply) as fs:
-        result = ChatClient(Endpoint(name="fs", base_url=fs.base_url)).run(body)
+        result = ChatClient(Endpoint(name="fs", base_url=fs.base_url)).run(body, on_delta=heard.append)
     assert result.status == "ok", result.error
     c = result.choices[0]
     assert c.text == "" and c.audio["id"] == "audio_scripted"
+    if stream:  # the transcript arrives piece by piece, for the live pane
+        assert [d.spoken for d in heard if d.spoken] == ["Hello from ", "the audio ", "model."]
+        assert all(d.text == "" for d in heard)
     a = reply_audio.of_choice(c.audio, reply_audio.requested_format(body))
     assert a.transcript == "Hello from the audio model." and a.data == pcm
     assert a.playable()[:4] == b"RIFF" and a.mime == "audio/wav"
