@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from components.common import words
 import streamlit as st
 
 from paramlab.request import reasoning_models, reply_audio, structured
@@ -69,7 +70,7 @@ def verdict_badge(v: structured.Verdict | None) -> None:
 def tool_cards(calls: list[dict], tools: list[dict], key: str,
                answer: Callable[[list[str]], None] | None = None) -> None:
     """One card per call; with `answer`, a result box per call and one button answering all."""
-    st.markdown(f"**The model asked to call {len(calls)} tool{'s' if len(calls) > 1 else ''}:**")
+    st.markdown(f"**The model asked to call {words.count(len(calls), 'tool')}:**")
     for i, tc in enumerate(calls):
         c = toolslib.check_call(tc, tools)
         with st.container(border=True, key=f"{key}-card-{i}"):
@@ -165,7 +166,7 @@ def failures(run: Run, key: str, actions: Actions | None = None) -> None:
 def summary(calls: list[dict], tools: list[dict] | None) -> str:
     """'2 tool calls, 1 valid' for compact panes (Compare, Sweep)."""
     valid, total = toolslib.count_valid(calls, tools)
-    return f"{total} tool call{'s' if total != 1 else ''}, {valid} valid"
+    return f"{words.count(total, 'tool call')}, {valid} valid"
 
 
 def compact_calls(calls: list[dict], tools: list[dict] | None, key: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import random
 
+from components.common import words
 import streamlit as st
 
 from components.lab import chart as lab_chart
@@ -40,7 +41,7 @@ def _run(endpoint: Endpoint, count: int) -> None:
             return run, str(e)
         return run, None
 
-    work.start(f"Generating {count} token{'s' if count > 1 else ''}", generate, _generated)
+    work.start(f"Generating {words.count(count, 'token')}", generate, _generated)
 
 
 def _generated(result) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from components.common import words
 import streamlit as st
 
 from components.common import budget as budget_ui
@@ -128,4 +129,4 @@ def bar(run, busy: bool) -> None:
                        type="primary", help="Send the failed request again, exactly as it was.")
     if undo_what is not None:
         cols[2].button(f"Undo {undo_what[0].lower()}", icon=":material/undo:", key="act.undo", on_click=undo,
-                       disabled=busy, help=f"Restore the {len(undo_what[1])} turn(s) from before.")
+                       disabled=busy, help=f"Restore the {words.count(len(undo_what[1]), 'turn')} from before.")

@@ -127,8 +127,8 @@ def render() -> None:
             if m["role"] == "user":
                 c3.button("Resend from here", key=f"resend.{i}", type="tertiary", icon=":material/send:",
                           on_click=actions.resend_from, args=(i,),
-                          help=f"Send the conversation up to turn {i + 1} again; the "
-                               f"{len(msgs) - i - 1} turn(s) after it are dropped (Undo brings them back).")
+                          help=f"Send the conversation up to turn {i + 1} again; turns after it "
+                               f"({len(msgs) - i - 1}) are dropped (Undo brings them back).")
     with st.expander("Insert a turn" if msgs else "Add a turn by hand (any role)", key="conv-insert"):
         pos = st.session_state.get("w.insert.pos")
         if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:

@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from components.common import words
 import streamlit as st
 
 from components.common import budget as budget_ui
@@ -117,7 +118,8 @@ def context_choice(cfg: dict) -> None:
     labels = {"message": "Only this message",
               "system": "The Playground's system prompt, then this message" if system
               else "The Playground's system prompt (empty), then this message",
-              "conversation": f"The Playground's system prompt and its {turns} turn(s), then this message"}
+              "conversation": f"The Playground's system prompt and its {words.count(turns, 'turn')}, then this message"
+              if turns else "The Playground's system prompt and its conversation (no turns yet), then this message"}
     cfg.setdefault("context", "message")
     _w("context", st.radio, "Sent before the message", options=CONTEXT_OPTIONS, index=CONTEXT_OPTIONS.index(
         cfg["context"] if cfg["context"] in CONTEXT_OPTIONS else "message"), format_func=labels.get,
@@ -172,7 +174,7 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
     wc_text = "unknown (no price for this model, or no max_tokens)" if wc is None else fmt_cost(wc)
     sent = _messages(prompt)
     st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
-            f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {len(sent)} message(s) · "
+            f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {words.count(len(sent), 'message')} · "
             f"worst-case cost **{wc_text}**", icon="🧮")
     budget_ui.warn(wc, endpoint)
     if sweep.needs_confirmation(plan.request_count, wc, CONFIRM_REQUESTS, CONFIRM_COST):

@@ -33,15 +33,15 @@ def test_the_playground_conversation_is_not_sent_unless_chosen():
     at = _app()
     radio = at.radio(key="w.sw.context")
     assert radio.value == "message"
-    assert "The Playground's system prompt and its 2 turn(s), then this message" in radio.options
-    assert any("each sends 1 message(s)" in i.value for i in at.info)
+    assert "The Playground's system prompt and its 2 turns, then this message" in radio.options
+    assert any("each sends 1 message ·" in i.value for i in at.info)
     assert _sent(at) == [{"role": "user", "content": "Write one sentence about the sea."}]
 
 
 def test_choosing_the_conversation_sends_it_and_says_so():
     at = _app()
     at.radio(key="w.sw.context").set_value("conversation").run()
-    assert any("each sends 4 message(s)" in i.value for i in at.info)  # system + 2 turns + message
+    assert any("each sends 4 messages" in i.value for i in at.info)  # system + 2 turns + message
     sent = _sent(at)
     assert [m["content"] for m in sent[1:3]] == [t["content"] for t in TURNS] and sent[0]["role"] == "system"
 
