@@ -278,6 +278,9 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
 def _streaming(run: LiveRun, j: int) -> None:
     texts = run.choices(j)
     thinking.paint(st.empty(), "\n\n".join(run.thinking(j).values()), True, any(texts.values()))
+    if not any(texts.values()) and run.transcripts(j):  # a spoken reply: its transcript as it arrives
+        st.caption("🔊 Transcript (the audio plays when the reply has ended)")
+        texts = run.transcripts(j)
     if not texts:
         st.caption("waiting for the first token…")
         return

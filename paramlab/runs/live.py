@@ -44,6 +44,7 @@ class LiveRun:
         self.jobs: list[Job | Task] = []
         self.texts: list[dict[int, str]] = []       # job -> choice index -> text so far
         self.reasoning: list[dict[int, str]] = []   # the same for the thinking text
+        self.spoken: list[dict[int, str]] = []      # the same for a spoken reply's transcript
         self.results: list[Any] = []                # ChatResult (or a Task's value) once done
         self.version = 0                            # bumped on every change: painters skip equal ones
         self.started = time.perf_counter()
@@ -72,6 +73,7 @@ class LiveRun:
                 self.jobs.append(job)
                 self.texts.append({})
                 self.reasoning.append({})
+                self.spoken.append({})
                 self.results.append(None)
                 self._streams.append(_Holder(self._cancel))
                 self._pending += 1
@@ -115,6 +117,9 @@ class LiveRun:
             if d.reasoning:
                 r = self.reasoning[i]
                 r[d.index] = r.get(d.index, "") + d.reasoning
+            if d.spoken:
+                sp = self.spoken[i]
+                sp[d.index] = sp.get(d.index, "") + d.spoken
             self.version += 1
             self._tell(JobDelta(i, d))
 
@@ -170,6 +175,10 @@ class LiveRun:
     def thinking(self, job: int) -> dict[int, str]:
         with self.lock:
             return dict(self.reasoning[job])
+
+    def transcripts(self, job: int) -> dict[int, str]:
+        with self.lock:
+            return dict(self.spoken[job])
 
     def streaming(self, job: int) -> bool:
         with self.lock:

@@ -127,3 +127,16 @@ def test_a_pickled_run_keeps_what_was_received_and_no_client(fs):
     back = pickle.loads(data)
     assert back["pl.run"].slots[0].text == "a b" and not hasattr(back["pl.run"], "live")
     assert back["cmp.run"].finished and back["cmp.run"].text(0) == "a b"
+
+
+def test_a_spoken_replys_transcript_is_current_in_the_run_and_its_slot(fs):
+    """An audio-only stream: the live run and the Playground's slot hear the transcript piece by
+    piece (their text stays empty), and the finished choice carries the audio."""
+    from support.scripted import audio_stream, pcm16
+    fs.script(audio_stream(pcm16(), "Hello from the audio model.", pieces=3))
+    run = runs.start(client(fs), body(modalities=["text", "audio"], audio={"voice": "alloy", "format": "pcm16"}),
+                     "other", None, {"page": "test"})
+    run.live.wait(10)
+    assert run.live.transcripts(0) == {0: "Hello from the audio model."} and run.live.choices(0) in ({}, {0: ""})
+    assert run.slots[0].spoken == "Hello from the audio model." and run.slots[0].text == ""
+    assert run.results[0]["choices"][0]["audio"]["transcript"] == "Hello from the audio model."
