@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import panes as replies
-from components.common import state, thinking
+from components.common import state, thinking, words
 from components.playground import actions, attach, turns
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.request.messages import images_of, text_of, user_content
@@ -61,7 +61,7 @@ def _insert() -> None:
     images = attach.images(INSERT_IMAGES)
     if images and role != "user":
         st.session_state["pl.insert_error"] = (f"content: only a user turn carries images — remove the "
-                                               f"{len(images)} image(s) below, or choose the user role")
+                                               f"{words.count(len(images), 'image')} below, or choose the user role")
         return
     if not text.strip() and not images:
         st.session_state["pl.insert_error"] = ("content: type the text of the turn to insert"

@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from components.common import reply_extras
+from components.common import reply_extras, words
 from paramlab.request import messages, reply_audio, structured
 from paramlab.request import tools as toolslib
 
@@ -76,8 +76,8 @@ def apply_edit(m: dict, i: int, text: str, role: str, images: list[dict]) -> str
     """Write the edit form (with the turn's images as edited) into turn `m`; returns an error
     naming the field, or None (then `m` is unchanged)."""
     if images and role != "user":
-        return (f"messages[{i}].content: only a user turn carries images — remove the {len(images)} "
-                f"image(s), or keep the role user")
+        return (f"messages[{i}].content: only a user turn carries images — remove the "
+                f"{words.count(len(images), 'image')}, or keep the role user")
     calls = m.get("tool_calls")
     if f"w.edit.tcs.{i}" in st.session_state:
         calls_text = st.session_state[f"w.edit.tcs.{i}"].strip()

@@ -119,7 +119,7 @@ def test_cancel_drops_the_added_image_and_a_role_change_keeps_them(app, fs):
     add_link(app, "w.edit.img.0", LINK)
     app.selectbox(key="w.edit.role.0").set_value("assistant").run()
     ok(app.button(key="edit.save.0").click().run())
-    assert ("messages[0].content: only a user turn carries images — remove the 1 image(s), or keep the role user"
+    assert ("messages[0].content: only a user turn carries images — remove the 1 image, or keep the role user"
             in errors(app))
     assert app.session_state["pl.messages"][0] == {"role": "user", "content": "Hello"}  # unchanged
     assert fs.count == 0
