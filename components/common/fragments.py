@@ -4,6 +4,14 @@ depend on its value (by key), never the whole page.
     fragments.run("pg-cost", draw_cost)                 # a keyed fragment, drawn here
     with fragments.rerunning(("pp-g-sampling", "pg-cost")):
         st.slider(..., **fragments.hook())              # a change reruns both fragments
+
+A fragment may say what it shows with `watch` (a function of the same arguments). Widgets hooked
+in a `rerunning(..., watched=True)` block then rerun their own fragment plus only the watched
+fragments whose `watch()` differs after the change's callback (which applies the new value):
+
+    fragments.run("pg-cost", draw_cost, watch=lambda: worst_case())
+    with fragments.rerunning(("pp-f-temperature",), watched=True):
+        st.slider(..., **fragments.hook(apply_value))   # reruns pg-cost only if the cost changed
 """
 from __future__ import annotations
 
@@ -12,9 +20,14 @@ from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _targets: ContextVar[tuple[str, ...]] = ContextVar("paramlab_fragment_targets", default=())
+_watched: ContextVar[bool] = ContextVar("paramlab_fragment_watched", default=False)
+NESTED = "/"  # a nested fragment's key is its parent's key + "/" + its own name
+WATCHES = "pl.fragment_watches"  # {page script hash: {fragment key: (watch, args)}} of this session
 
 
 def enabled() -> bool:
@@ -24,21 +37,34 @@ def enabled() -> bool:
     return Runtime.exists() and type(Runtime.instance()) is Runtime  # AppTest installs a mock
 
 
-def run(key: str, fn: Callable[..., Any], *args: Any, run_every: float | None = None) -> Any:
-    """Call fn(*args) as the fragment named `key`."""
+def run(key: str, fn: Callable[..., Any], *args: Any, run_every: float | None = None,
+        watch: Callable[..., Any] | None = None) -> Any:
+    """Call fn(*args) as the fragment named `key`; `watch(*args)`, if given, is what it shows that
+    a watched widget change elsewhere may alter (compared before and after the change)."""
     if not enabled():
         return fn(*args)
+    if watch is not None:
+        _page_watches()[key] = (watch, args)
     return st.fragment(fn, key=key, run_every=run_every)(*args)
 
 
+def _page_watches() -> dict[str, tuple[Callable[..., Any], tuple]]:
+    """This page's watched fragments (another page's keys are not this page's fragments)."""
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx else ""
+    return st.session_state.setdefault(WATCHES, {}).setdefault(page, {})
+
+
 @contextlib.contextmanager
-def rerunning(targets: tuple[str, ...]) -> Iterator[None]:
-    """Widgets hooked inside this block rerun `targets` when they change."""
-    token = _targets.set(tuple(targets))
+def rerunning(targets: tuple[str, ...], watched: bool = False) -> Iterator[None]:
+    """Widgets hooked inside this block rerun `targets` when they change (and, `watched`, the
+    watched fragments whose watch() the change alters)."""
+    token, wtoken = _targets.set(tuple(targets)), _watched.set(watched)
     try:
         yield
     finally:
         _targets.reset(token)
+        _watched.reset(wtoken)
 
 
 def hook(callback: Callable[..., Any] | None = None, *args: Any, event: str = "on_change") -> dict[str, Any]:
@@ -46,13 +72,47 @@ def hook(callback: Callable[..., Any] | None = None, *args: Any, event: str = "o
     targets = _targets.get()
     if not targets or not enabled():
         return {event: callback, "args": args} if callback else {}
-    return {event: _then_rerun, "args": (targets, callback, args)}
+    return {event: _then_rerun, "args": (targets, callback, args, _watched.get())}
 
 
-def _then_rerun(targets: tuple[str, ...], callback: Callable[..., Any] | None, args: tuple) -> None:
+def _then_rerun(targets: tuple[str, ...], callback: Callable[..., Any] | None, args: tuple,
+                watched: bool = False) -> None:
+    before = _watch_values() if watched else {}
     if callback is not None:
         callback(*args)
-    st.rerun(list(targets))
+    changed = [k for k, v in _watch_values().items() if v != before.get(k, v)] if watched else []
+    if watched and not changed:
+        return  # Streamlit's default: the widget's own fragment reruns, in this same run (st.rerun
+        # from a callback would end this run early and start another: twice the cost)
+    st.rerun(_registered(_outermost([*targets, *changed])) or "app")
+
+
+def _watch_values() -> dict[str, Any]:
+    out = {}
+    for key, (watch, args) in _page_watches().items():
+        try:
+            out[key] = watch(*args)
+        except Exception as e:  # noqa: BLE001 - a watch that cannot tell counts as changed
+            out[key] = e
+    return out
+
+
+def _outermost(keys: list[str]) -> list[str]:
+    """Drop a key nested under another one in the list (its parent's rerun draws it)."""
+    return [k for k in dict.fromkeys(keys) if not any(k != o and k.startswith(o + NESTED) for o in keys)]
+
+
+def _registered(keys: list[str]) -> list[str]:
+    """The keys Streamlit knows on this page (a watched fragment not drawn by the last run is not)."""
+    storage = get_script_run_ctx().fragment_storage
+    out = []
+    for k in keys:
+        try:
+            storage.resolve_target(k)
+            out.append(k)
+        except StreamlitAPIException:
+            pass
+    return out
 
 
 def rerun_app() -> None:

@@ -121,7 +121,7 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
-    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook())
+    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook(_apply, p, params, key))
     c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
               help=f"Reset {p.name}: not sent, server default applies",
               **fragments.hook(_reset, key, p.name, params, event="on_click"), disabled=params.get(p.name) is None and not on)
@@ -134,88 +134,149 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     return on
 
 
-def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None,
-             model: str | None = None) -> Any:
-    """One parameter's control; returns the slot under it where its validation errors go."""
-    with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
-        _control_body(p, params, key, backend, max_n, model)
-        reasoning = reasoning_models.warnings(model, params).get(p.name)  # after the control: today's value
-        if reasoning:
-            st.warning(f"{model} is a reasoning model: {reasoning}.", icon="🧠")
-        return st.empty()
+SIMPLE = ("float", "int", "bool", "str", "stop", "logit_bias")  # read back from one widget: own fragment
 
 
-def _control_body(p: Param, params: dict, key: str, backend: str, max_n: int | None,
-                  model: str | None = None) -> None:
-    on = _header(p, params, key, backend)
-    current = params.get(p.name)
-    wkey = f"{key}.{p.name}.v"
-    if p.kind in param_controls.KINDS:
-        param_controls.render(p, params, key, on)
-        return
-    _ensure(wkey, widget_value(p, current))
+def _value(p: Param, key: str, on: bool) -> Any:
+    """What a SIMPLE parameter's control says will be sent (None: not sent)."""
+    v = st.session_state.get(f"{key}.{p.name}.v")
+    if not on or v is None:
+        return None
     if p.kind == "float":
-        v = st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
-                      key=wkey, **fragments.hook(), disabled=not on,
-                      label_visibility="collapsed")
-        params[p.name] = float(v) if on else None
+        return float(v)
+    if p.kind == "int":
+        return int(v)
+    if p.kind == "bool":
+        return v == "true"
+    if p.kind == "str":
+        return v or None
+    if p.kind == "stop":
+        return [unescape_stop(x) for x in v.split("\n") if x != ""] or None
+    try:  # logit_bias
+        return schema.parse_logit_bias(v) or None
+    except schema.ValidationError:
+        return v  # kept as typed: it fails validation, so nothing stale is sent
+
+
+def _apply(p: Param, params: dict, key: str) -> None:
+    """A change's callback: the value is in params before anything that reads it reruns."""
+    if p.kind in SIMPLE:
+        params[p.name] = _value(p, key, bool(st.session_state.get(f"{key}.{p.name}.on")))
+
+
+def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None = None,
+             model: str | None = None) -> None:
+    """One parameter's control. A SIMPLE one is a fragment (name, tick, reset) holding another (the
+    value and its messages): moving a slider reruns only the second, plus the watched fragments
+    whose view the new value changes (the whole panel when any field's message changes)."""
+    if p.kind not in SIMPLE:
+        _control_inline(p, params, key, backend, max_n, model)
+        return
+    own = f"{key}-panel{fragments.NESTED}{p.name}"
+    fragments.run(own, _control_fragment, own, p, params, key, backend, max_n, model)
+
+
+def _control_fragment(own: str, p: Param, params: dict, key: str, backend: str, max_n: int | None,
+                      model: str | None) -> None:
+    with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
+        with fragments.rerunning((own,), watched=True):
+            _header(p, params, key, backend)
+        inner = f"{own}{fragments.NESTED}value"
+        fragments.run(inner, _value_fragment, inner, p, params, key, backend, max_n, model)
+
+
+def _value_fragment(own: str, p: Param, params: dict, key: str, backend: str, max_n: int | None,
+                    model: str | None) -> None:
+    on = bool(st.session_state.get(f"{key}.{p.name}.on"))
+    with fragments.rerunning((own,), watched=True):
+        _simple_widget(p, params, key, on)
+    params[p.name] = _value(p, key, on)  # also without a callback (AppTest runs no fragments)
+    if p.name == "n":
+        _n_note(params, backend, max_n)
+    _messages(p, params, backend, model)
+
+
+def _control_inline(p: Param, params: dict, key: str, backend: str, max_n: int | None,
+                    model: str | None) -> None:
+    with st.container(key=f"{key}-{p.name}"):
+        on = _header(p, params, key, backend)
+        if p.kind in param_controls.KINDS:
+            param_controls.render(p, params, key, on)
+        elif p.kind == "response_format":
+            _response_format(p, params, key, on)
+        _messages(p, params, backend, model)
+
+
+def _messages(p: Param, params: dict, backend: str, model: str | None) -> None:
+    """After the control (today's value): the reasoning-model warning and the field's errors."""
+    reasoning = reasoning_models.warnings(model, params).get(p.name)
+    if reasoning:
+        st.warning(f"{model} is a reasoning model: {reasoning}.", icon="🧠")
+    messages = field_errors(params, backend).get(p.name)
+    if messages:  # next to the field it is about
+        st.error("\n\n".join(messages))
+
+
+def _simple_widget(p: Param, params: dict, key: str, on: bool) -> None:
+    wkey = f"{key}.{p.name}.v"
+    _ensure(wkey, widget_value(p, params.get(p.name)))
+    hook = fragments.hook(_apply, p, params, key)
+    if p.kind == "float":
+        st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
+                  key=wkey, **hook, disabled=not on, label_visibility="collapsed")
     elif p.kind == "int":
         # Only the browser's own limits: a number input refuses a value outside its bounds and keeps
         # showing it while the old value is sent. The schema's range is checked below, by the field.
-        v = st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey, **fragments.hook(),
-                            disabled=not on, label_visibility="collapsed")
-        params[p.name] = int(v) if on else None
-        if p.name == "n":
-            _n_note(params, backend, max_n)
+        st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey, **hook,
+                        disabled=not on, label_visibility="collapsed")
     elif p.kind == "bool":
-        v = st.radio(p.name, ("true", "false"), key=wkey, **fragments.hook(),
-                     disabled=not on, horizontal=True, label_visibility="collapsed")
-        params[p.name] = (v == "true") if on else None
+        st.radio(p.name, ("true", "false"), key=wkey, **hook, disabled=not on, horizontal=True,
+                 label_visibility="collapsed")
     elif p.kind == "str":
-        v = st.text_input(p.name, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
-        params[p.name] = v if on and v else None
+        v = st.text_input(p.name, key=wkey, **hook, disabled=not on, label_visibility="collapsed")
         if on and not v:
             st.caption(f":orange[{p.name}: empty, so it will not be sent]")
     elif p.kind == "stop":
-        text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80,
-                            placeholder="one stop sequence per line (\\n for a newline)",
-                            label_visibility="collapsed")
-        items = [unescape_stop(s) for s in text.split("\n") if s != ""]
-        params[p.name] = items if on and items else None
-    elif p.kind == "logit_bias":
-        text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80,
-                            placeholder="token_id: bias, one per line — e.g. 28120: -100",
-                            label_visibility="collapsed")
-        if on:
-            try:
-                params[p.name] = schema.parse_logit_bias(text) or None
-            except schema.ValidationError:
-                params[p.name] = text  # kept as typed: it fails validation, so nothing stale is sent
-        else:
-            params[p.name] = None
-    elif p.kind == "response_format":
-        # Three short choices as a radio, not a drop-down: since Streamlit 1.59 a selectbox's list
-        # opens inside the sidebar (streamlit#16181), so near the sidebar's bottom edge focusing its
-        # first option scrolls the sidebar and react-aria closes the list on that scroll: the box
-        # "does not open". A radio has no pop-up to lose.
-        v = st.radio(p.name, list(p.choices), key=wkey, **fragments.hook(), horizontal=True,
-                     disabled=not on, label_visibility="collapsed")
-        value: dict[str, Any] = {"type": v}
-        if on and v == "json_schema":
-            value["json_schema"] = schema_editor.render(f"{wkey}.js", (current or {}).get("json_schema"), on)
-        params[p.name] = value if on else None
+        st.text_area(p.name, key=wkey, **hook, disabled=not on, height=80,
+                     placeholder="one stop sequence per line (\\n for a newline)", label_visibility="collapsed")
+    else:  # logit_bias
+        st.text_area(p.name, key=wkey, **hook, disabled=not on, height=80,
+                     placeholder="token_id: bias, one per line — e.g. 28120: -100", label_visibility="collapsed")
+
+
+def _response_format(p: Param, params: dict, key: str, on: bool) -> None:
+    wkey, current = f"{key}.{p.name}.v", params.get(p.name)
+    _ensure(wkey, widget_value(p, current))
+    # Three short choices as a radio, not a drop-down: since Streamlit 1.59 a selectbox's list
+    # opens inside the sidebar (streamlit#16181), so near the sidebar's bottom edge focusing its
+    # first option scrolls the sidebar and react-aria closes the list on that scroll: the box
+    # "does not open". A radio has no pop-up to lose.
+    v = st.radio(p.name, list(p.choices), key=wkey, **fragments.hook(), horizontal=True,
+                 disabled=not on, label_visibility="collapsed")
+    value: dict[str, Any] = {"type": v}
+    if on and v == "json_schema":
+        value["json_schema"] = schema_editor.render(f"{wkey}.js", (current or {}).get("json_schema"), on)
+    params[p.name] = value if on else None
 
 
 def render(params: dict[str, Any], backend: str, key: str = "pp",
            names: tuple[str, ...] = schema.SAMPLING_NAMES, max_n: int | None = None,
            model: str | None = None, dependents: tuple[str, ...] = ()) -> dict[str, Any]:
     """Draw the panel for `params` (edited in place and returned). `model` (default: the shared
-    model) decides the reasoning-model warnings. The panel is a fragment: a change reruns it and
-    the page's `dependents` (keys of the fragments that read the parameters), never the whole page."""
+    model) decides the reasoning-model warnings. The panel is a fragment, and each simple control
+    one inside it: a slider move reruns that control and those of the page's `dependents` (keys of
+    watched fragments that read the parameters) whose view it changes, never the whole page."""
     model = model if model is not None else st.session_state.get("pl.model")
     targets = (f"{key}-panel", *dependents)
-    fragments.run(targets[0], _panel, params, backend, key, names, max_n, model, targets)
+    fragments.run(targets[0], _panel, params, backend, key, names, max_n, model, targets, watch=_panel_view)
     return params
+
+
+def _panel_view(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...], max_n: int | None,
+                model: str | None, targets: tuple[str, ...]) -> Any:
+    """What the panel draws that one control's change may alter elsewhere in it: any field's
+    messages, the reasoning-model warnings and the notes about parameters together."""
+    return field_errors(params, backend), reasoning_models.warnings(model, params), _interactions(params)
 
 
 def _panel(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...], max_n: int | None,
@@ -226,19 +287,22 @@ def _panel(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...
 
 def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str, ...],
                 max_n: int | None, model: str | None) -> None:
-    slots: dict[str, Any] = {}
+    shown: set[str] = set()
     errors = field_errors(params, backend)
     for group, plist in schema.iter_groups(names):
         # keyed: the group stays open when elements above it come and go; a group with an
         # invalid field opens so its message is seen
         bad = any(p.name in errors for p in plist)
         with fragments.lazy_expander(group, group == "Sampling" or bad,
-                                     f"{key}-group-{group.lower().replace(' ', '-')}", force_open=bad) as shown:
-            for p in plist if shown else ():
-                slots[p.name] = _control(p, params, key, backend, max_n, model)
-    slots.update(backend_params.render(params, backend, key))  # the backend's own samplers
+                                     f"{key}-group-{group.lower().replace(' ', '-')}", force_open=bad) as open_:
+            for p in plist if open_ else ():
+                _control(p, params, key, backend, max_n, model)
+                shown.add(p.name)
+    slots = backend_params.render(params, backend, key)  # the backend's own samplers
     warn_interactions(params)
     for name, messages in field_errors(params, backend).items():  # next to the field they are about
+        if name in shown:
+            continue  # drawn by its control
         target = slots.get(name)
         text = "\n\n".join(messages)
         (target.error(text) if target is not None else st.error(text))
@@ -262,13 +326,24 @@ def invalid_fields(params: dict[str, Any], backend: str | None = None) -> list[s
     return list(field_errors(params, backend))
 
 
+INTERACTIONS = (
+    (lambda p: p.get("temperature") not in (None, 1.0) and p.get("top_p") not in (None, 1.0), st.info,
+     "Both temperature and top_p are changed: their effects compound. Usually change one.", "ℹ️"),
+    (lambda p: p.get("top_logprobs") is not None and p.get("logprobs") is not True, st.warning,
+     "top_logprobs needs logprobs = true.", "⚠️"),
+    (lambda p: p.get("max_tokens") is not None and p.get("max_completion_tokens") is not None, st.info,
+     "Both max_tokens and max_completion_tokens are set; OpenAI rejects that on some models.", "ℹ️"),
+)
+
+
+def _interactions(params: dict[str, Any]) -> tuple[bool, ...]:
+    return tuple(bool(applies(params)) for applies, *_ in INTERACTIONS)
+
+
 def warn_interactions(params: dict[str, Any]) -> None:
-    if params.get("temperature") not in (None, 1.0) and params.get("top_p") not in (None, 1.0):
-        st.info("Both temperature and top_p are changed: their effects compound. Usually change one.", icon="ℹ️")
-    if params.get("top_logprobs") is not None and params.get("logprobs") is not True:
-        st.warning("top_logprobs needs logprobs = true.", icon="⚠️")
-    if params.get("max_tokens") is not None and params.get("max_completion_tokens") is not None:
-        st.info("Both max_tokens and max_completion_tokens are set; OpenAI rejects that on some models.", icon="ℹ️")
+    for (_, show, text, icon), applies in zip(INTERACTIONS, _interactions(params)):
+        if applies:
+            show(text, icon=icon)
 
 
 def sent_summary(params: dict[str, Any]) -> str:

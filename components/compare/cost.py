@@ -35,10 +35,14 @@ def worst_case(panes: list[Pane], messages: list[dict]) -> tuple[float | None, l
     return (None if unknown else total), unknown
 
 
+def view(panes: list[Pane], prompt: str) -> tuple[float | None, list[int]]:
+    """What render() shows: the worst case and the panes whose cost is unknown."""
+    return worst_case(panes, state.conversation() + [{"role": "user", "content": prompt}])
+
+
 def render(panes: list[Pane], prompt: str) -> None:
     """The worst case next to Run, and a budget warning when a run could pass a budget."""
-    messages = state.conversation() + [{"role": "user", "content": prompt}]
-    wc, unknown = worst_case(panes, messages)
+    wc, unknown = view(panes, prompt)
     if wc is None:
         which = ", ".join(map(str, unknown))
         st.caption(f"Worst-case cost of one run: **unknown** (pane {which}: no price for the model, "

@@ -178,7 +178,7 @@ def run_controls() -> None:
 
 def cost(prompt: str) -> None:
     """Worst-case cost and budget warnings, a fragment: a pane's parameter change redraws it."""
-    fragments.run(COST_FRAGMENT, compare_cost.render, ensure_panes(), prompt)
+    fragments.run(COST_FRAGMENT, compare_cost.render, ensure_panes(), prompt, watch=compare_cost.view)
 
 
 # -- panes --------------------------------------------------------------------------------
@@ -259,7 +259,8 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     else:
         pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
                                    placeholder="model name, e.g. gpt-4o-mini") or None
-    st.caption("Sends: " + params_panel.sent_summary(pane.params))
+    fragments.run(f"{SETTINGS_FRAGMENT}{fragments.NESTED}sends-{pane.id}", _sends, pane,
+                  watch=lambda pane: params_panel.sent_summary(pane.params))
     # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
     b1, b2 = st.columns(2)
     if b1.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
@@ -273,6 +274,11 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
         params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                             dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+
+
+def _sends(pane: Pane) -> None:
+    """What the pane sends (a fragment: moving one of its sliders redraws only this line)."""
+    st.caption("Sends: " + params_panel.sent_summary(pane.params))
 
 
 def _streaming(run: LiveRun, j: int) -> None:

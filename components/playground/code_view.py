@@ -9,6 +9,10 @@ from paramlab.request import codegen
 from paramlab.settings import Endpoint
 
 
+def is_open(key: str = "code") -> bool:
+    return bool(st.session_state.get(f"{key}-box"))
+
+
 def render(endpoint: Endpoint | None, last_body: dict | None, next_body: dict | None, key: str = "code") -> None:
     with fragments.lazy_expander("</> View code", False, f"{key}-box") as shown:  # closed: nothing to redraw
         if not shown:

@@ -10,6 +10,7 @@ from paramlab.request import presets
 
 PICK = "w.preset"
 FLASH = "pl.preset_flash"  # (kind, message) shown once after an action
+STATUS_SLOT = "pl.preset_status_slot"  # (st.empty() of the last full run, preset picked)
 LOADED = "pl.preset_loaded"  # (name, params as loaded, system as loaded or None)
 
 
@@ -78,11 +79,23 @@ def _import() -> None:
 
 
 def show_status() -> None:
-    """Call after the parameter panel has read its controls, so a change shows on the same rerun."""
-    slot = st.session_state.pop("pl.preset_status_slot", None)
+    """Call after the parameter panel has read its controls, so a change shows on the same rerun.
+    A fragment: it fills the slot render() made in the last full run (kept, so its reruns can)."""
+    slot = st.session_state.get(STATUS_SLOT)
     if slot is not None:
         with slot[0]:
             status(slot[1])
+
+
+def status_view() -> tuple:
+    """What the status line says: which preset is in use and whether it was changed since."""
+    loaded = st.session_state.get(LOADED)
+    return None if loaded is None else (loaded[0], _same(loaded))
+
+
+def _same(loaded: tuple) -> bool:
+    _, params, system = loaded
+    return _set(params) == _set(st.session_state[state.PARAMS]) and (system is None or system == st.session_state[state.SYSTEM])
 
 
 def _set(params: dict) -> dict:
@@ -95,14 +108,14 @@ def status(picked: str | None) -> None:
     if loaded is None:
         st.caption("No preset loaded" + (": press Load preset to apply it." if picked else "."))
         return
-    name, params, system = loaded
-    same = _set(params) == _set(st.session_state[state.PARAMS]) and (system is None or system == st.session_state[state.SYSTEM])
+    name, same = loaded[0], _same(loaded)
     st.caption(f"In use: “{name}”" + ("" if same else ", then changed") +
                (f" · “{picked}” is selected, not loaded." if picked and picked != name else "."))
 
 
 def render() -> None:
     loaded = presets.load_all()
+    st.session_state.pop(STATUS_SLOT, None)  # a slot of an earlier run is not on the page any more
     st.subheader("Presets")
     flash, slot = st.session_state.pop(FLASH, None), st.empty()  # one fixed slot: the layout below stays put
     if flash:
@@ -117,7 +130,7 @@ def render() -> None:
         st.session_state[PICK] = None  # nothing is picked until the user picks: no preset looks applied
     name = st.selectbox("Preset", names, key=PICK, placeholder="Choose a preset…",
                         format_func=lambda n: n + ("" if loaded.get(n).builtin else "  (yours)"))
-    st.session_state["pl.preset_status_slot"] = (st.empty(), name)  # filled by show_status()
+    st.session_state[STATUS_SLOT] = (st.empty(), name)  # filled by show_status()
     chosen = loaded.get(name) if name is not None else None
     if chosen is not None:
         st.caption(chosen.description + (" Sets the system prompt too." if chosen.system is not None else ""))

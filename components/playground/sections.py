@@ -71,7 +71,7 @@ def sidebar_controls(endpoint: Endpoint | None) -> None:
         backend = endpoint.backend if endpoint else "other"
         params_panel.render(st.session_state[state.PARAMS], backend, max_n=max_n(endpoint),
                             dependents=DEPENDENTS)
-        fragments.run("pg-preset-status", presets_ui.show_status)
+        fragments.run("pg-preset-status", presets_ui.show_status, watch=presets_ui.status_view)
         token_ids.render(endpoint, "pg", _add_bias)
 
 
@@ -188,8 +188,14 @@ def composer(endpoint: Endpoint | None) -> None:
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
                  disabled=endpoint is None)
     attach.render()
-    fragments.run("pg-context", context_meter, endpoint)
-    fragments.run("pg-send", _send_row, endpoint)
+    fragments.run("pg-context", context_meter, endpoint, watch=lambda _: _reply_budget())
+    fragments.run("pg-send", _send_row, endpoint, watch=_send_view)
+
+
+def _send_view(endpoint: Endpoint | None) -> tuple:
+    """What the Send row shows that a parameter changes: why Send is blocked and the worst case."""
+    p = st.session_state[state.PARAMS]
+    return params_panel.invalid_fields(p, endpoint.backend if endpoint else None), p.get("n"), _reply_budget()
 
 
 def _send_row(endpoint: Endpoint | None) -> None:
@@ -339,7 +345,12 @@ def endpoint_and_sidebar() -> Endpoint | None:
 
 def code(endpoint: Endpoint | None) -> None:
     """View code, a fragment: it shows the next request, so parameter changes redraw it."""
-    fragments.run("pg-code", _code, endpoint)
+    fragments.run("pg-code", _code, endpoint, watch=_code_view)
+
+
+def _code_view(endpoint: Endpoint | None) -> dict | None:
+    """The request the open code view shows (a closed one shows none)."""
+    return next_body() if code_view.is_open() else None
 
 
 def _code(endpoint: Endpoint | None) -> None:

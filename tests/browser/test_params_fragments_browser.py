@@ -1,0 +1,160 @@
+"""A parameter change reruns only its own control and what shows its value, in a real browser:
+the websocket carries the slider's own redraw and nothing else, yet the code view, the preset
+status, the messages next to a field, the Send row and the request sent all follow the change."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from support.app import screenshot, wait_for_idle
+
+pytestmark = pytest.mark.browser
+SLOW = 180_000
+
+
+def key(name: str) -> str:
+    return f".st-key-{name.replace('.', '-')}"
+
+
+class Deltas:
+    """The elements and blocks the server sends (ForwardMsg deltas) on the app's websocket."""
+
+    def __init__(self, page):
+        self.drawn: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") == "delta":
+            d = msg.delta
+            kind = d.new_element.WhichOneof("type") if d.WhichOneof("type") == "new_element" else d.WhichOneof("type")
+            self.drawn.append(kind)
+
+    def during(self, page, action) -> list[str]:
+        start = len(self.drawn)
+        action()
+        wait_for_idle(page)
+        return self.drawn[start:]
+
+
+def move(page, name: str, presses: int, direction: str = "ArrowRight") -> None:
+    thumb = page.locator(key(f"pp.{name}.v") + " input[type=range]").first
+    thumb.focus()
+    for _ in range(presses):
+        thumb.press(direction)
+        wait_for_idle(page, settle_ms=150)
+
+
+def value(page, name: str) -> float:
+    """The value the slider shows."""
+    return float(page.locator(key(f"pp.{name}.v") + " input[type=range]").first.input_value())
+
+
+def tick(sidebar, page, name: str) -> None:
+    sidebar.locator(key(f"pp.{name}.on") + " label").click()
+    wait_for_idle(page)
+
+
+def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
+    deltas = Deltas(page)
+    page.goto(app_url)
+    page.wait_for_selector(key("send") + " button", timeout=SLOW)
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    tick(sidebar, page, "temperature")
+
+    # the code view is closed, no message changes: the slider's own fragment is all that is redrawn
+    before = value(page, "temperature")
+    drawn = deltas.during(page, lambda: move(page, "temperature", 1))
+    assert drawn == ["add_block", "slider"], drawn
+    shown = value(page, "temperature")
+    assert shown > before
+
+    # the open code view shows the next request: a move redraws it with the new value
+    page.get_by_text("</> View code").click()
+    wait_for_idle(page)
+    page.locator(key("w.prompt") + " textarea").fill("Name one colour.")
+    page.locator(key("w.prompt") + " textarea").press("Tab")
+    wait_for_idle(page)
+    code = page.locator('[data-testid="stCode"]').first
+    expect(code).to_contain_text(f'"temperature": {shown:g}')
+    move(page, "temperature", 2)
+    shown = value(page, "temperature")
+    expect(code).to_contain_text(f'"temperature": {shown:g}')
+    page.get_by_text("</> View code").click()  # closed again
+    wait_for_idle(page)
+
+    # a note about two parameters together appears (and goes) as the second one moves
+    tick(sidebar, page, "top_p")
+    note = sidebar.get_by_text("Both temperature and top_p are changed")
+    expect(note).to_have_count(0)
+    move(page, "top_p", 1, "ArrowLeft")
+    expect(note).to_have_count(1)
+    move(page, "top_p", 1, "ArrowRight")
+    expect(note).to_have_count(0)
+
+    # a refused value: its message under the field, Send blocked; fixed: both gone
+    sidebar.locator(key("pp.n.on") + " label").click()
+    wait_for_idle(page)
+    n_box = sidebar.locator(key("pp.n.v") + " input")
+    n_box.fill("500")
+    n_box.press("Enter")
+    wait_for_idle(page)
+    expect(sidebar.locator(key("pp-n"))).to_contain_text("n:")
+    blocked = page.get_by_text("Send is blocked until n is fixed")
+    expect(blocked).to_be_visible()
+    expect(page.locator(key("send") + " button").first).to_be_disabled()
+    n_box.fill("1")
+    n_box.press("Enter")
+    wait_for_idle(page)
+    expect(blocked).to_have_count(0)
+    expect(sidebar.locator(key("pp-n")).get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.locator(key("send") + " button").first).to_be_enabled()
+
+    # max_tokens changes the worst case shown next to Send
+    sidebar.locator("summary", has_text="Length").first.click()
+    wait_for_idle(page)
+    tick(sidebar, page, "max_tokens")
+    mt = sidebar.locator(key("pp.max_tokens.v") + " input")
+    mt.fill("8")
+    mt.press("Enter")
+    expect(page.get_by_text("+ 8 max tokens")).to_be_visible(timeout=SLOW)
+    wait_for_idle(page)
+
+    # Send sends what the controls show, moved without a page rerun
+    move(page, "temperature", 1, "ArrowLeft")
+    shown = value(page, "temperature")
+    page.locator(key("send") + " button").first.click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=SLOW)
+    wait_for_idle(page)
+    page.get_by_text("Inspector: the exact request").click()
+    wait_for_idle(page)
+    sent = page.locator('[data-testid="stJson"], [data-testid="stCode"]').filter(has_text='"temperature"').first
+    expect(sent).to_contain_text(f'"temperature": {shown:g}')
+    screenshot(page, "params-fragments-sent")
+
+
+def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector(key("send") + " button", timeout=SLOW)
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    combo = sidebar.locator(key("w.preset") + " input[role=combobox]")
+    combo.click()
+    combo.fill("Balanced")  # filters the list to this preset
+    page.get_by_role("option", name="Balanced", exact=True).click()
+    wait_for_idle(page)
+    sidebar.locator(key("preset.load") + " button").first.click()
+    wait_for_idle(page)
+    expect(sidebar.get_by_text("In use: “Balanced”.")).to_be_visible()
+    assert value(page, "temperature") == 0.7
+    move(page, "temperature", 1)
+    expect(sidebar.get_by_text("In use: “Balanced”, then changed.")).to_be_visible()
+    move(page, "temperature", 1, "ArrowLeft")  # back to the preset's value
+    expect(sidebar.get_by_text("In use: “Balanced”.")).to_be_visible()
+    screenshot(page, "params-fragments-preset")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
