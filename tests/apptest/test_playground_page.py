@@ -30,7 +30,7 @@ CONTROLS = {
     "user": ("text_input", "alice", "alice"),
     "logprobs": ("radio", "true", True),
     "top_logprobs": ("number_input", 2, 2),
-    "response_format": ("selectbox", "json_object", {"type": "json_object"}),
+    "response_format": ("radio", "json_object", {"type": "json_object"}),
     "reasoning_effort": ("selectbox", "low", "low"),
     "verbosity": ("selectbox", "high", "high"),
     "service_tier": ("selectbox", "flex", "flex"),
