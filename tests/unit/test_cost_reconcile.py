@@ -322,7 +322,7 @@ def test_upgrade_from_v3_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
     led = Ledger.open(db_url)
     assert led.upgraded_from == 3
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 6
+        assert migrations.read_version(c) == SCHEMA_VERSION == 7
         after = [dict(r) for r in c.execute(select(schema.REQUESTS).order_by(schema.REQUESTS.c.id)).mappings()]
         tot = Q.totals(c, Filters())
         models = {m["model"]: m for m in Q.by_model(c, Filters())}

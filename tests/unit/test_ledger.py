@@ -165,7 +165,7 @@ def test_upgrade_from_version_2_builds_the_rollups_and_keeps_the_data(db_url):
     f = Filters(day0 + 1_000_000, day0 + 40 * 1_234_567)  # starts and ends inside an hour
     inside = [r for r in rows if f.start_ms <= r["ts_ms"] < f.end_ms]
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 6
+        assert migrations.read_version(c) == SCHEMA_VERSION == 7
         tot = Q.totals(c, f)
         models = {r["model"]: r for r in Q.by_model(c, f)}
         status = {r["status"]: r["requests"] for r in Q.by_status(c, f)}

@@ -1,7 +1,7 @@
 """The ledger keeps a reasoning model's thinking text where it keeps message text (ledger_texts,
 schema v5): recorded from real recorded replies, shown by `request()`, exported to CSV, never
 stored when text recording is off; and a populated v4 ledger upgrades in place (to v5, then v6's
-coarser rollups), losing nothing, on SQLite and on PostgreSQL."""
+coarser rollups and v7's covering indexes), losing nothing, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import csv
@@ -163,8 +163,19 @@ def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
     led = Ledger.open(db_url)
     assert led.upgraded_from == 4
     with led.engine.connect() as c:
-        assert migrations.read_version(c) == SCHEMA_VERSION == 6
+        assert migrations.read_version(c) == SCHEMA_VERSION == 7
         assert "reasoning" in {col["name"] for col in inspect(c).get_columns("ledger_texts")}
+        indexes = {ix["name"]: ix["column_names"] for ix in inspect(c).get_indexes("ledger_requests")}
+        assert "ix_ledger_model_ts" not in indexes and "ix_ledger_label_ts" not in indexes  # v7: covering instead
+        for key in ("model", "label"):
+            assert indexes[f"ix_ledger_{key}_ts_dur"] == [key, "ts_ms", "latency_ms", "ttft_ms"]
+        fine = {ix["name"]: ix["column_names"] for ix in inspect(c).get_indexes("ledger_rollup")}
+        assert fine["ix_ledger_rollup_label"] == ["label", "hour"] and fine["ix_ledger_rollup_model"] == ["model", "hour"]
+        if c.dialect.name == "sqlite":  # a model-filtered percentile reads the index only
+            plan = " ".join(str(r) for r in c.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT latency_ms FROM ledger_requests WHERE model = 'gpt-4o' "
+                "AND ts_ms >= 0 AND latency_ms IS NOT NULL"))
+            assert "COVERING INDEX ix_ledger_model_ts_dur" in plan
         after = _dump(c, [req4, texts4, *rollup_tables])
         texts_now = _dump(c, [schema.TEXTS])["ledger_texts"]
         assert Q.totals(c, Filters()) == pytest.approx(with_totals, rel=1e-12)  # float sums: order may differ

@@ -81,8 +81,18 @@ def _upgrade_5_to_6(conn: Connection) -> None:
     build_days(conn)
 
 
+def _upgrade_6_to_7(conn: Connection) -> None:
+    """The model and label indexes in their covering form (steps from v1 and v2 built them so already),
+    and the finest rollup's label and model indexes."""
+    for old in ("ix_ledger_model_ts", "ix_ledger_label_ts"):
+        conn.execute(text(f"DROP INDEX IF EXISTS {old}"))
+    for ix in (*REQUESTS.indexes, *ROLLUPS["ledger_rollup"].indexes):
+        ix.create(conn, checkfirst=True)
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {  # from version -> step
-    1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4, 4: _upgrade_4_to_5, 5: _upgrade_5_to_6}
+    1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4, 4: _upgrade_4_to_5, 5: _upgrade_5_to_6,
+    6: _upgrade_6_to_7}
 
 
 MIGRATION_LOCK = 0x7061726C6162  # "parlab": the advisory lock id held while migrating on PostgreSQL

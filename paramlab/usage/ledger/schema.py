@@ -21,6 +21,10 @@ Version history
      ledger_rollup_duration_day, which answer the figures that are not drawn per hour (totals, per
      model, per status, filter options, percentiles) for the whole UTC days of a range. All are
      derived data, built by the upgrade from the hourly rollups and kept on every insert.
+  7: the (model, ts_ms) and (label, ts_ms) indexes also hold latency_ms and ttft_ms, so latency and
+     TTFT percentiles filtered by model or label (which read raw rows) read only the index, not a
+     month of wide rows; the finest rollup gains (label, hour) and (model, hour) indexes for the
+     figures filtered by label or model that only it can answer.
 Times are unix milliseconds (ts_ms) and durations integer milliseconds, so bucketing by hour or
 day is integer division, the same on SQLite and PostgreSQL.
 """
@@ -29,7 +33,7 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BigInteger elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -126,6 +130,12 @@ def _rollup(md: MetaData, name: str, keys: tuple[str, ...], measures: tuple[str,
     return Table(name, md, *cols, sqlite_with_rowid=False)  # SQLite: rows stored in key (hour-first) order
 
 
+def _covering(name: str, key: Column, ts: Column, version: int) -> tuple:
+    """An index on (key, ts_ms); from v7 it also covers the durations (name ends in _dur)."""
+    table = key.table
+    return (name, key, ts) if version < 7 else (f"{name}_dur", key, ts, table.c.latency_ms, table.c.ttft_ms)
+
+
 def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Table | None, Table]:
     md = MetaData()
     meta = Table("ledger_meta", md, Column("key", String(64), primary_key=True), Column("value", String(200)))
@@ -134,7 +144,7 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
     Index("ix_ledger_session", requests.c.session_id, requests.c.ts_ms)
     texts = None
     if version >= 2:
-        Index("ix_ledger_model_ts", requests.c.model, requests.c.ts_ms)
+        Index(*_covering("ix_ledger_model_ts", requests.c.model, requests.c.ts_ms, version))
         text_cols = [Column("request_id", _ID, ForeignKey("ledger_requests.id", ondelete="CASCADE"), primary_key=True),
                      Column("messages", Text),  # JSON list of {role, content}
                      Column("replies", Text)]   # JSON list of choice texts
@@ -142,13 +152,16 @@ def build_metadata(version: int = SCHEMA_VERSION) -> tuple[MetaData, Table, Tabl
             text_cols.append(Column("reasoning", Text))  # JSON list of choice thinking texts; NULL = none
         texts = Table("ledger_texts", md, *text_cols)
     if version >= 3:
-        Index("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms)
+        Index(*_covering("ix_ledger_label_ts", requests.c.label, requests.c.ts_ms, version))
         v4 = version >= 4
         keyed = ROLLUP_KEYS if version >= 6 else ROLLUP_KEYS_V4 if v4 else ROLLUP_KEYS_V3
         for name, keys in keyed.items():
             _rollup(md, name, keys, MEASURES if v4 else MEASURES_V3)
         fine = md.tables["ledger_rollup"]  # the sessions table looks up its 200 sessions' models here
         Index("ix_ledger_rollup_session", fine.c.session_id, fine.c.hour)
+        if version >= 7:  # a label or model filter over a month reads its own rows, not the month's
+            Index("ix_ledger_rollup_label", fine.c.label, fine.c.hour)
+            Index("ix_ledger_rollup_model", fine.c.model, fine.c.hour)
         if version >= 6:  # ... and their totals here
             per_session = md.tables["ledger_rollup_session"]
             Index("ix_ledger_rollup_session_sid", per_session.c.session_id, per_session.c.hour)
