@@ -135,8 +135,9 @@ def add_rows(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
     """Add freshly inserted raw rows to every rollup (call inside the inserting transaction)."""
     rows = list(rows)
     per_row = [(int(r["ts_ms"]) // HOUR_MS, _measures(r)) for r in rows]
-    levels = (("hour", ROLLUPS, ROLLUP_KEYS, 1), ("day", DAY_ROLLUPS, DAY_ROLLUP_KEYS, HOURS_PER_DAY))
-    for period, tables, keyed, div in levels:
+    levels = (("hour", ROLLUPS, ROLLUP_KEYS, DURATION_ROLLUP, 1),
+              ("day", DAY_ROLLUPS, DAY_ROLLUP_KEYS, DURATION_DAY_ROLLUP, HOURS_PER_DAY))
+    for period, tables, keyed, durations, div in levels:
         for name, keys in keyed.items():
             acc: dict[tuple, dict[str, Any]] = defaultdict(dict)
             for r, (hour, m) in zip(rows, per_row):
@@ -147,7 +148,7 @@ def add_rows(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
             for metric, col in DURATION_COLUMNS.items():
                 if r.get(col) is not None:
                     _add(counts[(hour // div, metric, bucket_lo(r[col]))], {"n": 1})
-        _upsert(conn, DURATION_ROLLUP if period == "hour" else DURATION_DAY_ROLLUP, (period, "metric", "lo"), counts)
+        _upsert(conn, durations, (period, "metric", "lo"), counts)
 
 
 def _upsert(conn: Connection, table: Table, keys: tuple[str, ...], acc: dict[tuple, dict[str, Any]]) -> None:
