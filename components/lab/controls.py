@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.lab import state as ls
 from components.lab.text import lang, t
+from components.common import fragments
 from components.common import state
 from paramlab.lab import guide
 from paramlab.lab import guide_backends
@@ -42,8 +43,20 @@ def _slider(name: str, focus: str) -> None:
     p = PARAMS[name]
     label = f"▶ {name}" if name == focus else name
     with st.container(border=name == focus, key=f"lab-ctl-{name}"):
-        ls.bound(st.slider, name, label=label, min_value=float(p.min), max_value=float(p.max),
-                 step=float(p.step or 0.01), help=p.short)
+        _own_fragment(name, st.slider, label=label, min_value=float(p.min), max_value=float(p.max),
+                      step=float(p.step or 0.01), help=p.short)
+
+
+def _own_fragment(name: str, widget, **kwargs) -> None:
+    """A setting's control as a fragment of its own: a change redraws it and the watched parts
+    of the page that show a reshaped distribution (none are shown before one is fetched)."""
+    own = f"lab-ctl{fragments.NESTED}{name}"
+    fragments.run(own, _bound_in, own, widget, name, kwargs)
+
+
+def _bound_in(own: str, widget, name: str, kwargs: dict) -> None:
+    with fragments.rerunning((own,), watched=True):
+        ls.bound(widget, name, **kwargs)
 
 
 CUT_OFFS = {"top_k": ("top_k (0 = off)", 0, 100, 1, "Keep the k most likely tokens."),
@@ -56,8 +69,8 @@ CUT_OFFS = {"top_k": ("top_k (0 = off)", 0, 100, 1, "Keep the k most likely toke
 def _cut_off(name: str, focus: str) -> None:
     label, lo, hi, step, helptext = CUT_OFFS[name]
     with st.container(border=name == focus, key=f"lab-ctl-{name}"):
-        ls.bound(st.slider, name, label=("▶ " if name == focus else "") + label, min_value=lo, max_value=hi,
-                 step=step, help=helptext)
+        _own_fragment(name, st.slider, label=("▶ " if name == focus else "") + label, min_value=lo, max_value=hi,
+                      step=step, help=helptext)
 
 
 def sliders(focus: str) -> None:
@@ -65,9 +78,9 @@ def sliders(focus: str) -> None:
     names.sort(key=lambda n: n != focus)  # the focused one first
     for n in names:
         (_cut_off if n in CUT_OFFS else _slider)(n, focus)
-    ls.bound(st.radio, "order", label=t("order"), options=list(ORDER_LABELS),
-             format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint's "
-                                                "sampler chain in ParamLab's backend registry.")
+    _own_fragment("order", st.radio, label=t("order"), options=list(ORDER_LABELS),
+                  format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint's "
+                                                     "sampler chain in ParamLab's backend registry.")
 
 
 def history(endpoint: Endpoint | None, focus: str) -> None:
@@ -84,11 +97,21 @@ def history(endpoint: Endpoint | None, focus: str) -> None:
                 st.session_state[ls.HISTORY_IDS] = (text, list(wt.ids), list(wt.pieces))
             except tokenizer.TokenizerUnavailable as e:
                 st.warning(f"Token history: {e}")
-        ids = ls.history_ids()
-        if ids:
-            pieces = dict(zip(st.session_state[ls.HISTORY_IDS][1], st.session_state[ls.HISTORY_IDS][2]))
-            s = st.session_state[ls.SETTINGS]
-            counts = Counter(ids).most_common(8)
-            st.caption(f"{len(ids)} tokens. Most frequent: " + ", ".join(
-                f"{ls.md_token(pieces.get(i, '?'))}×{c} (−{penalty(c, s['presence_penalty'], s['frequency_penalty']):.2f})"
-                for i, c in counts))
+        fragments.run("lab-history-counts", _counts, watch=_counts_view)
+
+
+def _counts_view() -> tuple:
+    s = st.session_state[ls.SETTINGS]
+    return tuple(ls.history_ids()), s["presence_penalty"], s["frequency_penalty"]
+
+
+def _counts() -> None:
+    """The history's most frequent tokens and what the penalties take off each (a watched fragment)."""
+    ids = ls.history_ids()
+    if ids:
+        pieces = dict(zip(st.session_state[ls.HISTORY_IDS][1], st.session_state[ls.HISTORY_IDS][2]))
+        s = st.session_state[ls.SETTINGS]
+        counts = Counter(ids).most_common(8)
+        st.caption(f"{len(ids)} tokens. Most frequent: " + ", ".join(
+            f"{ls.md_token(pieces.get(i, '?'))}×{c} (−{penalty(c, s['presence_penalty'], s['frequency_penalty']):.2f})"
+            for i, c in counts))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.common import fragments
+
 from components.lab import chart as lab_chart
 from components.lab import engine as lab_engine
 from components.lab import sample as lab_sample
@@ -13,6 +15,11 @@ from paramlab.settings import Endpoint
 
 
 def render(endpoint: Endpoint | None) -> None:
+    """The chart, engine check and sampling: a fragment that a setting's change reruns (watched)."""
+    fragments.run("lab-distribution", _render, endpoint, watch=lambda _: lab_state.view())
+
+
+def _render(endpoint: Endpoint | None) -> None:
     dist = st.session_state.get(lab_state.DIST)
     if dist is None:
         st.info(t("press_fetch"))

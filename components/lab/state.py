@@ -9,6 +9,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
+
 from paramlab.backends import registry
 from paramlab.lab import guide_backends
 from paramlab.lab import reshape
@@ -121,14 +123,24 @@ def _cut_off(name: str, value: Any, backend: str | None) -> Any:
 
 
 def bound(widget, name: str, **kwargs):
-    """A widget for SETTINGS[name], seeded from it and writing back to it."""
+    """A widget for SETTINGS[name], seeded from it and writing back to it (inside a fragment's
+    `fragments.rerunning` block: then only the watched fragments its change alters rerun too)."""
     wkey = f"lab.w.{name}"
-
-    def save():
-        st.session_state[SETTINGS][name] = st.session_state[wkey]
     if wkey not in st.session_state:
         st.session_state[wkey] = st.session_state[SETTINGS][name]
-    return widget(key=wkey, on_change=save, **kwargs)
+    return widget(key=wkey, **fragments.hook(_save, name, wkey), **kwargs)
+
+
+def _save(name: str, wkey: str) -> None:
+    st.session_state[SETTINGS][name] = st.session_state[wkey]
+
+
+def view() -> tuple | None:
+    """What a reshaped distribution shown in the page depends on (None while none is shown)."""
+    ss = st.session_state
+    if ss.get(DIST) is None and not ss.get(STEPS):
+        return None
+    return tuple(sorted(ss[SETTINGS].items())), ss.get(BIAS_TEXT, ""), tuple(history_ids())
 
 
 def bound_text(widget, key: str, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import random
 
+from components.common import fragments
 from components.common import words
 import streamlit as st
 
@@ -63,7 +64,12 @@ def render(endpoint: Endpoint | None) -> None:
         ss.pop(STEP_PICK, None)
     if ss.get(STEP_ERROR):
         st.error(ss[STEP_ERROR])
-    run: next_token.StepRun | None = ss.get(ls.STEPS)
+    fragments.run("lab-steps", _steps, watch=ls.view)  # the buttons stay outside: they start requests
+
+
+def _steps() -> None:
+    """The text so far and the distribution at a picked step (a fragment a setting's change reruns)."""
+    run: next_token.StepRun | None = st.session_state.get(ls.STEPS)
     if not run or not run.steps:
         return
     st.markdown("**Text so far** (" + f"{len(run.steps)} tokens" + (", end of reply" if run.finished else "")

@@ -158,3 +158,41 @@ def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
     expect(sidebar.get_by_text("In use: “Balanced”.")).to_be_visible()
     screenshot(page, "params-fragments-preset")
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def lab_slider(page, name: str, presses: int, deltas: Deltas | None = None) -> list[str]:
+    thumb = page.locator(key(f"lab.w.{name}") + " input[type=range]").first
+    thumb.focus()
+    drawn: list[str] = []
+    for _ in range(presses):
+        if deltas is None:
+            thumb.press("ArrowRight")
+            wait_for_idle(page, settle_ms=150)
+        else:
+            drawn += deltas.during(page, lambda: thumb.press("ArrowRight"))
+    return drawn
+
+
+@pytest.mark.engine
+def test_a_lab_slider_redraws_the_distribution_and_steps_only_once_they_are_shown(page, app_url):
+    deltas = Deltas(page)
+    page.goto(app_url + "/Distribution_Lab?param=top_k")
+    page.get_by_role("button", name="Get next-token distribution").wait_for(timeout=SLOW)
+    wait_for_idle(page)
+    # nothing reshaped on the page yet: a move redraws the slider alone
+    assert lab_slider(page, "top_k", 1, deltas) == ["add_block", "slider"]
+    lab_slider(page, "top_k", 1)  # top_k = 2
+
+    page.get_by_role("button", name="Get next-token distribution").click()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=SLOW)
+    wait_for_idle(page)
+    page.get_by_role("button", name="Next token").click()
+    page.get_by_text("Step 1: chose").wait_for(timeout=SLOW)
+    wait_for_idle(page)
+    cut = page.get_by_text("2 of 20 candidates can be sampled")
+    expect(cut).to_have_count(2)  # the distribution and the step, both with top_k = 2
+    lab_slider(page, "top_k", 1)
+    expect(page.get_by_text("3 of 20 candidates can be sampled")).to_have_count(2)
+    expect(cut).to_have_count(0)
+    screenshot(page, "lab-fragments")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
