@@ -24,10 +24,13 @@ SYSTEM = "SYSTEM-TEXT-orange-owl"
 
 @pytest.fixture
 def logdir(tmp_path):
+    before = logsetup._started  # the process's request log (the app's services start it): put it back after
     logsetup.stop()
     d = logsetup.start({"CHAT_LOG_DIR": str(tmp_path / "logs")})
     yield d
     logsetup.stop()
+    if before is not None:
+        logsetup.start({"CHAT_LOG_DIR": str(before)})
 
 
 def body(stream=False):
