@@ -282,7 +282,7 @@ def run(send: Send, model: str, backend: str, token_id: Callable[[str], int | No
     else:
         calls = r.choices[0].tool_calls if r.choices else []
         out.append(Verdict("tools + tool_choice required", HONOURED if calls else IGNORED,
-                           f"{len(calls)} tool call(s); reply {_text(r)[:40]!r}"))
+                           f"{len(calls)} tool call{'' if len(calls) == 1 else 's'}; reply {_text(r)[:40]!r}"))
 
     for name in ("top_k", "min_p"):
         if name not in canaries:
