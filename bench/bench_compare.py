@@ -11,13 +11,12 @@ code path the page uses (LiveRun → ChatClient.run in worker threads):
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
+from bench.paced import Paced
 from paramlab.client.chat import ChatClient
 from paramlab.settings import Endpoint
 from paramlab.runs.live import LiveRun
@@ -28,31 +27,6 @@ PACED_CHUNKS = 60
 PACED_INTERVAL_S = 0.02   # 50 chunks/s, like a fast hosted model
 ENGINE_MAX_TOKENS = 128
 TEMPERATURES = (0.0, 0.5, 1.0, 1.5)
-
-
-class _Paced(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        for i in range(PACED_CHUNKS):
-            chunk = {"id": "x", "object": "chat.completion.chunk", "model": "paced",
-                     "choices": [{"index": 0, "delta": {"content": f"w{i} "}, "finish_reason": None}]}
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-            time.sleep(PACED_INTERVAL_S)
-        end = {"id": "x", "object": "chat.completion.chunk", "model": "paced",
-               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-        self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
-        self.wfile.flush()
-        self.close_connection = True
-
-    def log_message(self, *args):
-        pass
 
 
 def _together_vs_alone(client: ChatClient, bodies: list[dict]) -> tuple[float, float, list]:
@@ -87,18 +61,16 @@ def _raw_threads(url: str, bodies: list[dict]) -> tuple[float, float]:
 
 
 def paced() -> float:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Paced)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = Paced(n=1, rate=1 / PACED_INTERVAL_S, tokens=PACED_CHUNKS)
     try:
-        client = ChatClient(Endpoint("paced", f"http://127.0.0.1:{srv.server_address[1]}/v1"))
+        client = ChatClient(Endpoint("paced", srv.base_url))
         bodies = [{"model": "paced", "messages": [{"role": "user", "content": "hi"}], "stream": True,
                    "temperature": t} for t in TEMPERATURES[:PANES]]
         client.run(bodies[0])  # warm the connection pool
         together, alone, results = _together_vs_alone(client, bodies)
         assert all(r.status == "ok" for r in results), [r.error for r in results]
     finally:
-        srv.shutdown()
-        srv.server_close()
+        srv.close()
     ratio = together / alone
     print(f"   paced SSE server ({PACED_CHUNKS} chunks × {PACED_INTERVAL_S * 1000:.0f} ms): "
           f"{PANES} panes at once {together:.2f} s, slowest alone {alone:.2f} s → ratio {ratio:.2f} "

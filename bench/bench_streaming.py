@@ -9,9 +9,9 @@ Playground (n = 4 panes) in Debian's Chromium.
 from __future__ import annotations
 
 import statistics
-import time
 
 from bench import ui_support as ui
+from bench.paced import Paced
 
 N, RATE, TOKENS = 4, 200.0, 600
 LATENCY_TARGET_MS = 300
@@ -34,7 +34,7 @@ WATCH = """(n) => {
 }"""
 
 
-def _measure(page, pid: int, paced: ui.Paced, start) -> tuple[float, float]:
+def _measure(page, pid: int, paced: Paced, start) -> tuple[float, float]:
     """(latency ms, CPU seconds per 1,000 tokens) of one stream started by start()."""
     page.evaluate(WATCH, N)
     cpu0 = ui.cpu_seconds(pid)
@@ -46,7 +46,7 @@ def _measure(page, pid: int, paced: ui.Paced, start) -> tuple[float, float]:
     return visible - paced.last_byte * 1000, cpu / (N * TOKENS) * 1000
 
 
-def paramlab(browser, paced: ui.Paced) -> list[tuple[float, float]]:
+def paramlab(browser, paced: Paced) -> list[tuple[float, float]]:
     env = {"CHAT_BASE_URL": paced.base_url, "CHAT_MODEL": "paced", "CHAT_ALLOW_PRIVATE": "1"}
     out = []
     with ui.app(env=env) as (url, pid):
@@ -72,7 +72,7 @@ def paramlab(browser, paced: ui.Paced) -> list[tuple[float, float]]:
     return out
 
 
-def reference(browser, paced: ui.Paced) -> list[tuple[float, float]]:
+def reference(browser, paced: Paced) -> list[tuple[float, float]]:
     env = {"BENCH_STREAM_URL": paced.base_url + "/chat/completions", "BENCH_STREAM_N": str(N)}
     out = []
     with ui.app("bench/apps/write_stream.py", env) as (url, pid):
@@ -87,7 +87,7 @@ def reference(browser, paced: ui.Paced) -> list[tuple[float, float]]:
 
 
 def main() -> None:
-    paced = ui.Paced(N, RATE, TOKENS)
+    paced = Paced(N, RATE, TOKENS)
     try:
         with ui.browser() as browser:
             ours = paramlab(browser, paced)

@@ -10,8 +10,13 @@ in a `rerunning(..., watched=True)` block then rerun their own fragment plus onl
 fragments whose `watch()` differs after the change's callback (which applies the new value):
 
     fragments.run("pg-cost", draw_cost, watch=lambda: worst_case())
-    with fragments.rerunning(("pp-f-temperature",), watched=True):
-        st.slider(..., **fragments.hook(apply_value))   # reruns pg-cost only if the cost changed
+    # inside the fragment "pp-panel/temperature/value":
+    with fragments.rerunning(("pp-panel/temperature/value",), watched=True):
+        st.slider(..., **fragments.hook(apply_value))   # reruns pg-cost too only if the cost changed
+
+With no watched fragment changed the callback returns without st.rerun: Streamlit then reruns the
+widget's own fragment in the same script run (a keyed st.rerun from a callback ends that run and
+starts another, about twice the cost of a slider move).
 """
 from __future__ import annotations
 
@@ -82,8 +87,7 @@ def _then_rerun(targets: tuple[str, ...], callback: Callable[..., Any] | None, a
         callback(*args)
     changed = [k for k, v in _watch_values().items() if v != before.get(k, v)] if watched else []
     if watched and not changed:
-        return  # Streamlit's default: the widget's own fragment reruns, in this same run (st.rerun
-        # from a callback would end this run early and start another: twice the cost)
+        return  # Streamlit's default: the widget's own fragment reruns, in this same run
     st.rerun(_registered(_outermost([*targets, *changed])) or "app")
 
 
