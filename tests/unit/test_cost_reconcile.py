@@ -59,6 +59,19 @@ def test_openai_reply_with_every_usage_detail_and_its_service_tier():
     assert r.metrics.cost_parts["model"] == "gpt-3.5-turbo" and r.metrics.cost_parts["dollars"]["output"] == pytest.approx(43.5e-6)
 
 
+def test_openai_o3_mini_hidden_reasoning_is_billed_as_output():
+    r, _ = replay("openai__nonstream-o3-mini-hidden-reasoning-tokens.json")
+    assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.reasoning_tokens) == (13, 238, 192)
+    assert r.model == "o3-mini-2025-01-31" and r.service_tier == "default"
+    b = priced_at_recording(r, r.created)
+    # by hand, o3-mini at $1.10 / $4.40 per million: 13 × 1.10 = 14.3; the 238 completion tokens (192 of
+    # them reasoning nobody sees) × 4.40 = 1047.2; 1061.5 millionths in all
+    assert b.total == pytest.approx(1061.5e-6, abs=1e-12)
+    d = b.dollars()
+    assert d["input"] == pytest.approx(14.3e-6) and d["output"] + d["reasoning"] == pytest.approx(1047.2e-6)
+    assert d["reasoning"] == pytest.approx(192 * 4.40e-6)  # shown apart, at the output price
+
+
 def test_openai_gpt4o_snapshot_priced_as_its_alias():
     r, _ = replay("openai__nonstream-refusal-gzip.json")
     b = priced_at_recording(r, r.created)
