@@ -21,9 +21,18 @@ def _sort_key(p: Path) -> tuple[int, str]:
     return (int(head) if head.isdigit() else 10**6, p.stem)
 
 
+def _home() -> StreamlitPage:
+    return st.Page(_playground, title="Playground", icon="🎛️", default=True)
+
+
+def go_to_playground() -> None:
+    """Switch to the entry page (it is declared by route(), not as the file playground.py)."""
+    st.switch_page(_home())
+
+
 def route() -> StreamlitPage:
     """Show the navigation; when another page is chosen, run it and end this script run."""
-    home = st.Page(_playground, title="Playground", icon="🎛️", default=True)
+    home = _home()
     others = [st.Page(f"pages/{p.name}") for p in sorted(PAGES.glob("[!_.]*.py"), key=_sort_key)]
     page = st.navigation([home, *others])
     if page.url_path != home.url_path:

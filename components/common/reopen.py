@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from components.common import params_panel, state
+from components.common import navigation, params_panel, state
 from paramlab.relay.reopen import NotReopenable, from_row
 
 NOTE = "pl.reopened_note"  # what the Playground should say about the request it just opened
@@ -44,7 +44,7 @@ def button(row: Mapping[str, Any], key: str) -> None:
         st.warning(str(e))
         return
     st.session_state[NOTE] = [f"Opened request {row.get('id')} from the usage ledger.", *notes]
-    st.switch_page("playground.py")
+    navigation.go_to_playground()
 
 
 def show_note() -> None:
