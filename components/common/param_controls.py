@@ -18,6 +18,19 @@ KINDS = ("choice", "tool_choice", "modalities", "audio", "prediction", "web_sear
          "tools", "functions", "function_call")
 UNSET = "(not set)"
 FIRST_CHOICE = {"reasoning_effort": "medium", "verbosity": "medium", "service_tier": "auto"}  # when ticked
+RADIO_MAX = 8  # up to this many options: a radio, never a drop-down (see choose)
+
+
+def choose(label: str, options, key: str, on: bool, collapsed: bool = True, container=st) -> Any:
+    """One choice in the sidebar. Since Streamlit 1.59 a drop-down's list opens inside the sidebar
+    (streamlit#16181): near its bottom edge, opening it scrolls the sidebar and the list closes at
+    once, so the first click seems to do nothing. A radio has no list to lose; only a long list
+    (the 13 voices) stays a drop-down."""
+    kw = dict(key=key, **fragments.hook(), disabled=not on,
+              label_visibility="collapsed" if collapsed else "visible")
+    if len(options) <= RADIO_MAX:
+        return container.radio(label, list(options), horizontal=True, **kw)
+    return container.selectbox(label, list(options), **kw)
 
 
 def _seed(wkey: str, value: Any) -> None:
@@ -31,7 +44,7 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
     value: Any = None
     if p.kind == "choice":
         _seed(wkey, current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0]))
-        value = st.selectbox(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
+        value = choose(p.name, p.choices, wkey, on)
     elif p.kind == "tool_choice":
         value = _tool_choice(params, wkey, current, on)
     elif p.kind == "modalities":
@@ -43,11 +56,10 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
         value = ["text", "audio"] if v == "text+audio" else ["text"]
     elif p.kind == "audio":
         cur = current if isinstance(current, dict) else {}
-        c1, c2 = st.columns(2)
         _seed(f"{wkey}.voice", cur.get("voice", "alloy"))
         _seed(f"{wkey}.format", cur.get("format", "wav"))
-        voice = c1.selectbox("voice", checks.VOICES, key=f"{wkey}.voice", **fragments.hook(), disabled=not on)
-        fmt = c2.selectbox("format", checks.AUDIO_FORMATS, key=f"{wkey}.format", **fragments.hook(), disabled=not on)
+        voice = choose("voice", checks.VOICES, f"{wkey}.voice", on, collapsed=False)
+        fmt = choose("format", checks.AUDIO_FORMATS, f"{wkey}.format", on, collapsed=False)
         value = {"voice": voice, "format": fmt}
     elif p.kind == "prediction":
         _seed(wkey, (current or {}).get("content", "") if isinstance(current, dict) else "")
@@ -70,7 +82,7 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
         _seed(wkey, current.get("name") if isinstance(current, dict) else current or "auto")
         if st.session_state[wkey] not in opts:
             st.session_state[wkey] = "auto"
-        v = st.selectbox(p.name, opts, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
+        v = choose(p.name, opts, wkey, on)
         value = v if v in ("auto", "none") else {"name": v}
     params[p.name] = value if on else None
 
@@ -84,7 +96,7 @@ def _tool_choice(params: dict, wkey: str, current: Any, on: bool) -> Any:
     _seed(wkey, cur)
     if st.session_state[wkey] not in opts:
         st.session_state[wkey] = "auto"  # the named tool was removed
-    v = st.selectbox("tool_choice", opts, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
+    v = choose("tool_choice", opts, wkey, on)
     if v.startswith("function: "):
         return {"type": "function", "function": {"name": v.removeprefix("function: ")}}
     return v
@@ -94,7 +106,7 @@ def _web_search(wkey: str, current: Any, on: bool) -> dict:
     cur = current if isinstance(current, dict) else {}
     approx = ((cur.get("user_location") or {}).get("approximate") or {})
     _seed(f"{wkey}.size", cur.get("search_context_size", UNSET))
-    size = st.selectbox("search_context_size", (UNSET, *checks.CONTEXT_SIZES), key=f"{wkey}.size", **fragments.hook(), disabled=not on)
+    size = choose("search_context_size", (UNSET, *checks.CONTEXT_SIZES), f"{wkey}.size", on, collapsed=False)
     st.caption("Approximate user location (optional)")
     cols = st.columns(2)
     loc = {}

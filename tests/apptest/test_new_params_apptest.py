@@ -46,7 +46,7 @@ def test_tool_choice_names_a_tool_and_parallel_calls(app, fs):
     app.checkbox(key="pp.tools.on").check().run()
     app.selectbox(key="pp.tools.v.template").set_value("calculator").run()
     app.button(key="pp.tools.v.add").click().run()
-    app.selectbox(key="pp.tool_choice.v").set_value("function: calculator").run()
+    app.radio(key="pp.tool_choice.v").set_value("function: calculator").run()
     app.checkbox(key="pp.parallel_tool_calls.on").check().run()
     app.radio(key="pp.parallel_tool_calls.v").set_value("false").run()
     assert send(app)
@@ -63,7 +63,7 @@ def test_audio_needs_modalities_and_both_are_sent(app, fs):
     app.checkbox(key="pp.modalities.on").check().run()
     app.radio(key="pp.modalities.v").set_value("text+audio").run()
     app.selectbox(key="pp.audio.v.voice").set_value("coral").run()
-    app.selectbox(key="pp.audio.v.format").set_value("mp3").run()
+    app.radio(key="pp.audio.v.format").set_value("mp3").run()
     assert send(app)
     body = fs.requests[-1].json()
     assert body["modalities"] == ["text", "audio"] and body["audio"] == {"voice": "coral", "format": "mp3"}
@@ -71,7 +71,7 @@ def test_audio_needs_modalities_and_both_are_sent(app, fs):
 
 def test_web_search_options(app, fs):
     app.checkbox(key="pp.web_search_options.on").check().run()
-    app.selectbox(key="pp.web_search_options.v.size").set_value("high").run()
+    app.radio(key="pp.web_search_options.v.size").set_value("high").run()
     app.text_input(key="pp.web_search_options.v.country").set_value("France").run()
     assert "web_search_options.user_location.approximate.country: a two-letter ISO country code" in errors(app)
     assert send(app) is None
@@ -88,7 +88,7 @@ def test_function_call_with_functions(app, fs):
     assert "function_call: needs at least one function in functions" in errors(app)
     app.checkbox(key="pp.functions.on").check().run()
     app.text_area(key="pp.functions.v").set_value('[{"name": "now", "parameters": {"type": "object"}}]').run()
-    app.selectbox(key="pp.function_call.v").set_value("now").run()
+    app.radio(key="pp.function_call.v").set_value("now").run()
     assert any("Deprecated — use **tools**" in str(c.value) for c in app.caption)
     assert send(app)
     body = fs.requests[-1].json()
@@ -155,7 +155,7 @@ def test_a_preset_with_tools_and_a_schema_fills_the_editors(app, fs, tmp_path):
     assert not at.exception, at.exception
     rid = at.session_state["pp.tools.v.rows"][0]
     assert at.text_input(key=f"pp.tools.v.{rid}.name").value == "calculator"
-    assert at.selectbox(key="pp.tool_choice.v").value == "required"
+    assert at.radio(key="pp.tool_choice.v").value == "required"
     assert at.text_input(key="pp.response_format.v.js.name").value == "sentiment"
     at.text_area(key="w.prompt").set_value("2+2?").run()
     at.session_state["pl.stream"] = False

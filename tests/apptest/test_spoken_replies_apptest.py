@@ -35,7 +35,7 @@ def ask_for_audio(at: AppTest, key: str = "pp") -> None:
     at.checkbox(key=f"{key}.modalities.on").check().run()
     at.radio(key=f"{key}.modalities.v").set_value("text+audio").run()
     at.checkbox(key=f"{key}.audio.on").check().run()
-    at.selectbox(key=f"{key}.audio.v.format").set_value("pcm16").run()
+    at.radio(key=f"{key}.audio.v.format").set_value("pcm16").run()
 
 
 def markdown(at: AppTest) -> list[str]:

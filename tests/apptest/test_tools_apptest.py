@@ -200,7 +200,7 @@ def test_reasoning_effort_with_a_recorded_reasoner_stream(make_app, fs):
     rec = load(CORPUS / "deepseek__stream-reasoner-reasoning-content.json")
     app = make_app("deepseek-reasoner")
     app.checkbox(key="pp.reasoning_effort.on").check().run()
-    app.selectbox(key="pp.reasoning_effort.v").set_value("high").run()
+    app.radio(key="pp.reasoning_effort.v").set_value("high").run()
     fs.script(Stream([rec["body"].encode()]))
     send(app, "Hello")
     assert fs.requests[0].json()["reasoning_effort"] == "high"
