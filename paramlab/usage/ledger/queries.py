@@ -69,31 +69,27 @@ def _split(f: Filters) -> tuple[tuple[int | None, int | None] | None, list[tuple
     """(whole hours [first, end) read from a rollup or None, [start, end) ms ranges read from raw rows)."""
     s = None if f.start_ms is None else int(f.start_ms)
     e = None if f.end_ms is None else int(f.end_ms)
-    first = None if s is None else -(-s // HOUR_MS)
-    last = None if e is None else e // HOUR_MS
-    if first is not None and last is not None and first >= last:  # no whole hour inside
-        return None, [(s, e)] if s < e else []
-    edges = []
-    if s is not None and s < first * HOUR_MS:
-        edges.append((s, first * HOUR_MS))
-    if e is not None and last * HOUR_MS < e:
-        edges.append((last * HOUR_MS, e))
-    return (first, last), edges
+    return _whole_units(s, e, HOUR_MS)
 
 
 def _days(whole: tuple[int | None, int | None]) -> tuple[tuple[int | None, int | None] | None, list[tuple]]:
     """Whole hours [first, end) as (whole UTC days [first, end) or None, the hour ranges left around them)."""
-    h0, h1 = whole
-    d0 = None if h0 is None else -(-h0 // HOURS_PER_DAY)
-    d1 = None if h1 is None else h1 // HOURS_PER_DAY
-    if d0 is not None and d1 is not None and d0 >= d1:
-        return None, [whole]
-    hours = []
-    if h0 is not None and h0 < d0 * HOURS_PER_DAY:
-        hours.append((h0, d0 * HOURS_PER_DAY))
-    if h1 is not None and d1 * HOURS_PER_DAY < h1:
-        hours.append((d1 * HOURS_PER_DAY, h1))
-    return (d0, d1), hours
+    return _whole_units(*whole, HOURS_PER_DAY)
+
+
+def _whole_units(lo: int | None, hi: int | None, unit: int) -> tuple[tuple[int | None, int | None] | None, list[tuple]]:
+    """[lo, hi) on a fine scale (None: open) as (the whole coarse units [first, end) inside it, or None
+    when there is none, and the fine ranges left around them). unit = fine steps per coarse unit."""
+    first = None if lo is None else -(-lo // unit)
+    last = None if hi is None else hi // unit
+    if first is not None and last is not None and first >= last:  # no whole unit inside
+        return None, [(lo, hi)] if lo < hi else []
+    edges = []
+    if lo is not None and lo < first * unit:
+        edges.append((lo, first * unit))
+    if hi is not None and last * unit < hi:
+        edges.append((last * unit, hi))
+    return (first, last), edges
 
 
 def _hour_range(col, whole: tuple[int | None, int | None]) -> list:
