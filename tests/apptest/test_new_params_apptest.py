@@ -3,22 +3,15 @@ its widgets and the request carries exactly the value shown; a half-set combinat
 with the field named and nothing is sent."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-
-ROOT = Path(__file__).resolve().parents[2]
+from support import apptest
 
 
 @pytest.fixture
 def app(fs, monkeypatch, tmp_path):
-    monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
-    monkeypatch.setenv("CHAT_MODEL", "fault-model")
-    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
-    at.run()
+    at = apptest.playground(monkeypatch, fs.base_url, tmp_path)
     at.session_state["pl.stream"] = False
     return at
 
@@ -148,7 +141,7 @@ def test_a_preset_with_tools_and_a_schema_fills_the_editors(app, fs, tmp_path):
     params = {"tools": [toolslib.TEMPLATES["calculator"]], "tool_choice": "required",
               "response_format": {"type": "json_schema", "json_schema": structured.EXAMPLES["sentiment"]}}
     (folder / "agent.yaml").write_text(presets.dump("Agent", "a calculator and a schema", params))
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at = AppTest.from_file(apptest.PLAYGROUND, default_timeout=60)
     at.run()
     at.selectbox(key="w.preset").set_value("Agent").run()
     at.button(key="preset.load").click().run()

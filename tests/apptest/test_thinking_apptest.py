@@ -4,15 +4,12 @@ fault server. The thinking shows in a collapsed "Thinking" block above the reply
 holds only the answer, and a refusal is shown as a refusal."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support import apptest
 from support.fault_server import FaultServer
 from support.recorded import CORPUS, Encoded, load
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -23,13 +20,7 @@ def fs():
 
 @pytest.fixture
 def app(fs, monkeypatch, tmp_path):
-    monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
-    monkeypatch.setenv("CHAT_MODEL", "recorded-model")
-    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.playground(monkeypatch, fs.base_url, tmp_path, model="recorded-model")
 
 
 def send(at: AppTest, text: str) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support import apptest
 from support.fault_server import Reply, completion
 from support.scripted import text_stream, tool_call_stream
 
-ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "support" / "data"
 CALLS = [("call_paris", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
          ("call_tokyo", "get_weather", '{"city": "Tokyo"}')]  # no unit: fails the schema
@@ -23,13 +23,7 @@ CALLS = [("call_paris", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
 @pytest.fixture
 def make_app(fs, monkeypatch, tmp_path):
     def _make(model: str = "fault-model") -> AppTest:
-        monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
-        monkeypatch.setenv("CHAT_MODEL", model)
-        monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
-        at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return apptest.playground(monkeypatch, fs.base_url, tmp_path, model=model)
     return _make
 
 

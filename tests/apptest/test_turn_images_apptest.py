@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from support import apptest
 from support.scripted import text_stream
 
-ROOT = Path(__file__).resolve().parents[2]
 LINK = "https://example.com/cat.png"
 
 
@@ -27,13 +26,8 @@ def png_data_url() -> str:
 
 @pytest.fixture
 def app(fs, monkeypatch, tmp_path):
-    monkeypatch.setenv("CHAT_BASE_URL", fs.base_url)
-    monkeypatch.setenv("CHAT_MODEL", "fault-model")
-    monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
-    at.run()
+    at = apptest.playground(monkeypatch, fs.base_url, tmp_path)
     at.session_state["pl.stream"] = False
-    assert not at.exception, at.exception
     return at
 
 

@@ -3,8 +3,13 @@ fragments, so a test reruns the script until every run in session state has ende
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
 
 from paramlab.runs.live import LiveRun
+
+PLAYGROUND = str(Path(__file__).resolve().parents[2] / "playground.py")
 
 
 def live_runs(at) -> list[LiveRun]:
@@ -29,4 +34,16 @@ def settle(at, timeout: float = 180.0):
             r.wait(0.2)
         at.run(timeout=timeout)
     at.run(timeout=timeout)
+    return at
+
+
+def playground(monkeypatch, base_url: str, data_dir, model: str = "fault-model"):
+    """The Playground page under AppTest, talking to `base_url` (a fault or scripted server) as `model`,
+    its data in `data_dir`; run once and checked to have raised nothing."""
+    monkeypatch.setenv("CHAT_BASE_URL", base_url)
+    monkeypatch.setenv("CHAT_MODEL", model)
+    monkeypatch.setenv("CHAT_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PLAYGROUND, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
     return at
