@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 
 import pytest
-from support.app import running_app, screenshot, wait_for_app
+from support.app import running_app, screenshot, type_and_send, wait_for_app
 
 from paramlab.usage.ledger import Filters, Ledger, queries
 
@@ -62,10 +62,7 @@ def set_max_tokens(pg, value: int) -> None:
 
 
 def send(pg, text: str) -> None:
-    box = pg.get_by_label("Your message")
-    box.fill(text)
-    box.press("Tab")  # Streamlit commits a text area's value on blur
-    pg.get_by_role("button", name="Send", exact=True).click()
+    type_and_send(pg, text)
 
 
 def wait_for_turns(pg, turns: int) -> None:

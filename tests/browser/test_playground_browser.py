@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from support.app import screenshot, wait_for_app
+from support.app import screenshot, type_and_send, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,7 @@ def test_send_a_message_and_get_the_reply_from_the_engine(app_url, page):
     page.goto(app_url)
     wait_for_app(page)
     page.get_by_role("heading", name="Playground").wait_for()
-    box = page.get_by_label("Your message")
-    box.fill("Write one sentence about the sea.")
-    box.press("Tab")  # Streamlit commits a text area's value on blur
-    page.get_by_role("button", name="Send", exact=True).click()
+    type_and_send(page, "Write one sentence about the sea.")
     page.get_by_test_id("stChatMessage").filter(has_text="Write one sentence about the sea.").wait_for(
         timeout=60_000)
     # the one-sentence reply ends by itself and joins the conversation with its metrics

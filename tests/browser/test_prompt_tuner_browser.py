@@ -15,6 +15,14 @@ def key(name: str) -> str:
     return f".st-key-{name.replace('.', '-')}"
 
 
+def tick(page, group: str, name: str) -> None:
+    """Open the panel's folded `group` and tick parameter `name`."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.locator("summary", has_text=group).first.click()
+    sidebar.locator(key(f"pp.{name}.on") + " label").click()
+    wait_for_idle(page)
+
+
 def turns(page) -> list[str]:
     return [t.strip() for t in page.get_by_test_id("stChatMessage").all_inner_texts()]
 
@@ -40,9 +48,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     expect(sidebar.get_by_role("checkbox", name="**temperature**")).to_have_count(0)
 
     # a short reply, so the test does not wait on a long generation
-    sidebar.locator("summary", has_text="Length").first.click()
-    sidebar.locator(key("pp.max_tokens.on") + " label").click()
-    wait_for_idle(page)
+    tick(page, "Length", "max_tokens")
     box = sidebar.locator(key("pp.max_tokens.v") + " input")
     box.fill("8")
     box.press("Enter")
@@ -83,9 +89,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     expect(page.get_by_test_id("stChatMessage")).to_have_count(2)
 
     # an unreadable logit_bias: the message under the field, and Send is disabled
-    sidebar.locator("summary", has_text="Penalties").first.click()
-    sidebar.locator(key("pp.logit_bias.on") + " label").click()
-    wait_for_idle(page)
+    tick(page, "Penalties", "logit_bias")
     area = sidebar.locator(key("pp.logit_bias.v") + " textarea")
     area.fill("hello: -100")
     area.press("Control+Enter")

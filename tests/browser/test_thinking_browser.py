@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.app import running_app, screenshot, wait_for_app, wait_for_idle
+from support.app import running_app, screenshot, type_and_send, wait_for_app, wait_for_idle
 from support.fault_server import FaultServer
 from support.recorded import CORPUS, Encoded, load
 
@@ -19,10 +19,7 @@ def test_thinking_block_above_the_reply(tmp_path, page):
             tmp_path, {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "deepseek-reasoner"}) as url:
         page.goto(url)
         wait_for_app(page)
-        box = page.get_by_label("Your message")
-        box.fill("Hello")
-        box.press("Tab")
-        page.get_by_role("button", name="Send", exact=True).click()
+        type_and_send(page, "Hello")
         page.get_by_text(choice["text"][:20]).first.wait_for(timeout=60_000)
         wait_for_idle(page)
         thinking = page.get_by_test_id("stExpander").filter(has_text="Thinking").first
@@ -47,10 +44,7 @@ def test_thinking_streams_live_then_the_reply(tmp_path, page):
             tmp_path, {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "deepseek-reasoner"}) as url:
         page.goto(url)
         wait_for_app(page)
-        box = page.get_by_label("Your message")
-        box.fill("What is six times seven?")
-        box.press("Tab")
-        page.get_by_role("button", name="Send", exact=True).click()
+        type_and_send(page, "What is six times seven?")
         page.get_by_text("step3").first.wait_for(timeout=60_000)
         live = page.get_by_test_id("stExpander").filter(has_text="Thinking").first
         assert "step3" in live.inner_text()  # open while thinking

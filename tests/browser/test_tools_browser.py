@@ -11,7 +11,7 @@ import json
 import pytest
 from PIL import Image
 
-from support.app import SCREENSHOTS, running_app, screenshot, wait_for_idle
+from support.app import SCREENSHOTS, running_app, screenshot, type_and_send, wait_for_idle
 from support.fault_server import FaultServer, Reply, completion
 from support.scripted import text_stream, tool_call_stream
 
@@ -43,11 +43,7 @@ def tick(page, name: str) -> None:
 
 
 def send(page, text: str) -> None:
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Tab")
-    wait_for_idle(page)
-    page.get_by_role("button", name="Send", exact=True).click()
+    type_and_send(page, text, settle=True)
     wait_for_idle(page)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.app import running_app, screenshot, wait_for_app, wait_for_idle
+from support.app import running_app, screenshot, type_and_send, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -28,10 +28,7 @@ FINISHED = """() => {
 
 def send(page, text: str) -> None:
     """Send one message and wait until its request has finished (whatever its status)."""
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Tab")  # Streamlit commits a text area's value on blur
-    page.get_by_role("button", name="Send", exact=True).click()
+    type_and_send(page, text)
     page.get_by_test_id("stChatMessage").filter(has_text=text).wait_for(timeout=60_000)
     for _ in range(2):  # again after the rerun that paints the finished reply
         page.wait_for_function(FINISHED, timeout=300_000)

@@ -89,6 +89,17 @@ def wait_for_idle(pg, settle_ms: int = 300, timeout_ms: int = 60_000) -> None:
     raise AssertionError(f"the app was still running after {timeout_ms} ms")
 
 
+def type_and_send(pg, text: str, settle: bool = False) -> None:
+    """Type `text` in the Playground's message box and press Send. Streamlit commits a text area's
+    value when it loses focus, hence the Tab; `settle` also waits for that rerun before the click."""
+    box = pg.get_by_label("Your message")
+    box.fill(text)
+    box.press("Tab")
+    if settle:
+        wait_for_idle(pg)
+    pg.get_by_role("button", name="Send", exact=True).click()
+
+
 SCREENSHOTS = ROOT / "screenshots"
 
 
