@@ -3,12 +3,15 @@ started (URL in tests/.postgres_url). Under CI a missing PostgreSQL fails instea
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
+
+from paramlab.usage.ledger import schema
 
 PG_URL_FILE = Path(__file__).resolve().parents[1] / ".postgres_url"
 
@@ -44,3 +47,28 @@ def db_url(request, tmp_path):
     url, drop = fresh_postgres_db()
     yield url
     drop()
+
+
+# -- ledgers written by older versions, to upgrade ----------------------------------------------
+def old_ledger(url: str, version: int):
+    """An empty ledger at schema `version`, as that version created it: (engine, metadata, requests
+    table, texts table) of that version, for the caller to fill."""
+    md, requests, texts, meta = schema.build_metadata(version)
+    eng = create_engine(url)
+    with eng.begin() as c:
+        md.create_all(c)
+        c.execute(insert(meta).values(key="schema_version", value=str(version)))
+    return eng, md, requests, texts
+
+
+def old_file_url(db_url: str, tmp_path: Path, name: str) -> str:
+    """Where to write the old ledger: its own file on SQLite (so the upgrade can run on a copy)."""
+    return f"sqlite:///{tmp_path / name}" if db_url.startswith("sqlite") else db_url
+
+
+def copy_to_upgrade(db_url: str, tmp_path: Path, name: str) -> str:
+    """The URL to upgrade: on SQLite a copy of the old file, as a user's file would be."""
+    if not db_url.startswith("sqlite"):
+        return db_url
+    shutil.copy(tmp_path / name, tmp_path / "copy.sqlite")
+    return f"sqlite:///{tmp_path / 'copy.sqlite'}"

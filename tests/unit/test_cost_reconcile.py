@@ -19,6 +19,7 @@ from paramlab.usage.ledger import repricing
 from paramlab.usage.pricing import Price, PriceTable
 from support.fault_server import FaultServer, Reply, Stream
 from support.ledger_support import db_url  # noqa: F401 - the parametrised fixture
+from support.ledger_support import copy_to_upgrade, old_file_url, old_ledger
 
 CORPUS = Path(__file__).resolve().parents[1] / "support" / "corpus"
 DAY_MS, HOUR_MS = 86_400_000, 3_600_000
@@ -301,13 +302,12 @@ def test_forecast_on_a_seeded_ledger(db_url):
 
 def test_upgrade_from_v3_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, tmp_path):
     import random
-    import shutil
 
-    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy import insert, select
 
     from paramlab.usage.ledger import SCHEMA_VERSION, migrations, schema
 
-    md3, req3, texts3, meta3 = schema.build_metadata(3)
+    eng, md3, req3, texts3 = old_ledger(old_file_url(db_url, tmp_path, "v3.sqlite"), 3)
     assert "service_tier" not in req3.c and "backend" not in md3.tables["ledger_rollup_model"].c
     rng = random.Random(3)
     rows = [{"ts_ms": T0 + rng.randrange(20 * DAY_MS), "session_id": f"s{i % 5}", "label": f"exp-{i % 3}",
@@ -319,19 +319,13 @@ def test_upgrade_from_v3_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
              "ttft_ms": rng.randrange(900), "latency_ms": rng.randrange(100, 5000), "status": "ok", "error_class": None,
              "error": None, "finish_reasons": '["stop"]', "request_id": f"req-{i}", "response_id": f"chatcmpl-{i}"}
             for i in range(300)]
-    src_url = f"sqlite:///{tmp_path / 'v3.sqlite'}" if db_url.startswith("sqlite") else db_url
-    eng = create_engine(src_url)
     with eng.begin() as c:
-        md3.create_all(c)
-        c.execute(insert(meta3).values(key="schema_version", value="3"))
         c.execute(insert(req3), rows)
         c.execute(insert(texts3), [{"request_id": i, "messages": f'[{{"role":"user","content":"q{i}"}}]',
                                     "replies": f'["a{i}"]'} for i in range(1, 301)])
         before = [dict(r) for r in c.execute(select(req3).order_by(req3.c.id)).mappings()]
     eng.dispose()
-    if db_url.startswith("sqlite"):  # upgrade a copy, as a user's file would be
-        shutil.copy(tmp_path / "v3.sqlite", tmp_path / "copy.sqlite")
-        db_url = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    db_url = copy_to_upgrade(db_url, tmp_path, "v3.sqlite")
     led = Ledger.open(db_url)
     assert led.upgraded_from == 3
     with led.engine.connect() as c:

@@ -24,6 +24,7 @@ from paramlab.safety.redaction import Secret
 from paramlab.client.result import ChatResult, Choice, Usage
 
 from support.ledger_support import db_url  # noqa: F401 - the parametrised fixture
+from support.ledger_support import old_ledger
 
 KEY = "sk-ledger-test-7f3a9c1e5b"
 
@@ -119,11 +120,8 @@ def test_eight_threads_writing_500_records_each_lose_none(db_url):
 
 
 def test_upgrade_from_version_1_keeps_the_data(db_url):
-    md1, req1, _, meta1 = schema.build_metadata(1)
-    eng = create_engine(db_url)
+    eng, _, req1, _ = old_ledger(db_url, 1)
     with eng.begin() as c:
-        md1.create_all(c)
-        c.execute(insert(meta1).values(key="schema_version", value="1"))
         c.execute(insert(req1), [{"ts_ms": 1_700_000_000_000 + i, "session_id": "old", "label": "v1", "page": "playground",
                                   "endpoint": "E", "host": "h", "backend": "openai", "model": "gpt-4o",
                                   "prompt_tokens": 10, "completion_tokens": i, "total_tokens": 10 + i, "cost": 0.5,
@@ -144,7 +142,7 @@ def test_upgrade_from_version_1_keeps_the_data(db_url):
 
 
 def test_upgrade_from_version_2_builds_the_rollups_and_keeps_the_data(db_url):
-    md2, req2, texts2, meta2 = schema.build_metadata(2)
+    eng, md2, req2, texts2 = old_ledger(db_url, 2)
     assert "ledger_rollup" not in md2.tables
     day0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC
     rows = [{"ts_ms": day0 + i * 1_234_567, "session_id": f"s{i % 3}", "label": f"l{i % 2}", "page": "playground",
@@ -153,10 +151,7 @@ def test_upgrade_from_version_2_builds_the_rollups_and_keeps_the_data(db_url):
              "reasoning_tokens": None, "cost": None if i % 2 else 0.25, "latency_ms": 100 + 37 * i,
              "ttft_ms": None if i % 4 == 0 else 20 + i, "status": "error" if i == 7 else "ok",
              "error_class": "RateLimitError" if i == 7 else None, "estimated": i % 5 == 0} for i in range(40)]
-    eng = create_engine(db_url)
     with eng.begin() as c:
-        md2.create_all(c)
-        c.execute(insert(meta2).values(key="schema_version", value="2"))
         c.execute(insert(req2), rows)
         c.execute(insert(texts2).values(request_id=1, messages='[{"role":"user","content":"kept"}]', replies='["yes"]'))
     eng.dispose()

@@ -8,10 +8,9 @@ import csv
 import io
 import json
 import random
-import shutil
 
 import pytest
-from sqlalchemy import create_engine, insert, inspect, select
+from sqlalchemy import insert, inspect, select
 
 from paramlab.client import observers
 from paramlab.client.chat import ChatClient, Timeouts
@@ -24,6 +23,7 @@ from paramlab.usage.ledger import queries as Q
 
 from support.fault_server import FaultServer
 from support.ledger_support import db_url  # noqa: F401 - the parametrised fixture
+from support.ledger_support import copy_to_upgrade, old_file_url, old_ledger
 from support.recorded import CORPUS, Encoded, load
 
 T0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -133,17 +133,15 @@ def _rounded(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
 
 def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, tmp_path):
-    md4, req4, texts4, meta4 = schema.build_metadata(4)
-    assert "reasoning" not in texts4.c and "reasoning" in schema.TEXTS.c
     rows = _v4_rows(random.Random(4))
-    src_url = f"sqlite:///{tmp_path / 'v4.sqlite'}" if db_url.startswith("sqlite") else db_url
+    src_url = old_file_url(db_url, tmp_path, "v4.sqlite")
     # a v4 ledger filled the way v4 filled it (its rows and its hourly rollups): written by today's
     # writer, then the rollups v4 did not have dropped
+    eng, md4, req4, texts4 = old_ledger(src_url, 4)
+    assert "reasoning" not in texts4.c and "reasoning" in schema.TEXTS.c
     newer = [t for n, t in schema.METADATA.tables.items() if n.startswith("ledger_rollup") and n not in md4.tables]
-    v4 = Ledger(create_engine(src_url), src_url)
+    v4 = Ledger(eng, src_url)
     with v4.engine.begin() as c:
-        md4.create_all(c)
-        c.execute(insert(meta4).values(key="schema_version", value="4"))
         for t in newer:
             t.create(c)
     v4.append_many(rows)
@@ -156,9 +154,7 @@ def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
         rollup_tables = [t for n, t in md4.tables.items() if n.startswith("ledger_rollup")]
         before = _dump(c, [req4, texts4, *rollup_tables])
     v4.engine.dispose()
-    if db_url.startswith("sqlite"):  # upgrade a copy, as a user's file would be
-        shutil.copy(tmp_path / "v4.sqlite", tmp_path / "copy.sqlite")
-        db_url = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    db_url = copy_to_upgrade(db_url, tmp_path, "v4.sqlite")
 
     led = Ledger.open(db_url)
     assert led.upgraded_from == 4
@@ -202,11 +198,8 @@ def test_upgrade_from_v4_on_a_copy_of_a_populated_ledger_loses_nothing(db_url, t
 
 def test_a_ledger_from_v1_gains_the_thinking_column_once(db_url):
     """Step 1 -> 2 creates ledger_texts in today's shape; step 4 -> 5 then finds the column there."""
-    md1, req1, _, meta1 = schema.build_metadata(1)
-    eng = create_engine(db_url)
+    eng, _, req1, _ = old_ledger(db_url, 1)
     with eng.begin() as c:
-        md1.create_all(c)
-        c.execute(insert(meta1).values(key="schema_version", value="1"))
         c.execute(insert(req1), [{"ts_ms": T0, "session_id": "old", "label": "", "page": "playground", "endpoint": "E",
                                   "host": "h", "backend": "openai", "model": "gpt-4o", "cost": 0.5, "status": "ok",
                                   "estimated": False}])
