@@ -70,7 +70,6 @@ def test_relayed_request_shows_on_relay_and_usage_and_opens_in_the_playground(re
     main.get_by_text("Opened request 1 from the usage ledger.").wait_for()
     expect(page.get_by_role("textbox", name="System prompt")).to_have_value(SYSTEM, timeout=30_000)
     expect(main.get_by_test_id("stChatMessage").filter(has_text=QUESTION)).to_have_count(1)
-    sidebar = page.get_by_test_id("stSidebar")
     shot = screenshot(page, "playground-opened-from-relay")
     assert shot.exists()
     # the parameters are loaded: the code view shows the request Send would make now
