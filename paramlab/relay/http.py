@@ -1,11 +1,13 @@
 """The relay's HTTP routes (Starlette), thin adapters over service.Relay. Served on the app's own
 port by st.App (see serve.py). Everything that can block (the ledger, the upstream, starting the
-embedded engine) runs in a thread per request; streamed events cross to the event loop one by one."""
+embedded engine) runs in a thread per request; streamed pieces cross to the event loop as they are emitted,
+one wake-up per hand-over."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any, Callable
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from paramlab.client.result import ChatResult
@@ -59,60 +61,122 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+class _Pipe:
+    """Pieces handed from a worker thread to the event loop. A hand-over wakes the loop once; pieces
+    handed over before the loop has taken the last ones ride on that same wake-up (asyncio.Queue
+    would wake it, and create a future, for every piece)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._items: list = []
+        self._signalled = False  # a wake-up is on its way to the loop, or the loop has yet to look
+        self._waiter: asyncio.Future | None = None
+        self.closed = False      # set on the loop: stop waiting (the client left)
+
+    def put(self, item: Any) -> None:  # worker thread
+        with self._lock:
+            self._items.append(item)
+            if self._signalled:
+                return
+            self._signalled = True
+        self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:  # loop
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def close(self) -> None:  # loop
+        self.closed = True
+        self._wake()
+
+    async def take(self) -> list:
+        """Everything handed over so far (waiting for at least one piece); [] once closed."""
+        while not self.closed:
+            with self._lock:
+                if self._items:
+                    items, self._items = self._items, []
+                    self._signalled = False
+                    return items
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return []
+
+
+class _Relayed(Response):
+    """A streamed reply written straight to the ASGI `send`: whatever the worker has handed over
+    since the last write goes out in one write, at once. A client that leaves cancels the upstream."""
+
+    def __init__(self, pipe: _Pipe, first: list, holder: list, tail: Callable[[ChatResult], bytes | None],
+                 media_type: str):
+        self.pipe, self.first, self.holder, self.tail = pipe, first, holder, tail
+        self.status_code = 200
+        self.media_type = media_type
+        self.background = None
+        self.init_headers(STREAM_HEADERS)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        watcher = asyncio.ensure_future(self._until_disconnect(receive))
+        finished = False
+        try:
+            items = self.first
+            while items:
+                out = []
+                for item in items:
+                    if isinstance(item, _Finished):
+                        finished = True
+                        extra = self.tail(item.value) if isinstance(item.value, ChatResult) else None
+                        if extra:
+                            out.append(extra)
+                        break
+                    out.append(item)
+                if out:
+                    await send({"type": "http.response.body", "body": out[0] if len(out) == 1 else b"".join(out),
+                                "more_body": True})
+                if finished:
+                    break
+                items = await self.pipe.take()
+            if finished:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watcher.cancel()
+            if not finished and self.holder:
+                self.holder[0].cancel()  # the client left: stop generating (the ledger keeps what was used)
+
+    async def _until_disconnect(self, receive: Any) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.pipe.close()
+
+
 async def _streamed(work: Callable[[Callable[[bytes], None], list], ChatResult],
                     tail: Callable[[ChatResult], bytes | None], media_type: str,
                     failed: Callable[[RelayError], Response]) -> Response:
     """Start `work` in a thread; answer with the upstream's error if it fails before the first byte,
     else stream every piece as it is emitted. A client that goes away cancels the upstream request."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
+    pipe = _Pipe(asyncio.get_running_loop())
     holder: list = []
-
-    def emit(piece: bytes) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, piece)
 
     def run() -> None:
         try:
-            value = work(emit, holder)
+            value = work(pipe.put, holder)
         except BaseException as e:  # noqa: BLE001 - reported to the client below
             value = e
-        loop.call_soon_threadsafe(queue.put_nowait, _Finished(value))
+        pipe.put(_Finished(value))
 
     _POOL.submit(run)
-    first = await queue.get()
-    if isinstance(first, _Finished):
-        if isinstance(first.value, BaseException):
-            raise first.value
-        if first.value.status == "error":
-            return failed(upstream_error(first.value))
-
-    async def body():
-        item, finished = first, False
-        try:
-            while True:
-                if isinstance(item, _Finished):
-                    finished = True
-                    extra = tail(item.value) if isinstance(item.value, ChatResult) else None
-                    if extra:
-                        yield extra
-                    return
-                pieces = [item]
-                while not queue.empty():  # whatever else has arrived goes out in the same write
-                    nxt = queue.get_nowait()
-                    if isinstance(nxt, _Finished):
-                        item = nxt
-                        break
-                    pieces.append(nxt)
-                else:
-                    item = None
-                yield pieces[0] if len(pieces) == 1 else b"".join(pieces)
-                if item is None:
-                    item = await queue.get()
-        finally:
-            if not finished and holder:
-                holder[0].cancel()  # the client left: stop generating (the ledger keeps what was used)
-
-    return StreamingResponse(body(), media_type=media_type, headers=STREAM_HEADERS)
+    first = await pipe.take()
+    if isinstance(first[0], _Finished):
+        if isinstance(first[0].value, BaseException):
+            raise first[0].value
+        if first[0].value.status == "error":
+            return failed(upstream_error(first[0].value))
+    return _Relayed(pipe, first, holder, tail, media_type)
 
 
 def _openai_error(e: RelayError) -> Response:
