@@ -24,7 +24,7 @@ from paramlab.client.assembly import Delta, choices_from_response, service_tier,
 from paramlab.client.measure import estimate_usage, finish_metrics
 from paramlab.client.result import ChatResult, Metrics, Usage
 from paramlab.client.retry import RetryPolicy, delay_for, parse_retry_after, should_retry_status
-from paramlab.client.streaming import ChatStream
+from paramlab.client.streaming import BodyReader, ChatStream
 from paramlab.safety.redaction import mask_headers, redact, redact_obj
 from paramlab.backends import registry
 from paramlab.settings import Endpoint
@@ -201,21 +201,24 @@ class ChatClient:
         return Usage(usage.prompt_tokens, completion, (usage.prompt_tokens or 0) + completion,
                      usage.cached_tokens, usage.reasoning_tokens, usage.estimated)
 
-    def stream(self, body: dict[str, Any],
-               on_event: Callable[[str | None, str], None] | None = None) -> ChatStream:
-        return ChatStream(self, {**body, "stream": True}, on_event)
+    def stream(self, body: dict[str, Any], on_event: Callable[[str | None, str], None] | None = None,
+               read_body: BodyReader | None = None) -> ChatStream:
+        return ChatStream(self, {**body, "stream": True}, on_event, read_body)
 
     def run(self, body: dict[str, Any], *, on_delta: Callable[[Delta], None] | None = None,
             stream_holder: list | None = None, context: Mapping[str, Any] | None = None,
-            on_event: Callable[[str | None, str], None] | None = None) -> ChatResult:
+            on_event: Callable[[str | None, str], None] | None = None,
+            read_body: BodyReader | None = None) -> ChatResult:
         """Send (streaming if body says so) and return a ChatResult; never raises ChatError.
 
         `stream_holder`, if given, receives the ChatStream so another thread can cancel it.
         `on_event(event, data)`, if given, hears every SSE event of a stream as it arrives.
+        `read_body(response)`, if given, reads a stream's body instead of this thread (the relay's
+        event loop reads it and passes it on; the events are then parsed when it hands the bytes back).
         Observers (the usage ledger, logs) are told about every finished request.
         """
         if body.get("stream"):
-            s = self.stream(body, on_event)
+            s = self.stream(body, on_event, read_body)
             if stream_holder is not None:
                 stream_holder.append(s)
             try:

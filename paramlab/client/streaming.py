@@ -7,7 +7,7 @@ object inside the 200 stream raises StreamError with the partial text.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 import requests
@@ -23,16 +23,20 @@ from paramlab.transport import UnsupportedEncoding, Watchdog, iter_body, read_bo
 ChatClient = Any
 
 MAX_RAW_LINES = 2000  # SSE events kept for the inspector
+# Reads an event stream's decoded body as it arrives, raising requests exceptions as iter_body does.
+BodyReader = Callable[[requests.Response], Iterable[bytes]]
 
 
 class ChatStream:
     """Iterate for Delta objects; `.result` is complete after iteration. cancel() from any thread."""
 
     def __init__(self, client: ChatClient, body: dict[str, Any],
-                 on_event: Callable[[str | None, str], None] | None = None):
+                 on_event: Callable[[str | None, str], None] | None = None,
+                 read_body: BodyReader | None = None):
         self._client = client
         self._body = body
         self._on_event = on_event  # every SSE event as received (the relay passes them through)
+        self._read_body = read_body or iter_body  # the event stream's body bytes (the relay reads them elsewhere)
         self._watchdog = Watchdog()
         self.result = client._new_result(body, stream=True)
 
@@ -44,7 +48,7 @@ class ChatStream:
         return self._watchdog.fired == "cancel"
 
     def __iter__(self) -> Iterator[Delta]:
-        return stream_deltas(self._client, self._body, self.result, self._watchdog, self._on_event)
+        return stream_deltas(self._client, self._body, self.result, self._watchdog, self._on_event, self._read_body)
 
 
 class _Clock:
@@ -60,7 +64,8 @@ class _Clock:
 
 
 def stream_deltas(client: ChatClient, body: dict[str, Any], result: ChatResult, watchdog: Watchdog,
-                  on_event: Callable[[str | None, str], None] | None = None) -> Iterator[Delta]:
+                  on_event: Callable[[str | None, str], None] | None = None,
+                  read_body: BodyReader = iter_body) -> Iterator[Delta]:
     deadline = time.monotonic() + client.timeouts.total
     clock = _Clock()
     resp = client._send(body, True, watchdog, deadline, result)
@@ -76,7 +81,7 @@ def stream_deltas(client: ChatClient, body: dict[str, Any], result: ChatResult, 
             done = True
         else:
             decoder = SSEDecoder()
-            for chunk in iter_body(resp):
+            for chunk in read_body(resp):
                 if not raw_lines and len(head) < 1024:
                     head += chunk  # kept to explain a body that is not an event stream at all
                 for ev in decoder.feed(chunk):

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from paramlab import errors
 from paramlab.backends import registry
 from paramlab.client.result import ChatResult
 from paramlab.relay.wire import DONE, RelayError, frame, json_frame
@@ -67,17 +68,35 @@ def not_taken(name: str, backend: str | None) -> str:
 
 class Passthrough:
     """Turns each upstream event back into bytes for the client, unchanged except for usage the relay
-    asked for on the client's behalf: that chunk is dropped (or its usage field, if it has choices)."""
+    asked for on the client's behalf: that chunk is dropped (or its usage field, if it has choices).
+    `pass_on` also holds back the stream's end in `held` ([DONE], or an error event: ParamLab's client
+    stops reading there too): it waits until the request is recorded (a few ms), so a client that has
+    seen the end finds its request in the ledger and budget."""
 
     def __init__(self, strip_usage: bool):
         self.strip_usage = strip_usage
         self.sent = 0
+        self.held: list[bytes] = []
 
     def __call__(self, event: str | None, data: str) -> bytes | None:
         out = self._convert(event, data)
         if out is not None:
             self.sent += 1
         return out
+
+    def pass_on(self, event: str | None, data: str) -> bytes | None:
+        """The bytes to send the client now for this event, if any."""
+        out = self(event, data)
+        if out is None:
+            return None
+        if self.held or ends_stream(event, data):
+            self.held.append(out)
+            return None
+        return out
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.held)
 
     def _convert(self, event: str | None, data: str) -> bytes | None:
         if self.strip_usage and '"usage"' in data:
@@ -92,6 +111,20 @@ class Passthrough:
         if event is None and "\n" not in data:
             return b"data: " + data.encode("utf-8") + b"\n\n"
         return frame(data, event)
+
+
+def ends_stream(event: str | None, data: str) -> bool:
+    """[DONE], or an error event (client.streaming raises StreamError there and reads no further)."""
+    if data == "[DONE]" or event == "error":
+        return True
+    if '"error"' not in data:  # the quick test: an error key, or "object": "error"
+        return False
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return (isinstance(obj, dict) and ("error" in obj or obj.get("object") == "error")
+            and errors.parse_error_payload(obj) is not None)
 
 
 def synthesized_stream(result: ChatResult, include_usage: bool) -> list[bytes]:

@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 from starlette.requests import Request
@@ -20,9 +20,11 @@ from starlette.routing import Route
 
 from paramlab.client.result import ChatResult
 from paramlab.relay import chatroom
-from paramlab.relay.forward import upstream_error
-from paramlab.relay.service import Relay
+from paramlab.relay.forward import Passthrough, upstream_error
+from paramlab.relay.handover import Handover
+from paramlab.relay.service import HandOver, Relay
 from paramlab.relay.wire import RelayError
+from paramlab.transport import Timeouts
 
 log = logging.getLogger("paramlab.relay")
 MAX_CONCURRENT = 256  # relayed requests in flight at once; more wait for a free thread
@@ -76,6 +78,9 @@ class _Pipe:
 
     def put(self, item: Any) -> None:  # worker thread
         with self._lock:
+            if self.closed:
+                _abandon([item])
+                return
             self._items.append(item)
             if self._signalled:
                 return
@@ -88,7 +93,10 @@ class _Pipe:
             w.set_result(None)
 
     def close(self) -> None:  # loop
-        self.closed = True
+        with self._lock:
+            self.closed = True
+            left, self._items = self._items, []
+        _abandon(left)
         self._wake()
 
     async def take(self) -> list:
@@ -107,6 +115,12 @@ class _Pipe:
         return []
 
 
+def _abandon(items: list) -> None:
+    for item in items:
+        if isinstance(item, Handover):
+            item.abandon()  # its worker would wait for a loop that will never read it
+
+
 class _Relayed(Response):
     """A streamed reply written straight to the ASGI `send`: whatever the worker has handed over
     since the last write goes out in one write, at once. A client that leaves cancels the upstream."""
@@ -123,21 +137,32 @@ class _Relayed(Response):
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         watcher = asyncio.ensure_future(self._until_disconnect(receive))
         finished = False
+        async def body(data: bytes) -> None:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+
         try:
             items = self.first
             while items:
-                out = []
-                for item in items:
+                out: list[bytes] = []
+                for i, item in enumerate(items):
                     if isinstance(item, _Finished):
                         finished = True
                         extra = self.tail(item.value) if isinstance(item.value, ChatResult) else None
                         if extra:
                             out.append(extra)
                         break
+                    if isinstance(item, Handover):  # the upstream's body, read and passed on right here
+                        if out:
+                            await body(b"".join(out))
+                            out = []
+                        if self.pipe.closed:
+                            _abandon(items[i:])
+                            break
+                        await item.relay(body)
+                        continue
                     out.append(item)
                 if out:
-                    await send({"type": "http.response.body", "body": out[0] if len(out) == 1 else b"".join(out),
-                                "more_body": True})
+                    await body(out[0] if len(out) == 1 else b"".join(out))
                 if finished:
                     break
                 items = await self.pipe.take()
@@ -145,16 +170,22 @@ class _Relayed(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
-            if not finished and self.holder:
-                self.holder[0].cancel()  # the client left: stop generating (the ledger keeps what was used)
+            if not finished:
+                self._stop()
+
+    def _stop(self) -> None:
+        """The client left: stop generating (the ledger keeps what was used)."""
+        if self.holder:
+            self.holder[0].cancel()  # shuts the upstream's socket: a body being read here ends too
 
     async def _until_disconnect(self, receive: Any) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
         self.pipe.close()
+        self._stop()
 
 
-async def _streamed(work: Callable[[Callable[[bytes], None], list], ChatResult],
+async def _streamed(work: Callable[[Callable[[bytes], None], list, HandOver], ChatResult],
                     tail: Callable[[ChatResult], bytes | None], media_type: str,
                     failed: Callable[[RelayError], Response]) -> Response:
     """Start `work` in a thread; answer with the upstream's error if it fails before the first byte,
@@ -162,9 +193,18 @@ async def _streamed(work: Callable[[Callable[[bytes], None], list], ChatResult],
     pipe = _Pipe(asyncio.get_running_loop())
     holder: list = []
 
+    def hand_over(resp, passthrough: Passthrough, timeouts: Timeouts) -> Iterable[bytes] | None:
+        """In the worker: give the body to the loop (the response below reads and passes it on). The
+        watchdog ends the reading at the overall deadline; the wait's own limit only guards against a bug."""
+        body = Handover.of(resp, passthrough, timeouts.read)
+        if body is None:
+            return None
+        pipe.put(body)
+        return body.body(limit=timeouts.total + 60)
+
     def run() -> None:
         try:
-            value = work(pipe.put, holder)
+            value = work(pipe.put, holder, hand_over)
         except BaseException as e:  # noqa: BLE001 - reported to the client below
             value = e
         pipe.put(_Finished(value))
@@ -222,10 +262,10 @@ class Handlers:
                 payload, headers = await _in_thread(complete)
                 return JSONResponse(payload, headers=headers)
 
-            def stream(emit, holder) -> ChatResult:
+            def stream(emit, holder, hand_over) -> ChatResult:
                 caller = relay.admit(*who)
                 prep, client = relay.prepare(raw)
-                return relay.stream(prep, client, caller, emit, holder)
+                return relay.stream(prep, client, caller, emit, holder, hand_over)
             return await _streamed(stream, relay.stream_tail, "text/event-stream; charset=utf-8", _openai_error)
         except RelayError as e:
             return _openai_error(e)
@@ -263,7 +303,7 @@ class Handlers:
             raw = await _read_body(request, relay.max_body)
             who = self._who(request)
 
-            def stream(emit, holder) -> ChatResult:
+            def stream(emit, holder, _hand_over) -> ChatResult:  # the seed's text stream: read in this thread
                 caller = relay.admit(*who)
                 prep, client, user = relay.room_prepare(caller, raw, stream=True)
                 return relay.room_stream(caller, prep, client, user, emit, holder)

@@ -5,7 +5,9 @@ thread per request."""
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
+
+import requests
 
 from sqlalchemy import select
 
@@ -22,6 +24,7 @@ from paramlab.relay.routing import Routes
 from paramlab.relay.wire import RelayError, error_body, json_frame
 from paramlab.request import schema
 from paramlab.settings import Endpoint, Settings
+from paramlab.transport import Timeouts, iter_body
 from paramlab.usage import budget
 from paramlab.usage.ledger import Ledger
 from paramlab.usage.ledger import queries as Q
@@ -29,6 +32,7 @@ from paramlab.usage.ledger.schema import REQUESTS as R
 
 PAGE = "relay"  # the ledger's page for every relayed request
 Emit = Callable[[bytes], None]
+HandOver = Callable[[requests.Response, Passthrough, Timeouts], Iterable[bytes] | None]
 
 
 def embedded_resolver(endpoint: Endpoint) -> Endpoint:
@@ -104,24 +108,34 @@ class Relay:
         return completion_json(result), headers
 
     def stream(self, prep: Prepared, client: ChatClient, caller: Caller, emit: Emit,
-               holder: list | None = None) -> ChatResult:
-        """Pass the upstream's events to `emit` as they arrive; returns the finished result."""
+               holder: list | None = None, hand_over: HandOver | None = None) -> ChatResult:
+        """Pass the upstream's events to `emit` as they arrive; returns the finished result.
+
+        `hand_over(response, passthrough, timeouts)`, if given, may take the response's body to be
+        read and passed on elsewhere (the app's event loop, see handover.py), returning its bytes once
+        they are all in; else (None) this thread reads it and emits each event."""
         passthrough = Passthrough(strip_usage=not prep.wants_usage)
-        held: list[bytes] = []
+        elsewhere: list[bool] = []
 
         def on_event(event: str | None, data: str) -> None:
-            out = passthrough(event, data)
-            if out is None:
-                return
-            if held or data == "[DONE]":  # the end waits until the request is recorded (a few ms)
-                held.append(out)
-            else:
-                emit(out)
+            if not elsewhere:
+                out = passthrough.pass_on(event, data)
+                if out is not None:
+                    emit(out)
 
-        result = client.run(prep.body, on_event=on_event, stream_holder=holder, context=self.context(caller))
+        def read_body(resp) -> Iterable[bytes]:
+            body = hand_over(resp, passthrough, client.timeouts) if hand_over else None
+            if body is None:
+                return iter_body(resp)
+            elsewhere.append(True)
+            return body
+
+        result = client.run(prep.body, on_event=on_event, read_body=read_body, stream_holder=holder,
+                            context=self.context(caller))
+        held = passthrough.held
         if passthrough.sent == 0 and result.status != "error":
             held = synthesized_stream(result, prep.wants_usage)
-        for f in held:  # so a client that has seen [DONE] finds its request in the ledger and budget
+        for f in held:  # the end, now that the request is recorded
             emit(f)
         return result
 
