@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from components.relay import server
+from paramlab.relay import http as relay_http
 
 # The pages are declared by st.navigation (components/common/navigation.py). Until a script run
 # calls it, Streamlit treats a pages/ folder as its older automatic navigation and runs a deep
@@ -13,4 +14,6 @@ from components.relay import server
 # file ("playground"). Declaring the newer mode before the first session avoids that.
 PagesManager.uses_pages_directory = False
 
-app = st.App("playground.py", routes=server.routes(), lifespan=server.lifespan)
+# The relay's routes are also served ahead of Streamlit's middleware (relay/http.py ServedFirst).
+routes = server.routes()
+app = st.App("playground.py", routes=routes, middleware=[relay_http.served_first(routes)], lifespan=server.lifespan)

@@ -11,6 +11,7 @@ import orjson
 from paramlab import errors
 from paramlab.backends import registry
 from paramlab.client.result import ChatResult
+from paramlab.client.sse import ServerSentEvent, SSEDecoder
 from paramlab.relay.wire import DONE, RelayError, frame, json_frame
 from paramlab.request import schema
 
@@ -77,6 +78,9 @@ class Passthrough:
         self.strip_usage = strip_usage
         self.sent = 0
         self.held: list[bytes] = []
+        self._sse = SSEDecoder()  # for feed(): the frames that are not one plain `data: ` line
+        self._carry = b""          # feed(): the start of a frame whose end has not come yet
+        self._decoding = False     # feed(): the stream has CR line ends or a BOM: every frame is decoded
 
     def __call__(self, event: str | None, data: str) -> bytes | None:
         out = self._convert(event, data)
@@ -97,6 +101,55 @@ class Passthrough:
     @property
     def ended(self) -> bool:
         return bool(self.held)
+
+    def feed(self, data: bytes) -> bytes:
+        """What to send the client now for this piece of the body, for a caller that has bytes rather
+        than decoded events (the relay's event loop). A frame that is one `data: ` line ended by a blank
+        line, as nearly every server sends, goes on as the upstream's own bytes, which is what pass_on
+        would make of it; anything else (CR line ends, a BOM, several lines, other fields, comments) and
+        a frame that may be usage, an error or [DONE] go through the SSE decoder and pass_on."""
+        if self.ended:
+            return b""
+        buf = self._carry + data if self._carry else data
+        self._carry = b""
+        if self._decoding or b"\r" in buf or (self.sent == 0 and buf[:1] == b"\xef"):
+            self._decoding = True
+            return self._passed(self._sse.feed(buf))
+        end = buf.rfind(b"\n\n")
+        if end < 0:
+            self._carry = buf
+            return b""
+        self._carry = buf[end + 2:]
+        out = []
+        for f in buf[:end].split(b"\n\n"):
+            if f[:6] == b"data: " and b"\n" not in f and not self._maybe_special(f):
+                out.append(f + b"\n\n")
+                self.sent += 1
+            elif f:
+                out.append(self._passed(self._sse.feed(f + b"\n\n")))  # the decoder is between frames here
+                if self.ended:
+                    break
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        """The body ended: what its last, unterminated frame gives."""
+        if self.ended:
+            return b""
+        rest, self._carry = self._carry, b""
+        return self._passed(self._sse.feed(rest) + self._sse.close())
+
+    def _passed(self, events: list[ServerSentEvent]) -> bytes:
+        out = []
+        for ev in events:
+            piece = self.pass_on(ev.event, ev.data)
+            if piece is not None:
+                out.append(piece)
+            if self.ended:
+                break
+        return b"".join(out)
+
+    def _maybe_special(self, frame: bytes) -> bool:
+        return b"[DONE]" in frame or b'"error"' in frame or (self.strip_usage and b'"usage"' in frame)
 
     def _convert(self, event: str | None, data: str) -> bytes | None:
         if self.strip_usage and '"usage"' in data:

@@ -22,7 +22,6 @@ from typing import Any, Awaitable, Callable, Iterator
 import httptools
 import requests
 
-from paramlab.client.sse import SSEDecoder
 from paramlab.relay.forward import Passthrough
 from paramlab.transport.decoding import BodyDecoder, UnsupportedEncoding
 from paramlab.transport.watchdog import response_socket
@@ -36,7 +35,6 @@ class Handover:
                  passthrough: Passthrough, read_timeout: float):
         self._sock, self._pre, self._framing, self._decoder = sock, pre, framing, decoder
         self._passthrough, self._read_timeout = passthrough, read_timeout
-        self._events = SSEDecoder()
         self._done = threading.Event()
         self.chunks: list[bytes] = []  # the decoded body as it came, for the worker to parse
         self.error: requests.exceptions.RequestException | None = None
@@ -136,23 +134,15 @@ class Handover:
         out = []
         for chunk in fresh:
             data = self._decoder.feed(chunk)
-            if not data:
-                continue
-            self.chunks.append(data)
-            for ev in self._events.feed(data):
-                piece = self._passthrough.pass_on(ev.event, ev.data)
-                if piece is not None:
-                    out.append(piece)
-                if self._passthrough.ended:
-                    return b"".join(out)
+            if data:
+                self.chunks.append(data)
+                out.append(self._passthrough.feed(data))
         if self._complete:
             tail = self._decoder.flush()
             if tail:
                 self.chunks.append(tail)
-            for ev in self._events.feed(tail) + self._events.close():
-                piece = self._passthrough.pass_on(ev.event, ev.data)
-                if piece is not None:
-                    out.append(piece)
+                out.append(self._passthrough.feed(tail))
+            out.append(self._passthrough.close())
         return b"".join(out)
 
     def _readable(self) -> None:

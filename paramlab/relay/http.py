@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.middleware import Middleware
+from starlette.routing import Match, Route
 
 from paramlab.client.result import ChatResult
 from paramlab.relay import chatroom
@@ -358,6 +359,33 @@ def nodelay_listeners(port: int) -> int:
             except (OSError, IndexError, TypeError):
                 continue
     return done
+
+
+class ServedFirst:
+    """ASGI middleware (st.App's user middleware, which runs before Streamlit's own): a request for one of
+    the relay's routes goes straight to it, not through Streamlit's path-security, session and gzip
+    middleware, which would otherwise wrap every write of every stream (and, with the exception layers,
+    cost a few Python calls per relayed token). None of them concerns these routes: their paths are
+    fixed, they use no session cookie, an event stream is never compressed, and a JSON reply here is as
+    an OpenAI-compatible server sends it. Anything else, a wrong method or a trailing slash included,
+    goes on to Streamlit, whose router has the same routes."""
+
+    def __init__(self, app: Any, routes: list[Route]):
+        self.app, self.routes = app, routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for route in self.routes:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def served_first(routes: list[Route]) -> Middleware:
+    return Middleware(ServedFirst, routes=routes)
 
 
 SERVED: list[bool] = []  # set once routes() has been asked for: the app serves the relay on its port

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from paramlab.client.result import ChatResult, Choice, Usage
+from paramlab.client.sse import iter_events
 from paramlab.relay import chatroom
 from paramlab.relay.access import Caller, Gate, bearer, bound_to_loopback, check_budget
 from paramlab.relay.forward import Passthrough, completion_json, synthesized_stream, upstream_error, validate
@@ -101,6 +102,45 @@ def test_passthrough_strips_only_the_usage_the_relay_asked_for():
     assert strip("error", '{"a":\n1}') == b"event: error\ndata: {\"a\":\ndata: 1}\n\n"
     keep = Passthrough(strip_usage=False)
     assert keep(None, usage_only) == f"data: {usage_only}\n\n".encode()
+
+
+def _by_events(body: bytes, strip: bool) -> tuple[bytes, list[bytes], int]:
+    p = Passthrough(strip_usage=strip)
+    out = b""
+    for ev in iter_events([body]):
+        out += p.pass_on(ev.event, ev.data) or b""
+        if p.ended:
+            break
+    return out, p.held, p.sent
+
+
+_CHUNK = json.dumps({"id": "x", "choices": [{"index": 0, "delta": {"content": "a \"usage\" word"}}]})
+_USAGE = json.dumps({"id": "x", "choices": [], "usage": {"prompt_tokens": 1}})
+_ERROR = json.dumps({"error": {"message": "crashed", "type": "server_error"}})
+_STREAMS = {
+    "plain": f"data: {_CHUNK}\n\ndata: {_CHUNK}\n\ndata: {_USAGE}\n\ndata: [DONE]\n\n",
+    "crlf": f"data: {_CHUNK}\r\n\r\ndata: {_USAGE}\r\n\r\ndata: [DONE]\r\n\r\n",
+    "bom": f"\ufeffdata: {_CHUNK}\n\ndata: [DONE]\n\n",
+    "fields": f": keep-alive\n\nid: 1\ndata: {_CHUNK}\n\ndata:{_CHUNK}\n\n\n\nevent: note\ndata: x\ndata: y\n\n"
+              f"data: {_CHUNK}\n\n",
+    "error mid-way": f"data: {_CHUNK}\n\ndata: {_ERROR}\n\ndata: {_CHUNK}\n\n",
+    "error event": f"data: {_CHUNK}\n\nevent: error\ndata: not json\n\ndata: {_CHUNK}\n\n",
+    "after done": f"data: {_CHUNK}\n\ndata: [DONE]\n\ndata: {_CHUNK}\n\n",
+    "unterminated end": f"data: {_CHUNK}\n\ndata: {_CHUNK}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STREAMS))
+@pytest.mark.parametrize("strip", [True, False])
+def test_passing_bytes_on_sends_what_passing_decoded_events_on_sends(name, strip):
+    """The event loop's feed() (the upstream's own bytes for plain frames) against pass_on per decoded
+    event, the body cut into pieces at every size: the same bytes, the same end held back."""
+    body = _STREAMS[name].encode()
+    want = _by_events(body, strip)
+    for size in (1, 2, 3, 5, 7, 16, 61, len(body)):
+        p = Passthrough(strip_usage=strip)
+        out = b"".join(p.feed(body[i:i + size]) for i in range(0, len(body), size)) + p.close()
+        assert (out, p.held, p.sent) == want, (name, size)
 
 
 def test_json_answer_to_a_stream_request_becomes_a_stream():
