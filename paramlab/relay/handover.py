@@ -3,10 +3,11 @@
 The worker thread sends the request with every rule of the transport (URL and peer checks, the key only
 to its host, proxy, watchdog) and reads the response's headers; then it hands the connection's socket to
 the event loop, which reads each piece as it arrives, passes its events straight on to the client
-(forward.Passthrough: less the usage chunk the relay asked for, [DONE] held back) and keeps the decoded
-bytes. When the stream is over the worker parses those bytes exactly as if it had read them itself (the
-result, the ledger's row, the request log). Each relayed token then wakes one thread (the loop) instead
-of two (worker, then loop), which on a small machine is CPU the upstream engine keeps.
+(forward.Passthrough: plain frames as the upstream's own bytes, less the usage chunk the relay asked
+for, the stream's end held back) and keeps the decoded bytes. When the stream is over the worker
+parses those bytes exactly as if it had read them itself (the result, the ledger's row, the request
+log). Each relayed token then wakes one thread (the loop) instead of two (worker, then loop), which on
+a small machine is CPU the upstream engine keeps.
 
 Only a plain TCP socket is handed over: a TLS connection stays in the worker thread (`of` says None).
 A watchdog's cancel or deadline shuts the socket down, which ends the reading here as it would there.
@@ -152,6 +153,8 @@ class Handover:
             return
         except OSError as e:
             data = requests.exceptions.ChunkedEncodingError(e)
+        if not data or isinstance(data, BaseException):  # the end: nothing more to wait for
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
         self._deliver(data)
 
     def _deliver(self, data: Any) -> None:
