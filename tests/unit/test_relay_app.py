@@ -202,6 +202,13 @@ def test_models_lists_every_routed_model(url):
 
 
 # -- refused requests: nothing is sent upstream, nothing recorded ----------------------------------
+def test_what_is_not_a_relay_route_is_still_streamlits(url):
+    """The relay's routes are served ahead of Streamlit's middleware; everything else goes on to it."""
+    assert requests.get(url + "/_stcore/health", timeout=30).text == "ok"
+    page = requests.get(url + "/", timeout=30)
+    assert page.status_code == 200 and "<html" in page.text.lower()
+
+
 def test_missing_or_wrong_relay_key_is_401_in_openai_shape(url, ledger, fault):
     before = ledger.last_id()
     r = requests.post(url + "/v1/chat/completions", json={"model": "fault-model", "messages": HELLO}, timeout=30)
