@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import fragments
+from components.common import fragments, section
 
 from paramlab.backends import defaults as server_defaults_mod
 from paramlab.backends import llamacpp, registry
@@ -182,7 +182,7 @@ def render(params: dict[str, Any], backend: str, key: str = "pp") -> dict[str, A
         return slots
     known = server_defaults(backend)
     title = f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
-    with fragments.lazy_expander(title, False, f"{key}-group-backend-{b.kind}") as shown:
+    with section.lazy(title, f"{key}-group-backend-{b.kind}") as shown:
         if not shown:
             return slots
         st.caption(b.about)

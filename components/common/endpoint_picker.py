@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.common import honour_check
+from components.common import honour_check, section
 from components.common import state
 from paramlab import settings as config
 from paramlab.settings import Endpoint
@@ -100,17 +100,21 @@ def add_endpoint_form() -> None:
     """Add an endpoint for this browser session. The key is typed into a password field, kept in
     memory for this session only, and sent only to the host it was entered for."""
     custom = st.session_state[state.CUSTOM]
-    with st.sidebar.expander("➕ Add an endpoint (this session)", expanded=f"{FORM}.error" in st.session_state):
+    with st.sidebar, section.lazy("➕ Add an endpoint (this session)", "pl-add-endpoint",
+                                  force_open=f"{FORM}.error" in st.session_state) as shown:
+        if not shown:
+            return
         with st.form(FORM, clear_on_submit=False, border=False):
-            st.text_input("Name", key=f"{FORM}.name", placeholder="e.g. My vLLM")
-            st.text_input("Base URL", key=f"{FORM}.base", placeholder="https://api.openai.com/v1")
+            keep = section.KEEP  # not on the API key: folding the section forgets it
+            st.text_input("Name", key=f"{FORM}.name", placeholder="e.g. My vLLM", persist_state=keep)
+            st.text_input("Base URL", key=f"{FORM}.base", placeholder="https://api.openai.com/v1", persist_state=keep)
             st.text_input("API key", key=f"{FORM}.key", type="password", placeholder="optional",
                           help="Kept in memory for this browser session only: never saved, logged "
                                "or exported, and only ever sent to this base URL's host.")
-            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional")
-            st.selectbox("Backend", ("auto",) + registry.KINDS, key=f"{FORM}.backend",
+            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional", persist_state=keep)
+            st.selectbox("Backend", ("auto",) + registry.KINDS, key=f"{FORM}.backend", persist_state=keep,
                          help="Decides which warnings ParamLab shows.")
-            st.checkbox("Check the connection", value=True, key=f"{FORM}.check",
+            st.checkbox("Check the connection", value=True, key=f"{FORM}.check", persist_state=keep,
                         help="Sends one request of one token to the first model before adding the endpoint.")
             st.form_submit_button("Add endpoint", on_click=_add_endpoint)
         if f"{FORM}.error" in st.session_state:

@@ -123,19 +123,3 @@ def rerun_app() -> None:
     """From a callback of a widget inside a fragment: rerun the whole page, not just the fragment."""
     if enabled():
         st.rerun()
-
-
-@contextlib.contextmanager
-def lazy_expander(label: str, expanded: bool, key: str, force_open: bool = False) -> Iterator[bool]:
-    """An expander whose body runs only while it is open (with a browser: a closed group of
-    controls then costs nothing on a rerun). Yields whether to draw the body. Controls skipped
-    while closed lose their widget state; callers re-seed it from their canonical values."""
-    if not enabled():  # AppTest finds every control, open or not
-        with st.expander(label, expanded=expanded, key=key):
-            yield True
-        return
-    if force_open:
-        st.session_state[key] = True
-    box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
-    with box:
-        yield bool(box.open)

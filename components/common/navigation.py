@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from components.common import section
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "pages"
 
@@ -35,6 +37,7 @@ def route() -> StreamlitPage:
     home = _home()
     others = [st.Page(f"pages/{p.name}") for p in sorted(PAGES.glob("[!_.]*.py"), key=_sort_key)]
     page = st.navigation([home, *others])
+    section.style()  # every page: folding sections look like expanders
     if page.url_path != home.url_path:
         page.run()
         st.stop()

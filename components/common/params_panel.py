@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import backend_params, param_controls, schema_editor
+from components.common import backend_params, param_controls, schema_editor, section
 from components.common import fragments
 from components.common import state
 from paramlab.backends import registry
@@ -119,12 +119,16 @@ def _n_note(params: dict, backend: str, max_n: int | None) -> None:
 def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     """Draw the name, 'send' toggle and reset; returns whether the value will be sent.
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
-    c1, c2 = st.columns([4, 1], vertical_alignment="center")
     _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
+    # Reset only where there is something to reset: an unticked, unset parameter's row is the tick
+    # alone (a columns row costs the browser as much as five plain elements on every rerun).
+    resettable = bool(st.session_state.get(f"{key}.{p.name}.on")) or params.get(p.name) is not None
+    c1, c2 = st.columns([4, 1], vertical_alignment="center") if resettable else (st, None)
     on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook(_apply, p, params, key))
-    c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
-              help=f"Reset {p.name}: not sent, server default applies",
-              **fragments.hook(_reset, key, p.name, params, event="on_click"), disabled=params.get(p.name) is None and not on)
+    if c2 is not None:
+        c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
+                  help=f"Reset {p.name}: not sent, server default applies",
+                  **fragments.hook(_reset, key, p.name, params, event="on_click"))
     st.caption(f"{p.short} _({_range_text(p, backend)})_")
     if p.replaced_by:
         st.caption(f":orange[Deprecated — use **{p.replaced_by}**.]")
@@ -293,8 +297,8 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
         # keyed: the group stays open when elements above it come and go; a group with an
         # invalid field opens so its message is seen
         bad = any(p.name in errors for p in plist)
-        with fragments.lazy_expander(group, group == "Sampling" or bad,
-                                     f"{key}-group-{group.lower().replace(' ', '-')}", force_open=bad) as open_:
+        with section.lazy(group, f"{key}-group-{group.lower().replace(' ', '-')}", group == "Sampling" or bad,
+                          force_open=bad) as open_:
             for p in plist if open_ else ():
                 _control(p, params, key, backend, max_n, model)
                 shown.add(p.name)

@@ -6,7 +6,7 @@ from typing import Callable
 
 import streamlit as st
 
-from components.common import state
+from components.common import section, state
 from paramlab.lab import tokenizer
 from paramlab.lab.next_token import show_token
 from paramlab.request import schema
@@ -54,12 +54,16 @@ def _tokenise_and_add(endpoint: Endpoint, keys: Keys, on_add: OnAdd) -> None:
 
 def render(endpoint: Endpoint | None, prefix: str, on_add: OnAdd, target: str = "logit_bias") -> None:
     keys = Keys(prefix)
-    with st.expander("Words → token ids (the endpoint's own tokenizer)", expanded=False, key=f"{prefix}-token-ids"):
-        st.text_input("Words", key=keys.words, placeholder="e.g. blue, red", help="Separated by commas.")
+    keep = section.KEEP
+    with section.lazy("Words → token ids (the endpoint's own tokenizer)", f"{prefix}-token-ids") as shown:
+        if not shown:
+            return
+        st.text_input("Words", key=keys.words, placeholder="e.g. blue, red", help="Separated by commas.",
+                      persist_state=keep)
         c1, c2 = st.columns(2)
-        c1.checkbox("also with a leading space (“ word”)", value=True, key=keys.space,
+        c1.checkbox("also with a leading space (“ word”)", value=True, key=keys.space, persist_state=keep,
                     help="Most tokenizers give “blue” and “ blue” different ids.")
-        c2.slider("bias to add", -100, 100, -100, key=keys.value)
+        c2.slider("bias to add", -100, 100, -100, key=keys.value, persist_state=keep)
         st.button(f"Tokenise and add to {target}", key=keys.button, disabled=endpoint is None,
                   on_click=_tokenise_and_add, args=(endpoint, keys, on_add))
         err = st.session_state.get(keys.error)

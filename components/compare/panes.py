@@ -259,8 +259,10 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     else:
         pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
                                    placeholder="model name, e.g. gpt-4o-mini") or None
-    fragments.run(f"{SETTINGS_FRAGMENT}{fragments.NESTED}sends-{pane.id}", _sends, pane,
-                  watch=lambda pane: params_panel.sent_summary(pane.params))
+    if not st.session_state.get(f"{k}.edit"):
+        # While the panel is open its ticks say what is sent: a line repeating them would need a
+        # second script run after every slider move to stay true.
+        st.caption("Sends: " + params_panel.sent_summary(pane.params))
     # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
     b1, b2 = st.columns(2)
     if b1.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
@@ -274,11 +276,6 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
         params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                             dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
-
-
-def _sends(pane: Pane) -> None:
-    """What the pane sends (a fragment: moving one of its sliders redraws only this line)."""
-    st.caption("Sends: " + params_panel.sent_summary(pane.params))
 
 
 def _streaming(run: LiveRun, j: int) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.common import section
 from components.playground import turns
 from paramlab.request import messages
 from paramlab.request.fields import FieldError, ValidationError
@@ -81,7 +82,7 @@ def _remove(box: ImageBox, j: int) -> None:
 
 def draw(box: ImageBox) -> None:
     """Detail, uploader, link, the messages of what was refused, and each image with Remove."""
-    st.radio("Detail", messages.DETAILS, key=f"{box.ns}.detail", horizontal=True,
+    st.radio("Detail", messages.DETAILS, key=f"{box.ns}.detail", horizontal=True, persist_state=section.KEEP,
              help="low: a 512 px view at a fixed small cost; high: tiles at full resolution; auto: the server decides.")
     gen = st.session_state.get(f"{box.ns}.gen", 0)
     st.file_uploader(f"Upload (PNG, JPEG, GIF, WebP; at most {messages.MAX_IMAGE_BYTES // 2**20} MiB each)",
@@ -89,7 +90,7 @@ def draw(box: ImageBox) -> None:
                      max_upload_size=messages.MAX_IMAGE_BYTES // 2**20,  # the browser refuses bigger files too
                      key=f"{box.ns}.files.{gen}", on_change=_upload, args=(box, gen))
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    c1.text_input("…or an image link (https://…)", key=f"{box.ns}.link")
+    c1.text_input("…or an image link (https://…)", key=f"{box.ns}.link", persist_state=section.KEEP)
     c2.button("Add link", key=f"{box.ns}.add_link", on_click=_link, args=(box,))
     for e in st.session_state.get(box.errors_key) or []:
         st.error(e)
@@ -104,5 +105,6 @@ def draw(box: ImageBox) -> None:
 def render() -> None:
     """The composer's box: images for the next Send."""
     n = len(images())
-    with st.expander(f"Attach images ({n})" if n else "Attach images", key="attach-box"):
-        draw(NEXT)
+    with section.lazy(f"Attach images ({n})" if n else "Attach images", "attach-box") as shown:
+        if shown:
+            draw(NEXT)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.common import fragments
+from components.common import section
 
 from paramlab.request import codegen
 from paramlab.settings import Endpoint
@@ -14,7 +14,7 @@ def is_open(key: str = "code") -> bool:
 
 
 def render(endpoint: Endpoint | None, last_body: dict | None, next_body: dict | None, key: str = "code") -> None:
-    with fragments.lazy_expander("</> View code", False, f"{key}-box") as shown:  # closed: nothing to redraw
+    with section.lazy("</> View code", f"{key}-box") as shown:  # closed: nothing to redraw
         if not shown:
             return
         if endpoint is None or (last_body is None and next_body is None):

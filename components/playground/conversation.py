@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import panes as replies
-from components.common import state, thinking, words
+from components.common import section, state, thinking, words
 from components.playground import actions, attach, turns
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.request.messages import images_of, text_of, user_content
@@ -129,23 +129,26 @@ def render() -> None:
                           on_click=actions.resend_from, args=(i,),
                           help=f"Send the conversation up to turn {i + 1} again; turns after it "
                                f"({len(msgs) - i - 1}) are dropped (Undo brings them back).")
-    with st.expander("Insert a turn" if msgs else "Add a turn by hand (any role)", key="conv-insert"):
-        pos = st.session_state.get("w.insert.pos")
-        if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
-            st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append
-        c1, c2 = st.columns([2, 1])
-        c1.radio("Role", turns.ROLES, key="w.insert.role", horizontal=True)
-        c2.number_input("Position", min_value=1, max_value=len(msgs) + 1, key="w.insert.pos",
-                        help="1 inserts before the first turn; the last value appends.")
-        if st.session_state.get("w.insert.role") == "tool":
-            st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.")
-        st.text_area("Text of the turn", key="w.insert.text", height=80)
-        if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
-            st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
-            attach.draw(INSERT_IMAGES)
-        st.button("Insert turn", key="insert", on_click=_insert)
-        if st.session_state.get("pl.insert_error"):
-            st.error(st.session_state["pl.insert_error"])
+    keep = section.KEEP
+    with section.lazy("Insert a turn" if msgs else "Add a turn by hand (any role)", "conv-insert") as shown:
+        if shown:
+            pos = st.session_state.get("w.insert.pos")
+            if not isinstance(pos, int) or not 1 <= pos <= len(msgs) + 1:
+                st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append
+            c1, c2 = st.columns([2, 1])
+            c1.radio("Role", turns.ROLES, key="w.insert.role", horizontal=True, persist_state=keep)
+            c2.number_input("Position", min_value=1, max_value=len(msgs) + 1, key="w.insert.pos", persist_state=keep,
+                            help="1 inserts before the first turn; the last value appends.")
+            if st.session_state.get("w.insert.role") == "tool":
+                st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.",
+                              persist_state=keep)
+            st.text_area("Text of the turn", key="w.insert.text", height=80, persist_state=keep)
+            if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
+                st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
+                attach.draw(INSERT_IMAGES)
+            st.button("Insert turn", key="insert", on_click=_insert)
+            if st.session_state.get("pl.insert_error"):
+                st.error(st.session_state["pl.insert_error"])
     if msgs:
         st.button("Clear conversation", key="clear", on_click=actions.clear,
                   help="Removes every turn; Undo (under the replies) brings them back.")

@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from components.common import content_parts, cost_breakdown
+from components.common import content_parts, cost_breakdown, section
 
 from paramlab.client.result import ChatResult
 
@@ -31,7 +31,9 @@ def _raw_text(r: ChatResult) -> tuple[str, str]:
 
 
 def render(results: list[ChatResult], key: str = "insp") -> None:
-    with st.expander("🔎 Inspector: the exact request and the raw response", expanded=False, key=f"{key}-box"):
+    with section.lazy("🔎 Inspector: the exact request and the raw response", f"{key}-box") as shown:
+        if not shown:
+            return
         if not results:
             st.caption("Send a message to see the request and response here.")
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.common import params_panel
+from components.common import params_panel, section
 from components.common import state
 from paramlab.request import presets
 
@@ -136,12 +136,15 @@ def render() -> None:
         st.caption(chosen.description + (" Sets the system prompt too." if chosen.system is not None else ""))
         st.button("Load preset", key="preset.load", on_click=_load, args=(name,), use_container_width=True,
                   help="Replaces every parameter: the preset's values are set, the rest are unset.")
-    with st.expander("Manage presets", key="presets-manage"):
-        st.text_input("Save current settings as", key="w.preset.new", placeholder="preset name")
-        st.text_input("Description", key="w.preset.desc", placeholder="what it is for")
-        st.checkbox("Include the system prompt", key="w.preset.system",
+    keep = section.KEEP
+    with section.lazy("Manage presets", "presets-manage") as shown:
+        if not shown:
+            return
+        st.text_input("Save current settings as", key="w.preset.new", placeholder="preset name", persist_state=keep)
+        st.text_input("Description", key="w.preset.desc", placeholder="what it is for", persist_state=keep)
+        st.checkbox("Include the system prompt", key="w.preset.system", persist_state=keep,
                     help="Loading the preset will then set the system prompt too.")
-        st.checkbox("Overwrite a user preset with the same name", key="w.preset.overwrite")
+        st.checkbox("Overwrite a user preset with the same name", key="w.preset.overwrite", persist_state=keep)
         st.button("Save preset", key="preset.save", on_click=_save)
         st.file_uploader("Import a preset (YAML)", type=["yaml", "yml"], key="w.preset.upload", on_change=_import)
         if chosen is None:
@@ -152,7 +155,7 @@ def render() -> None:
         if chosen.builtin:
             st.caption("Built-in presets cannot be renamed or deleted; save a copy to change it.")
         else:
-            st.text_input("Rename selected to", key="w.preset.rename")
+            st.text_input("Rename selected to", key="w.preset.rename", persist_state=keep)
             c1, c2 = st.columns(2)
             c1.button("Rename", key="preset.rename", on_click=_rename, args=(name,))
             c2.button("Delete", key="preset.delete", on_click=_delete, args=(name,))

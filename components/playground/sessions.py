@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from components.common import params_panel
+from components.common import params_panel, section
 from components.common import state
 from paramlab.request import sessions
 from paramlab.settings import Endpoint
@@ -82,7 +82,9 @@ def _save(endpoint: Endpoint | None) -> None:
 
 
 def render(endpoint: Endpoint | None) -> None:
-    with st.expander("💾 Session: save or reopen the whole playground", expanded=False, key="session-box"):
+    with section.lazy("💾 Session: save or reopen the whole playground", "session-box") as shown:
+        if not shown:
+            return
         flash = st.session_state.pop(FLASH, None)
         if flash:
             getattr(st, flash[0])(flash[1])
@@ -91,7 +93,7 @@ def render(endpoint: Endpoint | None) -> None:
         with c1:
             st.download_button("Download session (JSON)", sessions.to_json(current(endpoint), secrets),
                                file_name="paramlab-session.json", mime="application/json", key="session.download")
-            st.text_input("Save as", key="w.session.name", placeholder="name (optional)")
+            st.text_input("Save as", key="w.session.name", placeholder="name (optional)", persist_state=section.KEEP)
             st.button("Save to my sessions", key="session.save", on_click=_save, args=(endpoint,))
             st.caption("Messages, parameters, replies and metrics; never the API key.")
         with c2:

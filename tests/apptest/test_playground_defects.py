@@ -68,6 +68,8 @@ def test_validation_message_is_next_to_its_field(app):
 def test_controls_have_plain_accessible_names(app):
     box = app.checkbox(key="pp.temperature.on")
     assert box.label == "temperature"
+    assert "pp.temperature.reset" not in [b.key for b in app.button]  # unticked and unset: nothing to reset
+    box.check().run()
     assert app.button(key="pp.temperature.reset").label == "Reset"
 
 

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 
 import pytest
-from support.app import running_app, screenshot, type_and_send, wait_for_app
+from support.app import open_section, running_app, screenshot, type_and_send, wait_for_app
 
 from paramlab.usage.ledger import Filters, Ledger, queries
 
@@ -50,9 +50,7 @@ def crowd_app(tmp_path_factory):
 def set_max_tokens(pg, value: int) -> None:
     if not pg.locator(".st-key-pp-max_tokens-on label").first.is_visible():
         # its parameter group starts folded, and a folded group draws nothing: find it by its title
-        pg.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(
-            has_text="Length").first.click()
-        wait_for_app(pg)
+        open_section(pg.get_by_test_id("stSidebar"), "Length")
     pg.locator(".st-key-pp-max_tokens-on label").first.click()
     wait_for_app(pg)
     box = pg.locator(".st-key-pp-max_tokens-v input")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from support.app import screenshot, wait_for_idle
+from support.app import open_section, screenshot, wait_for_idle
 
 pytestmark = pytest.mark.browser
 SLOW = 180_000
@@ -65,7 +65,12 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     page.wait_for_selector(key("send") + " button", timeout=SLOW)
     wait_for_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.locator(key("pp.temperature.reset"))).to_have_count(0)  # nothing to reset yet
     tick(sidebar, page, "temperature")
+    # ticked: the row gains its Reset, and no control is drawn twice
+    expect(sidebar.locator(key("pp.temperature.reset"))).to_have_count(1)
+    expect(sidebar.locator(key("pp.temperature.on"))).to_have_count(1)
+    expect(sidebar.locator(key("pp.temperature.v"))).to_have_count(1)
 
     # the code view is closed, no message changes: the slider's own fragment is all that is redrawn
     before = value(page, "temperature")
@@ -116,8 +121,7 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     expect(page.locator(key("send") + " button").first).to_be_enabled()
 
     # max_tokens changes the worst case shown next to Send
-    sidebar.locator("summary", has_text="Length").first.click()
-    wait_for_idle(page)
+    open_section(sidebar, "Length")
     tick(sidebar, page, "max_tokens")
     mt = sidebar.locator(key("pp.max_tokens.v") + " input")
     mt.fill("8")
@@ -196,3 +200,42 @@ def test_a_lab_slider_redraws_the_distribution_and_steps_only_once_they_are_show
     expect(cut).to_have_count(0)
     screenshot(page, "lab-fragments")
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_compare_slider_is_one_script_run_and_the_pane_then_says_what_it_sends(page, app_url):
+    deltas = Deltas(page)
+    page.goto(app_url + "/Compare")
+    page.wait_for_selector(key("cmp-go") + " button", timeout=SLOW)
+    wait_for_idle(page)
+    edit = page.locator('[class*="st-key-cmp-"][class*="-edit"] label').first
+    edit.click()
+    wait_for_idle(page)
+    expect(page.get_by_text("Sends:")).to_have_count(1)  # the pane being edited shows its ticks instead
+    page.locator('[class*="st-key-cmp-"][class*="-pp-temperature-on"] label').first.click()
+    wait_for_idle(page)
+    thumb = page.locator('[class*="st-key-cmp-"][class*="-pp-temperature-v"] input[type=range]').first
+    thumb.focus()
+    drawn = deltas.during(page, lambda: thumb.press("ArrowRight"))
+    assert drawn == ["add_block", "slider"], drawn  # the slider's own fragment, in one run
+    shown = float(thumb.input_value())
+    edit.click()  # editing done: the line says what the pane sends, with the new value
+    wait_for_idle(page)
+    expect(page.get_by_text("Sends:").first).to_contain_text(f"temperature={shown:g}")
+    expect(page.get_by_text("Sends:")).to_have_count(2)
+
+
+def test_a_folded_section_keeps_what_was_typed_in_it(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector(key("send") + " button", timeout=SLOW)
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "Manage presets")
+    name = sidebar.locator(key("w.preset.new") + " input")
+    name.fill("my careful preset")
+    name.press("Tab")
+    wait_for_idle(page)
+    sidebar.locator(key("sec-head-presets-manage") + " button").click()  # fold it: its body is not drawn
+    wait_for_idle(page)
+    expect(name).to_have_count(0)
+    open_section(sidebar, "Manage presets")
+    expect(sidebar.locator(key("w.preset.new") + " input")).to_have_value("my careful preset")

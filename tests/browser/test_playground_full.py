@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from support.app import free_port, screenshot, wait_for_app
+from support.app import free_port, open_section, screenshot, wait_for_app
 from paramlab.runs import run as runs
 from paramlab.request import schema
 from paramlab.request import sessions
@@ -56,13 +56,7 @@ def load_preset(page, name: str) -> None:
 def expand(page, group: str) -> None:
     """Open a parameter group in the sidebar (collapsed groups are not in the page)."""
     wait_for_app(page)
-    details = page.locator('[data-testid="stSidebar"] details', has=page.locator("summary", has_text=group)).first
-    for _ in range(5):
-        if details.get_attribute("open") is not None:
-            return
-        details.locator("summary").first.click()
-        page.wait_for_timeout(500)
-    raise AssertionError(f"the {group} group did not open")
+    open_section(page.get_by_test_id("stSidebar"), group)
 
 
 def set_max_tokens(page, value: int) -> None:
@@ -154,7 +148,7 @@ def test_inspector_shows_the_sent_json(page, app_url):
     send(page, "Say hi to the inspector")
     page.wait_for_selector('[data-testid="stChatMessage"] >> text=finish_reason', timeout=SLOW)
     wait_for_app(page)
-    page.locator("summary", has_text="Inspector").click()
+    open_section(page, "Inspector")
     code = page.locator('[data-testid="stCode"]').first
     code.wait_for(timeout=SLOW)
     sent = json.loads(code.inner_text())
@@ -206,7 +200,7 @@ def test_hostile_text_runs_no_script_and_fetches_nothing(page, app_url, leak_ser
     open_playground(page, app_url)
     _Counter.hits.clear()
     # 1. history: an assistant turn typed into the conversation editor
-    page.locator("summary", has_text="Add a turn").click()
+    open_section(page, "Add a turn")
     page.locator(key("w.insert.role")).get_by_text("assistant").click()
     page.locator(key("w.insert.text") + " textarea").fill(hostile(port, "history"))
     page.locator(key("insert") + " button").first.click()
@@ -221,7 +215,7 @@ def test_hostile_text_runs_no_script_and_fetches_nothing(page, app_url, leak_ser
                          run=run.to_dict())
     f = tmp_path / "hostile.json"
     f.write_text(sessions.to_json(s))
-    page.locator("summary", has_text="Session: save or reopen").click()
+    open_section(page, "Session: save or reopen")
     page.locator(key("w.session.upload") + " input[type=file]").set_input_files(str(f))
     page.wait_for_selector(key("pane-1") + " >> text=image not loaded", timeout=SLOW)
     wait_for_app(page)

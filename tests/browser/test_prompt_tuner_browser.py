@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from support.app import screenshot, wait_for_idle
+from support.app import open_section, screenshot, wait_for_idle
 
 pytestmark = pytest.mark.browser
 SLOW = 180_000
@@ -18,7 +18,7 @@ def key(name: str) -> str:
 def tick(page, group: str, name: str) -> None:
     """Open the panel's folded `group` and tick parameter `name`."""
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.locator("summary", has_text=group).first.click()
+    open_section(sidebar, group)
     sidebar.locator(key(f"pp.{name}.on") + " label").click()
     wait_for_idle(page)
 
@@ -44,7 +44,11 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     expect(nav.get_by_text("playground", exact=True)).to_have_count(0)
     # plain accessible names, no literal Markdown or icon names
     expect(sidebar.get_by_role("checkbox", name="temperature", exact=True)).to_have_count(1)
+    sidebar.locator(key("pp.temperature.on") + " label").click()  # ticked: now there is something to reset
+    wait_for_idle(page)
     expect(sidebar.locator(key("pp.temperature.reset")).get_by_role("button", name="Reset")).to_have_count(1)
+    # a folding section's header is named by its title, not its chevron icon
+    expect(sidebar.get_by_role("button", name="Manage presets", exact=True)).to_have_count(1)
     expect(sidebar.get_by_role("checkbox", name="**temperature**")).to_have_count(0)
 
     # a short reply, so the test does not wait on a long generation

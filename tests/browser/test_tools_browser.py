@@ -11,7 +11,7 @@ import json
 import pytest
 from PIL import Image
 
-from support.app import SCREENSHOTS, running_app, screenshot, type_and_send, wait_for_idle
+from support.app import SCREENSHOTS, open_section, running_app, screenshot, type_and_send, wait_for_idle
 from support.fault_server import FaultServer, Reply, completion
 from support.scripted import text_stream, tool_call_stream
 
@@ -33,8 +33,7 @@ def shot(name: str):
 
 
 def open_group(page, name: str) -> None:
-    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(has_text=name).first.click()
-    wait_for_idle(page)
+    open_section(page.get_by_test_id("stSidebar"), name)
 
 
 def tick(page, name: str) -> None:
@@ -136,7 +135,7 @@ def test_an_image_the_model_cannot_see_gives_the_servers_error(app_url, page, tm
     img.write_bytes(buf.getvalue())
     page.goto(app_url)
     wait_for_idle(page)
-    page.locator("summary").filter(has_text="Attach images").click()
+    open_section(page, "Attach images")
     page.locator(".st-key-attach-box [data-testid='stFileUploaderDropzoneInput']").set_input_files(str(img))
     wait_for_idle(page)
     page.get_by_text("Attach images (1)").wait_for()
@@ -159,7 +158,7 @@ def test_a_turn_gains_and_loses_images_in_the_conversation_editor(scripted_app, 
     page.goto(url)
     wait_for_idle(page)
     main = page.locator('[data-testid="stMain"]')
-    main.locator("summary").filter(has_text="Add a turn by hand").click()
+    open_section(main, "Add a turn by hand")
     page.get_by_label("Text of the turn").fill("What colour is this?")
     page.get_by_label("Text of the turn").press("Tab")
     wait_for_idle(page)
@@ -174,7 +173,7 @@ def test_a_turn_gains_and_loses_images_in_the_conversation_editor(scripted_app, 
     page.get_by_test_id("stChatMessage").get_by_text("Images (1)").wait_for()
     assert main.locator('[data-testid="stImage"] img').count() == 1  # the picture's preview
     screenshot(page, "turn_images_edit")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     wait_for_idle(page)
 
     fs.script(text_stream("It is blue."))
@@ -192,7 +191,7 @@ def test_a_turn_gains_and_loses_images_in_the_conversation_editor(scripted_app, 
     user_turn.get_by_role("button", name="Remove").click()
     wait_for_idle(page)
     user_turn.get_by_text("Images (0)").wait_for()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     wait_for_idle(page)
     user_turn = page.get_by_test_id("stChatMessage").first
     assert "What colour is this?" in user_turn.inner_text()

@@ -108,3 +108,15 @@ def screenshot(pg, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_section(scope, title: str) -> None:
+    """Open the folding section titled `title` in `scope` (a page or a locator); an open one stays
+    open. Its header is a button (components/common/section.py), with a chevron icon while closed."""
+    header = scope.locator('[class*="st-key-sec-head-"] button', has_text=title).first
+    header.wait_for(timeout=60_000)
+    if "chevron_right" in header.inner_text():
+        header.click()
+        page = getattr(scope, "page", scope)
+        header.filter(has_text="expand_more").wait_for(timeout=60_000)
+        wait_for_idle(page)
