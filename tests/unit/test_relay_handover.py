@@ -12,6 +12,7 @@ import zlib
 
 import pytest
 import requests
+import uvloop
 import yaml
 from support import fault_server as fsv
 
@@ -36,6 +37,20 @@ def _fresh(fault):
     fault.reset()
 
 
+# The app runs on uvloop (uvicorn picks it when installed); plain asyncio must work as well.
+LOOP = {"factory": asyncio.new_event_loop}
+
+
+@pytest.fixture(params=["asyncio", "uvloop"], autouse=True)
+def _event_loop(request):
+    LOOP["factory"] = asyncio.new_event_loop if request.param == "asyncio" else uvloop.new_event_loop
+
+
+def run(coro):
+    with asyncio.Runner(loop_factory=LOOP["factory"]) as runner:
+        return runner.run(coro)
+
+
 class Relayed:
     def __init__(self, fault, behaviour, strip_usage: bool = True, read_timeout: float = 10.0):
         fault.script(behaviour)
@@ -46,7 +61,7 @@ class Relayed:
         assert self.handover is not None
         self.sent: list[tuple[float, bytes]] = []
         self.t0 = time.monotonic()
-        asyncio.run(self.handover.relay(self._send))
+        run(self.handover.relay(self._send))
         self.body, self.error = b"", None
         try:
             for piece in self.handover.body(limit=10):
@@ -162,7 +177,7 @@ def test_a_shutdown_socket_ends_the_reading(fault):
             shutdown_socket(response_socket(resp))
 
     t0 = time.monotonic()
-    asyncio.run(h.relay(send))
+    run(h.relay(send))
     assert time.monotonic() - t0 < 2 and len(sent) == 2
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         list(h.body(limit=1))
