@@ -149,6 +149,14 @@ def _event(client: ChatClient, ev, asm: ChunkAssembler, result: ChatResult, raw_
         yield d
 
 
+def event_error(event: str | None, payload: dict[str, Any]) -> errors.ErrorInfo | None:
+    """The error a stream's JSON event reports (an `error` event, an error key, or vLLM's
+    "object": "error"), if it is one: the stream ends there."""
+    if event == "error" or "error" in payload or payload.get("object") == "error":
+        return errors.parse_error_payload(payload)
+    return None
+
+
 def _handle_event(client: ChatClient, event: str | None, data: str, asm: ChunkAssembler,
                   result: ChatResult) -> list[Delta]:
     try:
@@ -159,8 +167,7 @@ def _handle_event(client: ChatClient, event: str | None, data: str, asm: ChunkAs
         return []  # non-JSON noise between events is ignored
     if not isinstance(payload, dict):
         return []  # JSON that is not a chunk: ignored like other noise
-    info = errors.parse_error_payload(payload) if (event == "error" or "error" in payload
-                                                   or payload.get("object") == "error") else None
+    info = event_error(event, payload)
     if info:
         if isinstance(payload.get("choices"), list) or isinstance(payload.get("usage"), dict):
             asm.add(payload)  # the error chunk may still carry usage (billed) and choices (OpenRouter)

@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from paramlab import errors
 from paramlab.backends import registry
 from paramlab.client.result import ChatResult
 from paramlab.client.sse import ServerSentEvent, SSEDecoder
+from paramlab.client.streaming import event_error
 from paramlab.relay.wire import DONE, RelayError, frame, json_frame
 from paramlab.request import schema
 
@@ -176,8 +176,7 @@ def ends_stream(event: str | None, data: str) -> bool:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError:
         return False
-    return (isinstance(obj, dict) and ("error" in obj or obj.get("object") == "error")
-            and errors.parse_error_payload(obj) is not None)
+    return isinstance(obj, dict) and event_error(event, obj) is not None
 
 
 def synthesized_stream(result: ChatResult, include_usage: bool) -> list[bytes]:
