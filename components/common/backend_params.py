@@ -174,24 +174,39 @@ def _show(v: Any) -> str:
     return fmt(v) if isinstance(v, (int, float)) else str(v)
 
 
+def group_title(backend: str) -> str | None:
+    """The backend's group title (None: it has nothing to show)."""
+    b = registry.get(backend)
+    if not b.extensions and not b.drops_note and not b.defaults_note:
+        return None
+    return f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
+
+
+def group_key(backend: str, key: str = "pp") -> str:
+    return f"{key}-group-backend-{registry.get(backend).kind}"
+
+
 def render(params: dict[str, Any], backend: str, key: str = "pp") -> dict[str, Any]:
-    """The backend's group (named after it). Returns the slots under each control for its errors."""
+    """The backend's group as a folding section. Returns the slots under each control for its errors."""
+    title = group_title(backend)
+    if title is None:
+        return {}
+    with section.lazy(title, group_key(backend, key)) as shown:
+        return body(params, backend, key) if shown else {}
+
+
+def body(params: dict[str, Any], backend: str, key: str = "pp") -> dict[str, Any]:
+    """The backend group's contents. Returns the slots under each control for its errors."""
     b = registry.get(backend)
     slots: dict[str, Any] = {}
-    if not b.extensions and not b.drops_note and not b.defaults_note:
-        return slots
     known = server_defaults(backend)
-    title = f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
-    with section.lazy(title, f"{key}-group-backend-{b.kind}") as shown:
-        if not shown:
-            return slots
-        st.caption(b.about)
-        if b.drops_note:
-            st.warning(b.drops_note, icon="⚠️")
-        if b.defaults_note:
-            st.caption(f"Defaults: {b.defaults_note}")
-        for o in b.extensions:
-            slots[o.name] = _control(o, params, key, backend, known.get(o.name))
-        if b.extensions:
-            st.caption("Sent in the request body only to this backend; code export puts them in `extra_body`.")
+    st.caption(b.about)
+    if b.drops_note:
+        st.warning(b.drops_note, icon="⚠️")
+    if b.defaults_note:
+        st.caption(f"Defaults: {b.defaults_note}")
+    for o in b.extensions:
+        slots[o.name] = _control(o, params, key, backend, known.get(o.name))
+    if b.extensions:
+        st.caption("Sent in the request body only to this backend; code export puts them in `extra_body`.")
     return slots

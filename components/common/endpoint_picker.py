@@ -18,10 +18,42 @@ def render() -> Endpoint | None:
     for err in s.errors:
         st.sidebar.error(f"Configuration: {err}")
     names = state.endpoint_names()
+    if st.session_state[state.ENDPOINT] not in names:
+        st.session_state[state.ENDPOINT] = names[0] if names else None
+    ep = state.current_endpoint()
+    if ep is not None and not st.session_state[state.MODEL] and ep.models:
+        st.session_state[state.MODEL] = ep.models[0]  # what the folded picker would show first
+    # Folded, the choice is one line (a drop-down costs the browser as much as five buttons on
+    # every rerun); it opens by itself while the model is still to be typed.
+    with st.sidebar, section.lazy(_title(ep), "pl-endpoint", force_open=ep is not None and not _model_known(ep)) as shown:
+        if shown:
+            ep = _pick(names)
+    if ep is None:
+        return None
+    if ep.embedded:
+        st.sidebar.info(f"**Embedded demo model.** {ABOUT}", icon="🐣")
+    else:
+        st.sidebar.caption(f"{registry.get(ep.backend).label} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
+    return ep
+
+
+def _model_known(ep: Endpoint) -> bool:
+    return bool(st.session_state[state.MODEL] or ep.models)
+
+
+def _title(ep: Endpoint | None) -> str:
+    if ep is None:
+        return "🔌 Endpoint: none"
+    model = FRIENDLY_NAME if ep.embedded else (st.session_state[state.MODEL] or "model?")
+    return f"🔌 {ep.name} · {model}"
+
+
+def _pick(names: list[str]) -> Endpoint | None:
+    """Endpoint, model, adding an endpoint and what the endpoint honours (the section's body)."""
     current = st.session_state[state.ENDPOINT]
-    name = st.sidebar.selectbox("Endpoint", names, index=names.index(current) if current in names else 0,
-                                help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or "
-                                     ".streamlit/secrets.toml. See the README.")
+    name = st.selectbox("Endpoint", names, index=names.index(current) if current in names else 0,
+                        help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or "
+                             ".streamlit/secrets.toml. See the README.")
     if name != current:
         st.session_state[state.ENDPOINT] = name
         st.session_state[state.MODEL] = None
@@ -34,21 +66,17 @@ def render() -> Endpoint | None:
     if models:
         options = models + (["other…"] if not ep.embedded else [])
         idx = options.index(chosen) if chosen in options else 0
-        pick = st.sidebar.selectbox("Model", options, index=idx,
-                                    format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
+        pick = st.selectbox("Model", options, index=idx,
+                            format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
         if pick == "other…":
-            pick = st.sidebar.text_input("Model name", value=chosen if chosen not in models else "",
-                                         placeholder="e.g. gpt-4o-mini")
+            pick = st.text_input("Model name", value=chosen if chosen not in models else "",
+                                 placeholder="e.g. gpt-4o-mini")
     else:
-        pick = st.sidebar.text_input("Model", value=chosen or "", placeholder="e.g. gpt-4o-mini, llama3.2")
+        pick = st.text_input("Model", value=chosen or "", placeholder="e.g. gpt-4o-mini, llama3.2")
         if not pick:
-            st.sidebar.warning("model: type the model name this endpoint serves.")
+            st.warning("model: type the model name this endpoint serves.")
     st.session_state[state.MODEL] = pick or None
     honour_check.render(ep, pick or None)  # the backend, and what this endpoint honours
-    if ep.embedded:
-        st.sidebar.info(f"**Embedded demo model.** {ABOUT}", icon="🐣")
-    else:
-        st.sidebar.caption(f"{registry.get(ep.backend).label} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
     return ep
 
 
@@ -100,7 +128,7 @@ def add_endpoint_form() -> None:
     """Add an endpoint for this browser session. The key is typed into a password field, kept in
     memory for this session only, and sent only to the host it was entered for."""
     custom = st.session_state[state.CUSTOM]
-    with st.sidebar, section.lazy("➕ Add an endpoint (this session)", "pl-add-endpoint",
+    with section.lazy("➕ Add an endpoint (this session)", "pl-add-endpoint",
                                   force_open=f"{FORM}.error" in st.session_state) as shown:
         if not shown:
             return

@@ -44,7 +44,7 @@ def render(endpoint: Endpoint | None, model: str | None) -> None:
     if endpoint is None:
         return
     found = registry.detection_for(endpoint)
-    box = st.sidebar.container(border=True, key="pl-backend")
+    box = st.container(key="pl-backend")  # inside the sidebar's endpoint section
     box.caption(f"Backend: **{registry.get(found.kind).label}** — {found.evidence}.")
     if not endpoint.embedded:
         override(box, endpoint)

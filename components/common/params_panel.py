@@ -123,9 +123,9 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     # Reset only where there is something to reset: an unticked, unset parameter's row is the tick
     # alone (a columns row costs the browser as much as five plain elements on every rerun).
     resettable = bool(st.session_state.get(f"{key}.{p.name}.on")) or params.get(p.name) is not None
-    c1, c2 = st.columns([4, 1], vertical_alignment="center") if resettable else (st, None)
+    c1 = c2 = st.container(horizontal=True, vertical_alignment="center") if resettable else st
     on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook(_apply, p, params, key))
-    if c2 is not None:
+    if resettable:
         c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
                   help=f"Reset {p.name}: not sent, server default applies",
                   **fragments.hook(_reset, key, p.name, params, event="on_click"))
@@ -182,11 +182,10 @@ def _control(p: Param, params: dict, key: str, backend: str, max_n: int | None =
 
 def _control_fragment(own: str, p: Param, params: dict, key: str, backend: str, max_n: int | None,
                       model: str | None) -> None:
-    with st.container(key=f"{key}-{p.name}"):  # a stable CSS hook: .st-key-pp-temperature
-        with fragments.rerunning((own,), watched=True):
-            _header(p, params, key, backend)
-        inner = f"{own}{fragments.NESTED}value"
-        fragments.run(inner, _value_fragment, inner, p, params, key, backend, max_n, model)
+    with fragments.rerunning((own,), watched=True):  # the fragment's own block holds the row
+        _header(p, params, key, backend)
+    inner = f"{own}{fragments.NESTED}value"
+    fragments.run(inner, _value_fragment, inner, p, params, key, backend, max_n, model)
 
 
 def _value_fragment(own: str, p: Param, params: dict, key: str, backend: str, max_n: int | None,
@@ -293,16 +292,16 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
                 max_n: int | None, model: str | None) -> None:
     shown: set[str] = set()
     errors = field_errors(params, backend)
-    for group, plist in schema.iter_groups(names):
-        # keyed: the group stays open when elements above it come and go; a group with an
-        # invalid field opens so its message is seen
-        bad = any(p.name in errors for p in plist)
-        with section.lazy(group, f"{key}-group-{group.lower().replace(' ', '-')}", group == "Sampling" or bad,
-                          force_open=bad) as open_:
-            for p in plist if open_ else ():
-                _control(p, params, key, backend, max_n, model)
-                shown.add(p.name)
-    slots = backend_params.render(params, backend, key)  # the backend's own samplers
+    groups = schema.iter_groups(names)
+    if fragments.enabled():
+        slots = _open_groups(params, backend, key, groups, errors, max_n, model, shown)
+    else:  # AppTest: every group as an expander, so tests find every control
+        for group, plist in groups:
+            with section.lazy(group, _group_key(key, group), group == "Sampling"):
+                for p in plist:
+                    _control(p, params, key, backend, max_n, model)
+                    shown.add(p.name)
+        slots = backend_params.render(params, backend, key)  # the backend's own samplers
     warn_interactions(params)
     for name, messages in field_errors(params, backend).items():  # next to the field they are about
         if name in shown:
@@ -310,6 +309,43 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
         target = slots.get(name)
         text = "\n\n".join(messages)
         (target.error(text) if target is not None else st.error(text))
+
+
+def _group_key(key: str, group: str) -> str:
+    return f"{key}-group-{group.lower().replace(' ', '-')}"
+
+
+def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, errors: dict,
+                 max_n: int | None, model: str | None, shown: set[str]) -> dict[str, Any]:
+    """The groups as one row of pills, each open group drawn under it. One pills row costs the
+    browser about what three buttons do on every rerun; a folding header per group cost nine."""
+    titles = [g for g, _ in groups]
+    backend_title = backend_params.group_title(backend)
+    if backend_title:
+        titles.append(backend_title)
+    pick = f"{key}-groups"
+    bad = [g for g, plist in groups if any(p.name in errors for p in plist)]
+    if backend_title and any(n in errors for n in (o.name for o in registry.get(backend).extensions)):
+        bad.append(backend_title)
+    current = [t for t in st.session_state.get(pick, ["Sampling"]) if t in titles]
+    wanted = current + [t for t in bad if t not in current]  # a group with an invalid field opens
+    if st.session_state.get(pick) != wanted:
+        st.session_state[pick] = wanted
+    # Pressed pills are the open groups; a group with an invalid field opens by itself.
+    opened = st.pills("Parameter groups", titles, key=pick, selection_mode="multi", label_visibility="collapsed")
+    slots: dict[str, Any] = {}
+    for group, plist in groups:
+        if group in opened:
+            with st.container(border=True, key=_group_key(key, group)):
+                st.caption(f"**{group}**")
+                for p in plist:
+                    _control(p, params, key, backend, max_n, model)
+                    shown.add(p.name)
+    if backend_title and backend_title in opened:
+        with st.container(border=True, key=backend_params.group_key(backend, key)):
+            st.caption(f"**{backend_title}**")
+            slots = backend_params.body(params, backend, key)
+    return slots
 
 
 def field_errors(params: dict[str, Any], backend: str | None = None) -> dict[str, list[str]]:

@@ -38,14 +38,19 @@ def lazy(label: str, key: str, expanded: bool = False, force_open: bool = False)
     if force_open or key not in ss:
         ss[key] = bool(expanded or force_open)
     shown = bool(ss[key])
+    if not shown:  # the header alone: no container around it (a block costs a redraw too)
+        _header(label, key, shown)
+        yield False
+        return
     with st.container(key=key):  # the st-key-<key> class tests and styles find
-        st.button(label, key=CSS_MARK + key, type="tertiary", width="stretch", on_click=_flip, args=(key,),
-                  icon=":material/expand_more:" if shown else ":material/chevron_right:")
-        if shown:
-            with st.container(border=True):
-                yield True
-        else:
-            yield False
+        _header(label, key, shown)
+        with st.container(border=True):
+            yield True
+
+
+def _header(label: str, key: str, shown: bool) -> None:
+    st.button(label, key=CSS_MARK + key, type="tertiary", width="stretch", on_click=_flip, args=(key,),
+              icon=":material/expand_more:" if shown else ":material/chevron_right:")
 
 
 def _flip(key: str) -> None:

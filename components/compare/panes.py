@@ -18,7 +18,7 @@ from components.common import cost_breakdown
 from components.common import fragments
 from components.compare import cost as compare_cost
 from components.common import live
-from components.common import params_panel, reply_extras, thinking
+from components.common import params_panel, section, reply_extras, thinking
 from components.common import state
 from paramlab.experiments import compare
 from paramlab import settings as config
@@ -90,15 +90,15 @@ def _add_pane() -> None:
 
 def toolbar() -> None:
     panes = ensure_panes()
-    c1, c2, c3, c4 = st.columns([2, 1.2, 1.7, 2.6], vertical_alignment="bottom")
-    c1.button("↺ Start from the Playground's settings", on_click=_from_playground, disabled=running(),
-              help="Every pane takes the Playground's endpoint, model and parameters.")
-    c2.button("➕ Add pane", on_click=_add_pane, disabled=len(panes) >= compare.MAX_PANES or running(),
-              help=f"Up to {compare.MAX_PANES} panes; the new one copies the last pane.")
-    with c3.popover("🎚️ Vary one parameter", disabled=running()):
+    row = st.container(horizontal=True, vertical_alignment="center")  # one flex row: cheaper than columns
+    row.button("↺ Start from the Playground's settings", on_click=_from_playground, disabled=running(),
+               help="Every pane takes the Playground's endpoint, model and parameters.")
+    row.button("➕ Add pane", on_click=_add_pane, disabled=len(panes) >= compare.MAX_PANES or running(),
+               help=f"Up to {compare.MAX_PANES} panes; the new one copies the last pane.")
+    with row.popover("🎚️ Vary one parameter", disabled=running()):
         _vary_form(panes)
-    c4.caption(f"{len(panes)} panes · every pane answers the same conversation · "
-               "changed settings are named in each pane's title")
+    row.caption(f"{len(panes)} panes · every pane answers the same conversation · "
+                "changed settings are named in each pane's title")
 
 
 def _vary_form(panes: list[Pane]) -> None:
@@ -245,37 +245,56 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     pane = panes[i]
     k = f"cmp.{pane.id}"
     st.markdown(f"**{compare.pane_title(panes, i)}**")
-    names = state.endpoint_names()
-    pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
-                                 index=names.index(pane.endpoint) if pane.endpoint in names else 0)
-    try:
-        ep = state.resolve_endpoint(pane.endpoint)
-        models, backend = list(ep.models), ep.backend
-    except config.ConfigError:
-        models, backend = [], "other"
-    if models:
-        pane.model = st.selectbox("Model", models, key=f"{k}.model",
-                                  index=models.index(pane.model) if pane.model in models else 0)
-    else:
-        pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
-                                   placeholder="model name, e.g. gpt-4o-mini") or None
+    # Folded to one line that names them: two drop-downs cost the browser as much as ten buttons
+    # on every rerun of the page.
+    models, backend = _endpoint_of(pane)
+    if not pane.model and models:
+        pane.model = models[0]  # what the folded picker would show first
+    with section.lazy(f"🔌 {pane.endpoint} · {pane.model or 'model?'}", f"{k}-conn",
+                      force_open=not pane.model) as shown:  # a model still to be typed: open
+        if shown:
+            backend = _pane_endpoint(pane, k)
     if not st.session_state.get(f"{k}.edit"):
         # While the panel is open its ticks say what is sent: a line repeating them would need a
         # second script run after every slider move to stay true.
         st.caption("Sends: " + params_panel.sent_summary(pane.params))
     # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
-    b1, b2 = st.columns(2)
-    if b1.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
+    row = st.container(horizontal=True)
+    if row.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
                  disabled=len(panes) >= compare.MAX_PANES or running(), help="Add a copy of this pane next to it."):
         panes.insert(i + 1, pane.clone())
         st.rerun()
-    if b2.button("Remove", icon=":material/close:", key=f"{k}.remove", type="tertiary",
+    if row.button("Remove", icon=":material/close:", key=f"{k}.remove", type="tertiary",
                  disabled=len(panes) <= compare.MIN_PANES or running(), help="Remove this pane."):
         panes.pop(i)
         st.rerun()
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
         params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                             dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+
+
+def _endpoint_of(pane: Pane) -> tuple[list[str], str]:
+    """The pane's endpoint's models and backend (none and "other" when it is not configured)."""
+    try:
+        ep = state.resolve_endpoint(pane.endpoint)
+    except config.ConfigError:
+        return [], "other"
+    return list(ep.models), ep.backend
+
+
+def _pane_endpoint(pane: Pane, k: str) -> str:
+    """The pane's endpoint and model pickers; returns the endpoint's backend."""
+    names = state.endpoint_names()
+    pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
+                                 index=names.index(pane.endpoint) if pane.endpoint in names else 0)
+    models, backend = _endpoint_of(pane)
+    if models:
+        pane.model = st.selectbox("Model", models, key=f"{k}.model",
+                                  index=models.index(pane.model) if pane.model in models else 0)
+    else:
+        pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
+                                   placeholder="model name, e.g. gpt-4o-mini") or None
+    return backend
 
 
 def _streaming(run: LiveRun, j: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lab import state as ls
-from components.common import token_ids
+from components.common import section, token_ids
 from components.lab.text import t
 from paramlab.settings import Endpoint
 from paramlab.lab.next_token import show_token
@@ -25,22 +25,30 @@ def _apply_pick(ids: dict[str, int]) -> None:
 
 
 def render(endpoint: Endpoint | None, focus: str) -> None:
-    with st.container(border=focus == "logit_bias", key="lab-bias"):
-        st.markdown("**logit_bias**" if focus != "logit_bias" else "**▶ logit_bias**")
-        ls.bound_text(st.text_area, ls.BIAS_TEXT, label=t("bias_text"), height=90,
-                      help="Keys are the model's token ids; bias −100 bans a token, +100 forces it.")
-        _, errors = ls.logit_bias()
-        for e in errors:
-            st.error(e)
-        dist = st.session_state.get(ls.DIST)
-        if dist is not None:
-            ids = {f"{show_token(c.token)} · id {c.id}": c.id for c in dist.candidates if c.id is not None}
-            c1, c2, c3 = st.columns([3, 3, 2], vertical_alignment="bottom")
-            c1.selectbox(t("candidate"), list(ids), key=PICK)
-            c2.slider(t("bias"), -100, 100, 0, key=PICK_VALUE)
-            c3.button(t("set"), key="lab.b.bias_set", on_click=_apply_pick, args=(ids,),
-                      help="Write this candidate's bias into logit_bias.")
-        helper(endpoint)
+    _, errors = ls.logit_bias()
+    set_ = bool((st.session_state.get(ls.BIAS_TEXT) or "").strip())
+    with section.lazy("logit_bias" + (" ✎" if set_ else ""), "lab-bias",
+                      force_open=focus == "logit_bias" or bool(errors)) as shown:
+        if shown:
+            _body(endpoint, focus)
+
+
+def _body(endpoint: Endpoint | None, focus: str) -> None:
+    st.markdown("**logit_bias**" if focus != "logit_bias" else "**▶ logit_bias**")
+    ls.bound_text(st.text_area, ls.BIAS_TEXT, label=t("bias_text"), height=90,
+                  help="Keys are the model's token ids; bias −100 bans a token, +100 forces it.")
+    _, errors = ls.logit_bias()
+    for e in errors:
+        st.error(e)
+    dist = st.session_state.get(ls.DIST)
+    if dist is not None:
+        ids = {f"{show_token(c.token)} · id {c.id}": c.id for c in dist.candidates if c.id is not None}
+        c1, c2, c3 = st.columns([3, 3, 2], vertical_alignment="bottom")
+        c1.selectbox(t("candidate"), list(ids), key=PICK)
+        c2.slider(t("bias"), -100, 100, 0, key=PICK_VALUE)
+        c3.button(t("set"), key="lab.b.bias_set", on_click=_apply_pick, args=(ids,),
+                  help="Write this candidate's bias into logit_bias.")
+    helper(endpoint)
 
 
 def helper(endpoint: Endpoint | None) -> None:

@@ -1,13 +1,15 @@
 """The Lab's sliders (temperature, top_p, penalties), the token history and the sampler order."""
 from __future__ import annotations
 
+import contextlib
+
 from collections import Counter
 
 import streamlit as st
 
 from components.lab import state as ls
 from components.lab.text import lang, t
-from components.common import fragments
+from components.common import fragments, section
 from components.common import state
 from paramlab.lab import guide
 from paramlab.lab import guide_backends
@@ -42,9 +44,15 @@ def focus_picker() -> str:
 def _slider(name: str, focus: str) -> None:
     p = PARAMS[name]
     label = f"▶ {name}" if name == focus else name
-    with st.container(border=name == focus, key=f"lab-ctl-{name}"):
+    with _frame(name, focus):
         _own_fragment(name, st.slider, label=label, min_value=float(p.min), max_value=float(p.max),
                       step=float(p.step or 0.01), help=p.short)
+
+
+def _frame(name: str, focus: str):
+    """The focused setting gets a bordered box; the others sit in their fragment's own block (a
+    container per slider would be one more element the browser redraws on every move)."""
+    return st.container(border=True, key=f"lab-ctl-{name}") if name == focus else contextlib.nullcontext()
 
 
 def _own_fragment(name: str, widget, **kwargs) -> None:
@@ -68,7 +76,7 @@ CUT_OFFS = {"top_k": ("top_k (0 = off)", 0, 100, 1, "Keep the k most likely toke
 
 def _cut_off(name: str, focus: str) -> None:
     label, lo, hi, step, helptext = CUT_OFFS[name]
-    with st.container(border=name == focus, key=f"lab-ctl-{name}"):
+    with _frame(name, focus):
         _own_fragment(name, st.slider, label=("▶ " if name == focus else "") + label, min_value=lo, max_value=hi,
                       step=step, help=helptext)
 
@@ -85,19 +93,26 @@ def sliders(focus: str) -> None:
 
 def history(endpoint: Endpoint | None, focus: str) -> None:
     """Text whose tokens count as already generated, for the penalties."""
-    with st.container(border=focus in ("presence_penalty", "frequency_penalty"), key="lab-history"):
-        ls.bound_text(st.text_area, ls.HISTORY_TEXT, label=t("history"), height=68,
-                      help="Text the model has generated so far. The penalties count how often each of its "
-                           "token ids occurs: logit −= presence × [count > 0] + frequency × count.")
-        text = st.session_state[ls.HISTORY_TEXT]
-        cached = st.session_state.get(ls.HISTORY_IDS)
-        if text and (cached is None or cached[0] != text) and endpoint is not None:
-            try:
-                wt = tokenizer.tokenize_text(endpoint, st.session_state.get(state.MODEL), text)
-                st.session_state[ls.HISTORY_IDS] = (text, list(wt.ids), list(wt.pieces))
-            except tokenizer.TokenizerUnavailable as e:
-                st.warning(f"Token history: {e}")
-        fragments.run("lab-history-counts", _counts, watch=_counts_view)
+    penalties = focus in ("presence_penalty", "frequency_penalty")
+    text = st.session_state.get(ls.HISTORY_TEXT) or ""
+    with section.lazy(t("history") + (" ✎" if text else ""), "lab-history", force_open=penalties) as shown:
+        if shown:
+            _history(endpoint)
+
+
+def _history(endpoint: Endpoint | None) -> None:
+    ls.bound_text(st.text_area, ls.HISTORY_TEXT, label=t("history"), height=68,
+                  help="Text the model has generated so far. The penalties count how often each of its "
+                       "token ids occurs: logit −= presence × [count > 0] + frequency × count.")
+    text = st.session_state[ls.HISTORY_TEXT]
+    cached = st.session_state.get(ls.HISTORY_IDS)
+    if text and (cached is None or cached[0] != text) and endpoint is not None:
+        try:
+            wt = tokenizer.tokenize_text(endpoint, st.session_state.get(state.MODEL), text)
+            st.session_state[ls.HISTORY_IDS] = (text, list(wt.ids), list(wt.pieces))
+        except tokenizer.TokenizerUnavailable as e:
+            st.warning(f"Token history: {e}")
+    fragments.run("lab-history-counts", _counts, watch=_counts_view)
 
 
 def _counts_view() -> tuple:

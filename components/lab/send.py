@@ -18,9 +18,9 @@ SEND_ERRORS = "lab.send_errors"
 
 
 def render(endpoint: Endpoint | None) -> None:
-    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")  # one flex row: cheaper than columns
     # no bounds in the widget (it would keep showing a refused number): checked here, by name
-    max_tokens = c1.number_input("max_tokens", value=40, step=1, key="lab.w.send_max")
+    max_tokens = c1.number_input("max_tokens", value=40, step=1, key="lab.w.send_max", width=160)
     bad = not 1 <= max_tokens <= 512
     if bad:
         st.error(f"max_tokens: must be 1 to 512 in the Lab, got {max_tokens}")

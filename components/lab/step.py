@@ -55,7 +55,7 @@ def _generated(result) -> None:
 def render(endpoint: Endpoint | None) -> None:
     ss = st.session_state
     st.caption(t("step_caption"))
-    c1, c2, c3 = st.columns(3)
+    c1 = c2 = c3 = st.container(horizontal=True)  # one flex row: cheaper than columns
     disabled = endpoint is None or work.busy()
     c1.button(t("next1"), key="lab.b.step1", disabled=disabled, on_click=_run, args=(endpoint, 1))
     c2.button(t("next5"), key="lab.b.step5", disabled=disabled, on_click=_run, args=(endpoint, 5))

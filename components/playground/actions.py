@@ -119,14 +119,17 @@ def failed(run) -> bool:
 def bar(run, busy: bool) -> None:
     """Regenerate, Retry and Undo under the replies."""
     undo_what = st.session_state.get(UNDO)
-    cols = st.columns([1.2, 1, 1.8, 3], vertical_alignment="center")
-    cols[0].button("Regenerate", icon=":material/refresh:", key="act.regenerate", on_click=regenerate,
-                   disabled=busy or not can_regenerate(),
-                   help="Ask again for a reply to the last user turn with the current settings; the old "
-                        "reply is replaced (Undo brings it back).")
-    if failed(run) and st.session_state.get(LAST_BODY) is not None:
-        cols[1].button("Retry", icon=":material/replay:", key="act.retry", on_click=retry, disabled=busy,
-                       type="primary", help="Send the failed request again, exactly as it was.")
+    retry_ = failed(run) and st.session_state.get(LAST_BODY) is not None
+    if not (can_regenerate() or retry_ or undo_what is not None):
+        return  # nothing to act on yet: no row (each element is redrawn on every rerun)
+    row = st.container(horizontal=True, vertical_alignment="center")  # one flex row: cheaper than columns
+    row.button("Regenerate", icon=":material/refresh:", key="act.regenerate", on_click=regenerate,
+               disabled=busy or not can_regenerate(),
+               help="Ask again for a reply to the last user turn with the current settings; the old "
+                    "reply is replaced (Undo brings it back).")
+    if retry_:
+        row.button("Retry", icon=":material/replay:", key="act.retry", on_click=retry, disabled=busy,
+                   type="primary", help="Send the failed request again, exactly as it was.")
     if undo_what is not None:
-        cols[2].button(f"Undo {undo_what[0].lower()}", icon=":material/undo:", key="act.undo", on_click=undo,
-                       disabled=busy, help=f"Restore the {words.count(len(undo_what[1]), 'turn')} from before.")
+        row.button(f"Undo {undo_what[0].lower()}", icon=":material/undo:", key="act.undo", on_click=undo,
+                   disabled=busy, help=f"Restore the {words.count(len(undo_what[1]), 'turn')} from before.")

@@ -116,7 +116,6 @@ def status(picked: str | None) -> None:
 def render() -> None:
     loaded = presets.load_all()
     st.session_state.pop(STATUS_SLOT, None)  # a slot of an earlier run is not on the page any more
-    st.subheader("Presets")
     flash, slot = st.session_state.pop(FLASH, None), st.empty()  # one fixed slot: the layout below stays put
     if flash:
         getattr(slot, flash[0])(flash[1])
@@ -128,14 +127,28 @@ def render() -> None:
         return
     if st.session_state.get(PICK) not in names:
         st.session_state[PICK] = None  # nothing is picked until the user picks: no preset looks applied
-    name = st.selectbox("Preset", names, key=PICK, placeholder="Choose a preset…",
-                        format_func=lambda n: n + ("" if loaded.get(n).builtin else "  (yours)"))
+    name = st.session_state[PICK]
+    # Folded to one line: a drop-down costs the browser as much as five buttons on every rerun.
+    with section.lazy("📚 Presets", "presets") as shown:
+        if shown:
+            name = _pick(loaded, names)
     st.session_state[STATUS_SLOT] = (st.empty(), name)  # filled by show_status()
+
+
+def _pick(loaded, names: list[str]) -> str | None:
+    """Choose and load a preset; manage the saved ones (the Presets section's body)."""
+    name = st.selectbox("Preset", names, key=PICK, placeholder="Choose a preset…", persist_state=section.KEEP,
+                        format_func=lambda n: n + ("" if loaded.get(n).builtin else "  (yours)"))
     chosen = loaded.get(name) if name is not None else None
     if chosen is not None:
         st.caption(chosen.description + (" Sets the system prompt too." if chosen.system is not None else ""))
         st.button("Load preset", key="preset.load", on_click=_load, args=(name,), use_container_width=True,
                   help="Replaces every parameter: the preset's values are set, the rest are unset.")
+    _manage(name, chosen)
+    return name
+
+
+def _manage(name: str | None, chosen) -> None:
     keep = section.KEEP
     with section.lazy("Manage presets", "presets-manage") as shown:
         if not shown:

@@ -25,6 +25,7 @@ from components.playground import presets as presets_ui
 from components.playground import attach, tool_flow
 from components.common import panes as replies
 from components.common import reply_extras
+from components.common import section
 from components.common import state
 from components.common import token_ids
 from paramlab.request import context as ctx
@@ -48,31 +49,45 @@ def sidebar_controls(endpoint: Endpoint | None) -> None:
     st.session_state.setdefault("w.stream", st.session_state[state.STREAM])
     st.session_state.setdefault("w.usage", st.session_state[state.INCLUDE_USAGE])
     st.session_state.setdefault("w.label", st.session_state[state.LABEL])
+    st.session_state.setdefault("w.no_obfuscation", bool(st.session_state.get(state.NO_OBFUSCATION)))
     with st.sidebar:
-        st.text_input("Session label", key="w.label", max_chars=200, placeholder="e.g. prompt v2, temperature test",
-                      help="Recorded with every request from now on, so the Usage page can filter and total "
-                           "by it; rename past ones there.",
-                      on_change=lambda: st.session_state.update({state.LABEL: " ".join(st.session_state["w.label"].split())}))
-        st.toggle("Stream", key="w.stream",
-                  help="Show tokens as they arrive and measure time to first token.",
-                  on_change=lambda: st.session_state.update({state.STREAM: st.session_state["w.stream"]}))
-        st.toggle("Ask for usage in the stream", key="w.usage",
-                  disabled=not st.session_state[state.STREAM],
-                  help='Sends stream_options {"include_usage": true}. Turn off for proxies that reject it.',
-                  on_change=lambda: st.session_state.update({state.INCLUDE_USAGE: st.session_state["w.usage"]}))
-        st.session_state.setdefault("w.no_obfuscation", bool(st.session_state.get(state.NO_OBFUSCATION)))
-        st.toggle("Drop obfuscation padding", key="w.no_obfuscation", disabled=not st.session_state[state.STREAM],
-                  help='Sends stream_options {"include_obfuscation": false}: OpenAI stops padding each chunk with '
-                       "random characters (a side-channel defence). Saves bandwidth on a network you trust.",
-                  on_change=lambda: st.session_state.update({state.NO_OBFUSCATION: st.session_state["w.no_obfuscation"]}))
+        with section.lazy(_options_title(), "pl-request-options") as shown:
+            if shown:
+                _request_options()
         presets_ui.render()
-        st.subheader("Parameters")
-        st.caption("Tick a parameter to send it; unticked ones are left out and the server default applies.")
+        st.markdown("**Parameters** :small[· tick one to send it; unticked ones are left out and the server "
+                    "default applies]")
         backend = endpoint.backend if endpoint else "other"
         params_panel.render(st.session_state[state.PARAMS], backend, max_n=max_n(endpoint),
                             dependents=DEPENDENTS)
         fragments.run("pg-preset-status", presets_ui.show_status, watch=presets_ui.status_view)
         token_ids.render(endpoint, "pg", _add_bias)
+
+
+def _options_title() -> str:
+    """The folded section's title says what its switches are set to."""
+    ss = st.session_state
+    stream = "streaming" if ss[state.STREAM] else "not streaming"
+    label = ss[state.LABEL]
+    return f"⚙️ Request: {stream}" + (f" · label “{label}”" if label else "")
+
+
+def _request_options() -> None:
+    st.text_input("Session label", key="w.label", max_chars=200, placeholder="e.g. prompt v2, temperature test",
+                  help="Recorded with every request from now on, so the Usage page can filter and total "
+                       "by it; rename past ones there.",
+                  on_change=lambda: st.session_state.update({state.LABEL: " ".join(st.session_state["w.label"].split())}))
+    st.toggle("Stream", key="w.stream",
+              help="Show tokens as they arrive and measure time to first token.",
+              on_change=lambda: st.session_state.update({state.STREAM: st.session_state["w.stream"]}))
+    st.toggle("Ask for usage in the stream", key="w.usage",
+              disabled=not st.session_state[state.STREAM],
+              help='Sends stream_options {"include_usage": true}. Turn off for proxies that reject it.',
+              on_change=lambda: st.session_state.update({state.INCLUDE_USAGE: st.session_state["w.usage"]}))
+    st.toggle("Drop obfuscation padding", key="w.no_obfuscation", disabled=not st.session_state[state.STREAM],
+              help='Sends stream_options {"include_obfuscation": false}: OpenAI stops padding each chunk with '
+                   "random characters (a side-channel defence). Saves bandwidth on a network you trust.",
+              on_change=lambda: st.session_state.update({state.NO_OBFUSCATION: st.session_state["w.no_obfuscation"]}))
 
 
 def _add_bias(entries: dict[int, float]) -> None:
@@ -202,14 +217,13 @@ def _send_row(endpoint: Endpoint | None) -> None:
     """Send / Stop, the worst case and why Send is blocked (a fragment: it reads the parameters)."""
     busy = streaming()
     invalid = params_panel.invalid_fields(st.session_state[state.PARAMS], endpoint.backend if endpoint else None)
-    c1, c2, c3 = st.columns([1, 1, 5], vertical_alignment="center")
-    c1.button("Send", type="primary", key="send", on_click=_send, disabled=endpoint is None or bool(invalid) or busy,
-              use_container_width=True,
+    row = st.container(horizontal=True, vertical_alignment="center")  # one flex row: cheaper than columns
+    row.button("Send", type="primary", key="send", on_click=_send, disabled=endpoint is None or bool(invalid) or busy,
               help="While a reply streams, Stop it first (its text is kept)." if busy else
               "Sends the conversation plus your message with the current parameters.")
-    c2.button("■ Stop", key="stop", on_click=_stop, disabled=not busy, use_container_width=True,
+    row.button("■ Stop", key="stop", on_click=_stop, disabled=not busy,
               help="Ends every stream at once; the text so far is kept and marked stopped.")
-    with c3:
+    with row:
         worst_case_cost(endpoint)
     if invalid:
         st.caption(f":red[Send is blocked until {', '.join(invalid)} "

@@ -2,7 +2,7 @@
 screenshots to look at."""
 import pytest
 
-from support.app import screenshot, wait_for_app, wait_for_idle
+from support.app import open_section, screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -10,8 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.engine]
 def test_llamacpp_group_shows_server_defaults(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
-    page.get_by_text("llama.cpp (embedded engine) samplers").click()
-    wait_for_idle(page)
+    open_section(page.get_by_test_id("stSidebar"), "llama.cpp (embedded engine) samplers")
     group = page.locator(".st-key-pp-group-backend-embedded")
     group.get_by_text("server default: 40 (reported by the server)").wait_for()
     group.locator(".st-key-pp-min_p label").first.click()
@@ -24,6 +23,7 @@ def test_llamacpp_group_shows_server_defaults(page, app_url):
 def test_honour_check_shows_the_cost_then_the_matrix(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
+    open_section(page.get_by_test_id("stSidebar"), "🔌")  # the endpoint section holds the check
     page.get_by_role("button", name="What does this endpoint honour?").click()
     dialog = page.locator('[role="dialog"]')
     dialog.get_by_text("Worst-case cost: $0.0000").wait_for()

@@ -109,7 +109,8 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     n_box.fill("500")
     n_box.press("Enter")
     wait_for_idle(page)
-    expect(sidebar.locator(key("pp-n"))).to_contain_text("n:")
+    n_row = sidebar.locator('[data-testid="stVerticalBlock"]', has=page.locator(key("pp.n.v"))).last  # its fragment
+    expect(n_row).to_contain_text("n:")
     blocked = page.get_by_text("Send is blocked until n is fixed")
     expect(blocked).to_be_visible()
     expect(page.locator(key("send") + " button").first).to_be_disabled()
@@ -117,7 +118,7 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     n_box.press("Enter")
     wait_for_idle(page)
     expect(blocked).to_have_count(0)
-    expect(sidebar.locator(key("pp-n")).get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(n_row.get_by_test_id("stAlertContentError")).to_have_count(0)
     expect(page.locator(key("send") + " button").first).to_be_enabled()
 
     # max_tokens changes the worst case shown next to Send
@@ -147,6 +148,7 @@ def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
     page.wait_for_selector(key("send") + " button", timeout=SLOW)
     wait_for_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "📚 Presets")
     combo = sidebar.locator(key("w.preset") + " input[role=combobox]")
     combo.click()
     combo.fill("Balanced")  # filters the list to this preset
@@ -229,6 +231,7 @@ def test_a_folded_section_keeps_what_was_typed_in_it(page, app_url):
     page.wait_for_selector(key("send") + " button", timeout=SLOW)
     wait_for_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "📚 Presets")
     open_section(sidebar, "Manage presets")
     name = sidebar.locator(key("w.preset.new") + " input")
     name.fill("my careful preset")

@@ -43,6 +43,7 @@ def pane_state(page, i: int) -> tuple[str, str]:
 
 def load_preset(page, name: str) -> None:
     wait_for_app(page)
+    open_section(page.get_by_test_id("stSidebar"), "📚 Presets")
     combo = page.locator(key("w.preset") + " input[role=combobox]")
     combo.click()
     combo.fill(name)  # filters the list to this preset

@@ -48,7 +48,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     wait_for_idle(page)
     expect(sidebar.locator(key("pp.temperature.reset")).get_by_role("button", name="Reset")).to_have_count(1)
     # a folding section's header is named by its title, not its chevron icon
-    expect(sidebar.get_by_role("button", name="Manage presets", exact=True)).to_have_count(1)
+    expect(sidebar.get_by_role("button", name="📚 Presets", exact=True)).to_have_count(1)
     expect(sidebar.get_by_role("checkbox", name="**temperature**")).to_have_count(0)
 
     # a short reply, so the test does not wait on a long generation
@@ -97,7 +97,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     area = sidebar.locator(key("pp.logit_bias.v") + " textarea")
     area.fill("hello: -100")
     area.press("Control+Enter")
-    field = sidebar.locator(key("pp-logit_bias"))
+    field = sidebar.locator('[data-testid="stVerticalBlock"]', has=page.locator(key("pp.logit_bias.v"))).last
     expect(field.get_by_test_id("stAlertContentError")).to_contain_text("logit_bias:", timeout=SLOW)
     page.locator(key("w.prompt") + " textarea").fill("this must not be sent")
     expect(page.locator(key("send") + " button").first).to_be_disabled(timeout=SLOW)

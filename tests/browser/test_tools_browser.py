@@ -98,6 +98,7 @@ def test_structured_reply_validated_and_new_parameters_in_the_panel(scripted_app
     fs.reset()
     page.goto(url)
     wait_for_idle(page)
+    open_section(page.get_by_test_id("stSidebar"), "⚙️ Request")
     page.locator('[data-testid="stSidebar"]').get_by_text("Stream", exact=True).click()  # one JSON body this time
     wait_for_idle(page)
     open_group(page, "Other")
@@ -212,6 +213,7 @@ def test_a_spoken_reply_plays_in_the_conversation(scripted_app, page):
         w.writeframes(pcm16(24_000))
     page.goto(url)
     wait_for_idle(page)
+    open_section(page.get_by_test_id("stSidebar"), "⚙️ Request")
     page.locator('[data-testid="stSidebar"]').get_by_text("Stream", exact=True).click()  # one JSON body
     wait_for_idle(page)
     open_group(page, "Output")

@@ -112,11 +112,22 @@ def screenshot(pg, name: str) -> Path:
 
 def open_section(scope, title: str) -> None:
     """Open the folding section titled `title` in `scope` (a page or a locator); an open one stays
-    open. Its header is a button (components/common/section.py), with a chevron icon while closed."""
-    header = scope.locator('[class*="st-key-sec-head-"] button', has_text=title).first
-    header.wait_for(timeout=60_000)
+    open. Its header is a button (components/common/section.py), with a chevron icon while closed.
+    A parameter group is a pill of the panel's groups row (components/common/params_panel.py)."""
+    page = getattr(scope, "page", scope)
+    pill = scope.locator('[class*="-groups"] button[aria-pressed]', has_text=title)
+    header = scope.locator('[class*="st-key-sec-head-"] button', has_text=title)
+    pill.or_(header).first.wait_for(timeout=60_000)
+    if pill.count():
+        pill = pill.first
+        if pill.get_attribute("aria-pressed") != "true":  # not open yet
+            pill.click()
+            scope.locator('[class*="-groups"] button[aria-pressed="true"]', has_text=title).first.wait_for(
+                timeout=60_000)
+            wait_for_idle(page)
+        return
+    header = header.first
     if "chevron_right" in header.inner_text():
         header.click()
-        page = getattr(scope, "page", scope)
         header.filter(has_text="expand_more").wait_for(timeout=60_000)
         wait_for_idle(page)
