@@ -207,6 +207,9 @@ def _outputs() -> None:
     run: LiveRun | None = st.session_state.get(RUN)
     if run is not None:
         st.caption(_progress(run))
+    elif snap is None:  # nothing to show under the panes yet: one line, not a column per pane
+        st.caption("No replies yet: ▶ Run all panes sends the message to every pane at once.")
+        return
     cols = st.columns(len(panes), border=True)
     for i, (col, pane) in enumerate(zip(cols, panes)):
         with col, st.container(key=f"cmp-out-{i}"):
@@ -245,32 +248,36 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     pane = panes[i]
     k = f"cmp.{pane.id}"
     st.markdown(f"**{compare.pane_title(panes, i)}**")
-    # Folded to one line that names them: two drop-downs cost the browser as much as ten buttons
-    # on every rerun of the page.
+    # The pane's endpoint, model, Clone and Remove fold to one line that names the first two: two
+    # drop-downs cost the browser as much as ten buttons on every rerun of the page.
     models, backend = _endpoint_of(pane)
     if not pane.model and models:
         pane.model = models[0]  # what the folded picker would show first
-    with section.lazy(f"🔌 {pane.endpoint} · {pane.model or 'model?'}", f"{k}-conn",
+    with section.lazy(f"⚙️ {pane.endpoint} · {pane.model or 'model?'}", f"{k}-conn",
                       force_open=not pane.model) as shown:  # a model still to be typed: open
         if shown:
             backend = _pane_endpoint(pane, k)
+            _clone_remove(panes, i, k)
     if not st.session_state.get(f"{k}.edit"):
         # While the panel is open its ticks say what is sent: a line repeating them would need a
         # second script run after every slider move to stay true.
         st.caption("Sends: " + params_panel.sent_summary(pane.params))
-    # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
-    row = st.container(horizontal=True)
-    if row.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
-                 disabled=len(panes) >= compare.MAX_PANES or running(), help="Add a copy of this pane next to it."):
-        panes.insert(i + 1, pane.clone())
-        st.rerun()
-    if row.button("Remove", icon=":material/close:", key=f"{k}.remove", type="tertiary",
-                 disabled=len(panes) <= compare.MIN_PANES or running(), help="Remove this pane."):
-        panes.pop(i)
-        st.rerun()
     if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
         params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                             dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+
+
+def _clone_remove(panes: list[Pane], i: int, k: str) -> None:
+    # Material icons (always in the app's font, unlike ⧉) and short words that fit six panes.
+    row = st.container(horizontal=True)
+    if row.button("Clone", icon=":material/content_copy:", key=f"{k}.clone", type="tertiary",
+                  disabled=len(panes) >= compare.MAX_PANES or running(), help="Add a copy of this pane next to it."):
+        panes.insert(i + 1, panes[i].clone())
+        st.rerun()
+    if row.button("Remove", icon=":material/close:", key=f"{k}.remove", type="tertiary",
+                  disabled=len(panes) <= compare.MIN_PANES or running(), help="Remove this pane."):
+        panes.pop(i)
+        st.rerun()
 
 
 def _endpoint_of(pane: Pane) -> tuple[list[str], str]:
