@@ -44,7 +44,7 @@ def test_three_panes_stream_at_the_same_time(page, app_url):
     page.get_by_label("Values (comma-separated)").press("Enter")
     _button(page, "Create panes")
     wait_for_app(page)
-    page.locator(".st-key-cmp-out-2").wait_for(timeout=20_000)
+    page.locator('[class*="st-key-sec-head-cmp-"][class*="-conn"]').nth(2).wait_for(timeout=20_000)  # pane 3
     page.keyboard.press("Escape")
     msg = page.get_by_label("Message (user)")
     msg.fill("Write a long, detailed story about a dragon who learns to bake bread.")

@@ -26,6 +26,18 @@ FINISHED = """() => {
 }"""
 
 
+def _settled_box(page, locator) -> dict:
+    """The element's box once it has stopped moving (two equal reads 200 ms apart)."""
+    box = None
+    for _ in range(100):
+        page.wait_for_timeout(200)
+        now = locator.bounding_box()
+        if now is not None and now == box:
+            return now
+        box = now
+    raise AssertionError("the element kept moving for 20 s")
+
+
 def send(page, text: str) -> None:
     """Send one message and wait until its request has finished (whatever its status)."""
     type_and_send(page, text)
@@ -89,8 +101,9 @@ def test_a_reasoning_replys_thinking_shows_in_the_drill_down(tmp_path, page):
         page.set_viewport_size({"width": 1500, "height": 3000})
         grid = page.locator(".st-key-usage-requests")
         grid.wait_for(timeout=60_000)
+        wait_for_idle(page)
         grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
+        box = _settled_box(page, grid)  # the charts above draw late and move the grid down
         page.mouse.click(box["x"] + 15, box["y"] + 55)  # the only row's selection cell
         page.get_by_text("Request 1 ·").wait_for(timeout=30_000)
         wait_for_idle(page)
