@@ -25,7 +25,8 @@ def render() -> Endpoint | None:
         st.session_state[state.MODEL] = ep.models[0]  # what the folded picker would show first
     # Folded, the choice is one line (a drop-down costs the browser as much as five buttons on
     # every rerun); it opens by itself while the model is still to be typed.
-    with st.sidebar, section.lazy(_title(ep), "pl-endpoint", force_open=ep is not None and not _model_known(ep)) as shown:
+    with st.sidebar, section.lazy(_title(ep), "pl-endpoint",
+                                  force_open=ep is not None and not st.session_state[state.MODEL]) as shown:
         if shown:
             ep = _pick(names)
     if ep is None:
@@ -35,10 +36,6 @@ def render() -> Endpoint | None:
     else:
         st.sidebar.caption(f"{registry.get(ep.backend).label} · {ep.host}" + (" · key set" if ep.api_key else " · no key"))
     return ep
-
-
-def _model_known(ep: Endpoint) -> bool:
-    return bool(st.session_state[state.MODEL] or ep.models)
 
 
 def _title(ep: Endpoint | None) -> str:
@@ -129,7 +126,7 @@ def add_endpoint_form() -> None:
     memory for this session only, and sent only to the host it was entered for."""
     custom = st.session_state[state.CUSTOM]
     with section.lazy("➕ Add an endpoint (this session)", "pl-add-endpoint",
-                                  force_open=f"{FORM}.error" in st.session_state) as shown:
+                      force_open=f"{FORM}.error" in st.session_state) as shown:
         if not shown:
             return
         with st.form(FORM, clear_on_submit=False, border=False):

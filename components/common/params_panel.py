@@ -298,9 +298,7 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
     else:  # AppTest: every group as an expander, so tests find every control
         for group, plist in groups:
             with section.lazy(group, _group_key(key, group), group == "Sampling"):
-                for p in plist:
-                    _control(p, params, key, backend, max_n, model)
-                    shown.add(p.name)
+                _group_controls(plist, params, key, backend, max_n, model, shown)
         slots = backend_params.render(params, backend, key)  # the backend's own samplers
     warn_interactions(params)
     for name, messages in field_errors(params, backend).items():  # next to the field they are about
@@ -309,6 +307,14 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
         target = slots.get(name)
         text = "\n\n".join(messages)
         (target.error(text) if target is not None else st.error(text))
+
+
+def _group_controls(plist: list[Param], params: dict[str, Any], key: str, backend: str, max_n: int | None,
+                    model: str | None, shown: set[str]) -> None:
+    """One group's controls; their names go into `shown` (each draws its own messages)."""
+    for p in plist:
+        _control(p, params, key, backend, max_n, model)
+        shown.add(p.name)
 
 
 def _group_key(key: str, group: str) -> str:
@@ -338,9 +344,7 @@ def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, e
         if group in opened:
             with st.container(border=True, key=_group_key(key, group)):
                 st.caption(f"**{group}**")
-                for p in plist:
-                    _control(p, params, key, backend, max_n, model)
-                    shown.add(p.name)
+                _group_controls(plist, params, key, backend, max_n, model, shown)
     if backend_title and backend_title in opened:
         with st.container(border=True, key=backend_params.group_key(backend, key)):
             st.caption(f"**{backend_title}**")

@@ -54,6 +54,14 @@ def value(page, name: str) -> float:
     return float(page.locator(key(f"pp.{name}.v") + " input[type=range]").first.input_value())
 
 
+def open_playground(page, app_url: str):
+    """The Playground, once it has drawn Send and settled; returns its sidebar."""
+    page.goto(app_url)
+    page.wait_for_selector(key("send") + " button", timeout=SLOW)
+    wait_for_idle(page)
+    return page.get_by_test_id("stSidebar")
+
+
 def tick(sidebar, page, name: str) -> None:
     sidebar.locator(key(f"pp.{name}.on") + " label").click()
     wait_for_idle(page)
@@ -61,10 +69,7 @@ def tick(sidebar, page, name: str) -> None:
 
 def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     deltas = Deltas(page)
-    page.goto(app_url)
-    page.wait_for_selector(key("send") + " button", timeout=SLOW)
-    wait_for_idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
+    sidebar = open_playground(page, app_url)
     expect(sidebar.locator(key("pp.temperature.reset"))).to_have_count(0)  # nothing to reset yet
     tick(sidebar, page, "temperature")
     # ticked: the row gains its Reset, and no control is drawn twice
@@ -144,10 +149,7 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
 
 
 def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
-    page.goto(app_url)
-    page.wait_for_selector(key("send") + " button", timeout=SLOW)
-    wait_for_idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
+    sidebar = open_playground(page, app_url)
     open_section(sidebar, "📚 Presets")
     combo = sidebar.locator(key("w.preset") + " input[role=combobox]")
     combo.click()
@@ -227,10 +229,7 @@ def test_a_compare_slider_is_one_script_run_and_the_pane_then_says_what_it_sends
 
 
 def test_a_folded_section_keeps_what_was_typed_in_it(page, app_url):
-    page.goto(app_url)
-    page.wait_for_selector(key("send") + " button", timeout=SLOW)
-    wait_for_idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
+    sidebar = open_playground(page, app_url)
     open_section(sidebar, "📚 Presets")
     open_section(sidebar, "Manage presets")
     name = sidebar.locator(key("w.preset.new") + " input")
