@@ -230,8 +230,10 @@ def _simple_widget(p: Param, params: dict, key: str, on: bool) -> None:
     elif p.kind == "int":
         # Only the browser's own limits: a number input refuses a value outside its bounds and keeps
         # showing it while the old value is sent. The schema's range is checked below, by the field.
-        st.number_input(p.name, min_value=-JS_SAFE, max_value=JS_SAFE, step=1, key=wkey, **hook,
-                        disabled=not on, label_visibility="collapsed")
+        # value= is the state's own value: the browser paints a new number box with its default
+        # (else min_value, -2**53) before it applies the state's value.
+        st.number_input(p.name, value=st.session_state[wkey], min_value=-JS_SAFE, max_value=JS_SAFE, step=1,
+                        key=wkey, **hook, disabled=not on, label_visibility="collapsed")
     elif p.kind == "bool":
         st.radio(p.name, ("true", "false"), key=wkey, **hook, disabled=not on, horizontal=True,
                  label_visibility="collapsed")

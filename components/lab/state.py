@@ -151,7 +151,8 @@ def bound_text(widget, key: str, **kwargs):
         st.session_state[key] = st.session_state[wkey]
     if wkey not in st.session_state:
         st.session_state[wkey] = st.session_state[key]
-    return widget(key=wkey, on_change=save, **kwargs)
+    # value= too: a number box is first painted with its default, before the state's value arrives
+    return widget(key=wkey, value=st.session_state[wkey], on_change=save, **kwargs)
 
 
 def set_text(key: str, value: str) -> None:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from support.app import free_port, open_section, screenshot, wait_for_app
+from support.app import free_port, open_section, screenshot, wait_for_app, wait_for_idle
 from paramlab.runs import run as runs
 from paramlab.request import schema
 from paramlab.request import sessions
@@ -23,6 +23,7 @@ def open_playground(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
     page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)  # no element of an unfinished run (a moved control is briefly drawn twice)
 
 
 def key(name: str) -> str:
@@ -51,7 +52,7 @@ def load_preset(page, name: str) -> None:
     wait_for_app(page)
     page.locator(key("preset.load") + " button").first.click()
     page.wait_for_selector(f"text=Loaded preset “{name}”", timeout=SLOW)
-    wait_for_app(page)
+    wait_for_idle(page)
 
 
 def expand(page, group: str) -> None:
@@ -82,6 +83,25 @@ def set_max_tokens(page, value: int) -> None:
 def send(page, text: str) -> None:
     page.locator(key("w.prompt") + " textarea").fill(text)
     page.locator(key("send") + " button").first.click()
+
+
+# Every value a number box shows, from the first paint on (a MutationObserver sees each commit).
+RECORD_N = """
+window.__nShown = [];
+document.addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
+  const box = document.querySelector('.st-key-pp-n-v input');
+  const shown = window.__nShown;
+  if (box && shown[shown.length - 1] !== box.value) shown.push(box.value);
+}).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}));
+"""
+
+
+def test_a_number_box_is_painted_with_its_value_from_the_start(page, app_url):
+    # A number box bound to session state only was first painted with its default, the lower
+    # bound -9007199254740991, for one frame before it showed n = 1.
+    page.add_init_script(RECORD_N)
+    open_playground(page, app_url)
+    assert page.evaluate("window.__nShown") == ["1"]
 
 
 def test_loading_a_preset_moves_the_controls(page, app_url):
