@@ -64,11 +64,13 @@ def running_app(data_dir: Path, env_extra: dict | None = None):
 
 
 def wait_for_app(pg) -> None:
-    """Wait until Streamlit has finished a script run."""
+    """Wait until Streamlit has finished a script run: not running, and no element of the old run
+    left (a control that moved is briefly drawn twice, its old copy stale)."""
     pg.wait_for_selector('[data-testid="stApp"]')
     pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        "() => (!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running'))"
+        " && !document.querySelector('[data-stale=\"true\"]')",
         timeout=60_000)
 
 
