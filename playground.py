@@ -13,7 +13,7 @@ state.init()
 
 endpoint = playground.endpoint_and_sidebar()
 
-st.title("🎛️ Playground")
+st.title("🎛️ Playground", anchor=False)
 playground.settle_run(endpoint)
 reopen.show_note()
 playground.system_prompt()

@@ -10,7 +10,7 @@ st.set_page_config(page_title="ParamLab · Compare", page_icon="🆚", layout="w
 state.init()
 endpoint_picker.render()
 
-st.title("🆚 Compare")
+st.title("🆚 Compare", anchor=False)
 compare_panes.toolbar()
 prompt = compare_panes.prompt_box()
 compare_panes.cost(prompt)

@@ -11,7 +11,7 @@ st.set_page_config(page_title="ParamLab · Sweep", page_icon="📈", layout="wid
 state.init()
 endpoint = endpoint_picker.render()
 
-st.title("📈 Sweep")
+st.title("📈 Sweep", anchor=False)
 sweep_tab, seed_tab = st.tabs(["Parameter sweep", "Seed check"])
 with sweep_tab:
     plan, errors = sweep_setup.form(endpoint)

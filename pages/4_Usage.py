@@ -15,7 +15,7 @@ from components.usage import whatif as usage_whatif
 st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wide")
 state.init()
 
-st.title("📊 Usage")
+st.title("📊 Usage", anchor=False)
 led = usage_data.ledger_or_stop()
 view = usage_filters.render(led)
 data = usage_data.load_or_stop(led, view)

@@ -19,7 +19,7 @@ state.init()
 endpoint = endpoint_picker.render()
 lab_state.init(endpoint.backend if endpoint else "other")
 
-st.title(lab_text.t("title"))
+st.title(lab_text.t("title"), anchor=False)
 lab_text.switch()
 lab_work.settle()
 lab_intro.render(endpoint)
@@ -35,7 +35,7 @@ with left:
 
 with right:
     lab_distribution.render(endpoint)
-    st.subheader(lab_text.t("step_mode"))
+    st.subheader(lab_text.t("step_mode"), anchor=False)
     lab_step.render(endpoint)
-    st.subheader(lab_text.t("send_real"))
+    st.subheader(lab_text.t("send_real"), anchor=False)
     lab_send.render(endpoint)

@@ -9,7 +9,7 @@ from components.relay import view as relay_view
 st.set_page_config(page_title="ParamLab · Relay", page_icon="🔀", layout="wide")
 state.init()
 
-st.title("🔀 Relay")
+st.title("🔀 Relay", anchor=False)
 relay = server.relay()
 relay_view.status(relay)
 relay_view.examples(relay)

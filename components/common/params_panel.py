@@ -165,6 +165,8 @@ def _value(p: Param, key: str, on: bool) -> Any:
 def _apply(p: Param, params: dict, key: str) -> None:
     """A change's callback: the value is in params before anything that reads it reruns."""
     if p.kind in SIMPLE:
+        # An unticked parameter has no value control; ticking it sends what its control will show.
+        _ensure(f"{key}.{p.name}.v", widget_value(p, params.get(p.name)))
         params[p.name] = _value(p, key, bool(st.session_state.get(f"{key}.{p.name}.on")))
 
 
@@ -191,8 +193,9 @@ def _control_fragment(own: str, p: Param, params: dict, key: str, backend: str, 
 def _value_fragment(own: str, p: Param, params: dict, key: str, backend: str, max_n: int | None,
                     model: str | None) -> None:
     on = bool(st.session_state.get(f"{key}.{p.name}.on"))
-    with fragments.rerunning((own,), watched=True):
-        _simple_widget(p, params, key, on)
+    if on:  # unticked: the caption's default is what applies, and nothing is drawn to rerender
+        with fragments.rerunning((own,), watched=True):
+            _simple_widget(p, params, key)
     params[p.name] = _value(p, key, on)  # also without a callback (AppTest runs no fragments)
     if p.name == "n":
         _n_note(params, backend, max_n)
@@ -220,33 +223,34 @@ def _messages(p: Param, params: dict, backend: str, model: str | None) -> None:
         st.error("\n\n".join(messages))
 
 
-def _simple_widget(p: Param, params: dict, key: str, on: bool) -> None:
+def _simple_widget(p: Param, params: dict, key: str) -> None:
+    """A ticked parameter's value control (its value outlives unticking: persist_state)."""
     wkey = f"{key}.{p.name}.v"
     _ensure(wkey, widget_value(p, params.get(p.name)))
     hook = fragments.hook(_apply, p, params, key)
     if p.kind == "float":
         st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
-                  key=wkey, **hook, disabled=not on, label_visibility="collapsed")
+                  key=wkey, **hook, label_visibility="collapsed", persist_state=section.KEEP)
     elif p.kind == "int":
         # Only the browser's own limits: a number input refuses a value outside its bounds and keeps
         # showing it while the old value is sent. The schema's range is checked below, by the field.
         # value= is the state's own value: the browser paints a new number box with its default
         # (else min_value, -2**53) before it applies the state's value.
         st.number_input(p.name, value=st.session_state[wkey], min_value=-JS_SAFE, max_value=JS_SAFE, step=1,
-                        key=wkey, **hook, disabled=not on, label_visibility="collapsed")
+                        key=wkey, **hook, label_visibility="collapsed", persist_state=section.KEEP)
     elif p.kind == "bool":
-        st.radio(p.name, ("true", "false"), key=wkey, **hook, disabled=not on, horizontal=True,
-                 label_visibility="collapsed")
+        st.radio(p.name, ("true", "false"), key=wkey, **hook, horizontal=True,
+                 label_visibility="collapsed", persist_state=section.KEEP)
     elif p.kind == "str":
-        v = st.text_input(p.name, key=wkey, **hook, disabled=not on, label_visibility="collapsed")
-        if on and not v:
+        v = st.text_input(p.name, key=wkey, **hook, label_visibility="collapsed", persist_state=section.KEEP)
+        if not v:
             st.caption(f":orange[{p.name}: empty, so it will not be sent]")
     elif p.kind == "stop":
-        st.text_area(p.name, key=wkey, **hook, disabled=not on, height=80,
-                     placeholder="one stop sequence per line (\\n for a newline)", label_visibility="collapsed")
+        st.text_area(p.name, key=wkey, **hook, height=80,
+                     placeholder="one stop sequence per line (\\n for a newline)", label_visibility="collapsed", persist_state=section.KEEP)
     else:  # logit_bias
-        st.text_area(p.name, key=wkey, **hook, disabled=not on, height=80,
-                     placeholder="token_id: bias, one per line — e.g. 28120: -100", label_visibility="collapsed")
+        st.text_area(p.name, key=wkey, **hook, height=80,
+                     placeholder="token_id: bias, one per line — e.g. 28120: -100", label_visibility="collapsed", persist_state=section.KEEP)
 
 
 def _response_format(p: Param, params: dict, key: str, on: bool) -> None:

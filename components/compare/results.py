@@ -36,7 +36,7 @@ def render() -> None:
 
 
 def diff_section(snap: Snapshot, texts: dict[int, str]) -> None:
-    st.subheader("Word-level diff")
+    st.subheader("Word-level diff", anchor=False)
     if len(texts) < 2:
         st.caption("Two panes with a reply are needed for a diff.")
         return
@@ -69,7 +69,7 @@ def preferred_section(snap: Snapshot, texts: dict[int, str]) -> None:
 
 def export_section(snap: Snapshot, run: LiveRun) -> None:
     recs = records(snap, run, st.session_state.get(PREFERRED))
-    st.subheader("Export")
+    st.subheader("Export", anchor=False)
     c1, c2, c3 = st.columns(3)
     c1.download_button("⬇ JSON", compare.to_json(recs, snap.messages), "comparison.json", "application/json",
                        key="cmp.dl.json")

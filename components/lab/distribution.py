@@ -28,5 +28,5 @@ def _render(endpoint: Endpoint | None) -> None:
     rows = reshape.reshape(dist.candidates, settings, dist.tail)
     lab_chart.render(dist, rows, settings=settings)
     lab_engine.render(endpoint, dist, rows)
-    st.subheader(t("sample"))
+    st.subheader(t("sample"), anchor=False)
     lab_sample.render(rows)

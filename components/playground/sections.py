@@ -327,7 +327,7 @@ def reply_panes(endpoint: Endpoint | None) -> None:
 def _draw_replies(run: runs.Run, endpoint: Endpoint | None) -> None:
     if getattr(run, "continued", False):
         return
-    st.subheader("Replies")
+    st.subheader("Replies", anchor=False)
     if endpoint is not None and st.session_state.get(RUN_ENDPOINT, endpoint.name) != endpoint.name:
         st.caption(f"These replies came from {st.session_state[RUN_ENDPOINT]}, before you switched endpoints.")
     live_run = getattr(run, "live", None)

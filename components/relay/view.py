@@ -103,7 +103,7 @@ def _when(ms: int) -> str:
 def requests() -> None:
     """The newest relayed requests; select one to see it and open it in the Playground."""
     head, refresh = st.columns([5, 1], vertical_alignment="bottom")
-    head.subheader("Recent relayed requests")
+    head.subheader("Recent relayed requests", anchor=False)
     refresh.button("Refresh", icon=":material/refresh:", key="relay.refresh", width="stretch")
     led = services.ledger()
     if led is None:

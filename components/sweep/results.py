@@ -57,7 +57,7 @@ def results() -> None:
                if c in table and table[c].isna().all()]  # no JSON asked for, no tools sent
     table = table.drop(columns=unasked)
     st.session_state[TABLE] = table
-    st.subheader("Results per cell")
+    st.subheader("Results per cell", anchor=False)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "output_tokens": st.column_config.NumberColumn("output tokens", format="%.1f"),
         "output_chars": st.column_config.NumberColumn("output chars", format="%.0f"),
@@ -71,7 +71,7 @@ def results() -> None:
         "schema_valid_rate": st.column_config.NumberColumn("schema-valid rate", format="percent"),
         "valid_tool_calls": st.column_config.NumberColumn("valid tool calls"),
     })
-    st.subheader("Charts")
+    st.subheader("Charts", anchor=False)
     df = sweep_charts.chart_frame(sweep.chart_rows(rows, started.axes))
     st.session_state[CHART_DATA] = df
     chart = sweep_charts.build(df, started.axes)
@@ -88,7 +88,7 @@ def results() -> None:
 
 
 def cell_outputs(cells: list[sweep.CellResult]) -> None:
-    st.subheader("Outputs of a cell")
+    st.subheader("Outputs of a cell", anchor=False)
     done = [c for c in cells if c.results]
     pick = st.selectbox("Cell", range(len(done)), key="sw.cell",
                         format_func=lambda i: f"{done[i].cell.label()} — {len(done[i].results)} replies"

@@ -32,7 +32,7 @@ def _ms(d: date) -> int:
 def render(led: Ledger) -> View | None:
     today = date.today()
     with st.sidebar:
-        st.subheader("Filters")
+        st.subheader("Filters", anchor=False)
         picked = st.date_input("Dates", value=(today - timedelta(days=29), today), max_value=today,
                                key="usage.dates", help="Local dates, both ends included. Default: the last 30 days.")
         start, end = (picked if isinstance(picked, (tuple, list)) and len(picked) == 2

@@ -74,7 +74,7 @@ def _metrics(f: forecast.Forecast, period: str) -> None:
 
 
 def render(led: Ledger, view: View) -> None:
-    st.subheader("Forecast")
+    st.subheader("Forecast", anchor=False)
     try:
         month, day = load(led, view.tz_offset_s)
     except SQLAlchemyError as e:

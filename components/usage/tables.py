@@ -23,7 +23,7 @@ def _when(ms: int | None) -> str:
 
 
 def sessions(rows: list[dict]) -> None:
-    st.subheader("Sessions")
+    st.subheader("Sessions", anchor=False)
     if not rows:
         st.caption("No requests in the selected range.")
         return
@@ -39,7 +39,7 @@ def sessions(rows: list[dict]) -> None:
 
 
 def requests(led: Ledger, rows: list[dict]) -> None:
-    st.subheader("Requests")
+    st.subheader("Requests", anchor=False)
     if not rows:
         st.caption("No requests in the selected range.")
         return

@@ -85,7 +85,7 @@ def _signed(x: float) -> str:
 
 
 def render(led: Ledger, view: View) -> None:
-    st.subheader("What-if re-pricing")
+    st.subheader("What-if re-pricing", anchor=False)
     st.caption("The requests in the filters above, priced again in the database. Requests the scenario has no "
                "price for are counted as unpriced, never as $0; local models stay $0 under their own model.")
     s = controls()

@@ -148,6 +148,23 @@ def test_a_slider_reruns_only_itself_and_what_shows_its_value(page, app_url):
     screenshot(page, "params-fragments-sent")
 
 
+def test_a_value_control_is_drawn_once_ticked_and_keeps_its_value_when_unticked(page, app_url):
+    sidebar = open_playground(page, app_url)
+    control = sidebar.locator(key("pp.top_p.v"))
+    expect(control).to_have_count(0)  # unticked: the caption's default applies, no control
+    tick(sidebar, page, "top_p")
+    expect(control).to_have_count(1)
+    assert value(page, "top_p") == 1.0
+    move(page, "top_p", 2, "ArrowLeft")
+    moved = value(page, "top_p")
+    assert moved < 1.0
+    tick(sidebar, page, "top_p")  # unticked: not sent, its control goes
+    expect(control).to_have_count(0)
+    tick(sidebar, page, "top_p")  # ticked again: the value set before
+    expect(control).to_have_count(1)
+    assert value(page, "top_p") == moved
+
+
 def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
     sidebar = open_playground(page, app_url)
     open_section(sidebar, "📚 Presets")

@@ -101,13 +101,17 @@ def test_a_number_box_is_painted_with_its_value_from_the_start(page, app_url):
     # bound -9007199254740991, for one frame before it showed n = 1.
     page.add_init_script(RECORD_N)
     open_playground(page, app_url)
+    assert page.evaluate("window.__nShown") == []  # unticked: no box
+    page.locator(key("pp.n.on") + " label").click()
+    page.locator(key("pp.n.v") + " input").wait_for()
+    wait_for_idle(page)
     assert page.evaluate("window.__nShown") == ["1"]
 
 
 def test_loading_a_preset_moves_the_controls(page, app_url):
     open_playground(page, app_url)
     n_input = page.locator(key("pp.n.v") + " input")
-    assert n_input.input_value() == "1"
+    assert n_input.count() == 0  # unticked: no value control
     assert not page.locator(key("pp.temperature.on") + " input").is_checked()
     load_preset(page, "Brainstorm (n=3)")
     assert n_input.input_value() == "3"
@@ -119,8 +123,10 @@ def test_loading_a_preset_moves_the_controls(page, app_url):
     load_preset(page, "Deterministic")
     assert page.locator(key("pp.temperature.v") + " input").input_value() == "0"
     assert page.locator(key("pp.seed.v") + " input").input_value() == "42"
-    assert n_input.input_value() == "1"
+    assert n_input.input_value() == "1"  # the preset sends n = 1
+    assert page.locator(key("pp.n.on") + " input").is_checked()
     assert not page.locator(key("pp.presence_penalty.on") + " input").is_checked()
+    assert page.locator(key("pp.presence_penalty.v")).count() == 0
     screenshot(page, "playground-preset-loaded")
 
 
