@@ -72,7 +72,10 @@ def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
     for name, p in PARAMS.items():
         if f"{key}.{name}.on" in st.session_state or name in schema.SAMPLING_NAMES:
             st.session_state[f"{key}.{name}.on"] = params.get(name) is not None
-            st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
+            if params.get(name) is None and p.kind in SIMPLE:  # unticked: a later tick starts at the server default
+                st.session_state.pop(f"{key}.{name}.v", None)
+            else:
+                st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
         st.session_state.pop(f"{key}.{name}.v.schema", None)
         param_controls.reseed(p, params, key)
     backend_params.seed_widgets(params, key)
@@ -99,9 +102,13 @@ def _ensure(wkey: str, value: Any) -> None:
 
 
 def _reset(key: str, name: str, params: dict) -> None:
+    """Unticked and forgotten: the next tick starts at the server's default again."""
     params[name] = None
     st.session_state[f"{key}.{name}.on"] = False
-    st.session_state[f"{key}.{name}.v"] = widget_value(PARAMS[name], None)
+    if PARAMS[name].kind in SIMPLE:  # drawn only when ticked: nothing shows the forgotten value
+        st.session_state.pop(f"{key}.{name}.v", None)
+    else:
+        st.session_state[f"{key}.{name}.v"] = widget_value(PARAMS[name], None)
 
 
 def _n_note(params: dict, backend: str, max_n: int | None) -> None:
@@ -124,7 +131,7 @@ def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     # alone (a columns row costs the browser as much as five plain elements on every rerun).
     resettable = bool(st.session_state.get(f"{key}.{p.name}.on")) or params.get(p.name) is not None
     c1 = c2 = st.container(horizontal=True, vertical_alignment="center") if resettable else st
-    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook(_apply, p, params, key))
+    on = c1.checkbox(p.name, key=f"{key}.{p.name}.on", help=p.long, **fragments.hook(_tick, p, params, key, backend))
     if resettable:
         c2.button("Reset", type="tertiary", key=f"{key}.{p.name}.reset",
                   help=f"Reset {p.name}: not sent, server default applies",
@@ -160,6 +167,26 @@ def _value(p: Param, key: str, on: bool) -> Any:
         return schema.parse_logit_bias(v) or None
     except schema.ValidationError:
         return v  # kept as typed: it fails validation, so nothing stale is sent
+
+
+def _start_value(p: Param, backend: str) -> Any:
+    """Where a number's control starts when first ticked: what the server applied while it was
+    unticked (llama.cpp reports temperature 0.8, not the API's 1), else the API's default."""
+    known = backend_params.server_defaults(backend).get(p.name)
+    v = known.value if known is not None else None
+    if p.kind in ("float", "int") and isinstance(v, (int, float)) and not isinstance(v, bool) \
+            and p.min is not None and p.max is not None and p.min <= v <= p.max:
+        return float(v) if p.kind == "float" else int(v)
+    return widget_value(p, None)
+
+
+def _tick(p: Param, params: dict, key: str, backend: str) -> None:
+    """The tick's callback: a control never set starts at the server's default, so ticking alone
+    does not change what the server does."""
+    wkey = f"{key}.{p.name}.v"
+    if p.kind in SIMPLE and st.session_state.get(f"{key}.{p.name}.on") and wkey not in st.session_state:
+        st.session_state[wkey] = _start_value(p, backend)
+    _apply(p, params, key)
 
 
 def _apply(p: Param, params: dict, key: str) -> None:

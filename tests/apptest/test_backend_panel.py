@@ -33,6 +33,22 @@ def test_unticked_parameters_show_the_default_the_server_reports(app):
     assert "llama.cpp (embedded engine) samplers" in labels
 
 
+def test_a_ticked_parameter_starts_at_the_default_the_server_applied(app):
+    # Ticking alone does not change what the server does: temperature starts at /props' 0.8, not
+    # the API's 1; after Reset, a new tick starts there again.
+    app.checkbox(key="pp.temperature.on").check().run()
+    assert app.slider(key="pp.temperature.v").value == 0.8
+    assert app.session_state["pl.params"]["temperature"] == 0.8
+    app.slider(key="pp.temperature.v").set_value(1.5).run()
+    assert app.session_state["pl.params"]["temperature"] == 1.5
+    app.button(key="pp.temperature.reset").click().run()
+    assert app.session_state["pl.params"]["temperature"] is None
+    app.checkbox(key="pp.temperature.on").check().run()
+    assert app.slider(key="pp.temperature.v").value == 0.8
+    app.checkbox(key="pp.n.on").check().run()  # no server default reported: the API's
+    assert app.number_input(key="pp.n.v").value == 1
+
+
 def test_an_extension_sampler_is_sent_and_exported_as_extra_body(app):
     app.checkbox(key="pp.top_k.on").check().run()
     app.number_input(key="pp.top_k.v").set_value(5).run()
