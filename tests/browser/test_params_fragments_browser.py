@@ -164,6 +164,11 @@ def test_a_value_control_is_drawn_once_ticked_and_keeps_its_value_when_unticked(
     tick(sidebar, page, "top_p")  # ticked again: the value set before
     expect(control).to_have_count(1)
     assert value(page, "top_p") == moved
+    sidebar.locator(key("pp.top_p.reset")).get_by_role("button", name="Reset").click()  # Reset forgets it
+    wait_for_idle(page)
+    expect(control).to_have_count(0)
+    tick(sidebar, page, "top_p")
+    assert value(page, "top_p") == 0.95
 
 
 def test_the_preset_status_follows_a_slider_moved_after_loading(page, app_url):
