@@ -273,11 +273,11 @@ def _simple_widget(p: Param, params: dict, key: str) -> None:
         if not v:
             st.caption(f":orange[{p.name}: empty, so it will not be sent]")
     elif p.kind == "stop":
-        st.text_area(p.name, key=wkey, **hook, height=80,
-                     placeholder="one stop sequence per line (\\n for a newline)", label_visibility="collapsed", persist_state=section.KEEP)
+        st.text_area(p.name, key=wkey, **hook, height=80, label_visibility="collapsed", persist_state=section.KEEP,
+                     placeholder="one stop sequence per line (\\n for a newline)")
     else:  # logit_bias
-        st.text_area(p.name, key=wkey, **hook, height=80,
-                     placeholder="token_id: bias, one per line — e.g. 28120: -100", label_visibility="collapsed", persist_state=section.KEEP)
+        st.text_area(p.name, key=wkey, **hook, height=80, label_visibility="collapsed", persist_state=section.KEEP,
+                     placeholder="token_id: bias, one per line — e.g. 28120: -100")
 
 
 def _response_format(p: Param, params: dict, key: str, on: bool) -> None:
