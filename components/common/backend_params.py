@@ -140,7 +140,8 @@ def _control(o: Option, params: dict, key: str, backend: str, known: ServerDefau
             raw = st.slider(label, float(o.min), float(o.max), step=float(o.step or 0.01), key=wkey, **fragments.hook(),
                             disabled=not on, label_visibility="collapsed")
         elif o.kind == "int":
-            raw = st.number_input(label, value=st.session_state[wkey], step=1, key=wkey, **fragments.hook(), disabled=not on, label_visibility="collapsed")
+            raw = st.number_input(label, value=st.session_state[wkey], step=1, key=wkey, **fragments.hook(),
+                                  disabled=not on, label_visibility="collapsed")
         elif o.kind == "bool":
             raw = st.radio(label, ("true", "false"), key=wkey, **fragments.hook(), disabled=not on, horizontal=True,
                            label_visibility="collapsed")

@@ -72,10 +72,7 @@ def seed_widgets(params: dict[str, Any], key: str = "pp") -> None:
     for name, p in PARAMS.items():
         if f"{key}.{name}.on" in st.session_state or name in schema.SAMPLING_NAMES:
             st.session_state[f"{key}.{name}.on"] = params.get(name) is not None
-            if params.get(name) is None and p.kind in SIMPLE:  # unticked: a later tick starts at the server default
-                st.session_state.pop(f"{key}.{name}.v", None)
-            else:
-                st.session_state[f"{key}.{name}.v"] = widget_value(p, params.get(name))
+            _set_control(key, p, params.get(name))
         st.session_state.pop(f"{key}.{name}.v.schema", None)
         param_controls.reseed(p, params, key)
     backend_params.seed_widgets(params, key)
@@ -101,14 +98,20 @@ def _ensure(wkey: str, value: Any) -> None:
         st.session_state[wkey] = value
 
 
+def _set_control(key: str, p: Param, value: Any) -> None:
+    """Set a parameter's control to `value`. An unset SIMPLE one forgets its control's value: it is
+    drawn only when ticked, and the next tick starts at the server's default (_tick)."""
+    if value is None and p.kind in SIMPLE:
+        st.session_state.pop(f"{key}.{p.name}.v", None)
+    else:
+        st.session_state[f"{key}.{p.name}.v"] = widget_value(p, value)
+
+
 def _reset(key: str, name: str, params: dict) -> None:
     """Unticked and forgotten: the next tick starts at the server's default again."""
     params[name] = None
     st.session_state[f"{key}.{name}.on"] = False
-    if PARAMS[name].kind in SIMPLE:  # drawn only when ticked: nothing shows the forgotten value
-        st.session_state.pop(f"{key}.{name}.v", None)
-    else:
-        st.session_state[f"{key}.{name}.v"] = widget_value(PARAMS[name], None)
+    _set_control(key, PARAMS[name], None)
 
 
 def _n_note(params: dict, backend: str, max_n: int | None) -> None:
@@ -183,17 +186,14 @@ def _start_value(p: Param, backend: str) -> Any:
 def _tick(p: Param, params: dict, key: str, backend: str) -> None:
     """The tick's callback: a control never set starts at the server's default, so ticking alone
     does not change what the server does."""
-    wkey = f"{key}.{p.name}.v"
-    if p.kind in SIMPLE and st.session_state.get(f"{key}.{p.name}.on") and wkey not in st.session_state:
-        st.session_state[wkey] = _start_value(p, backend)
+    if p.kind in SIMPLE:  # an unticked parameter has no control: this is where its value starts
+        _ensure(f"{key}.{p.name}.v", _start_value(p, backend))
     _apply(p, params, key)
 
 
 def _apply(p: Param, params: dict, key: str) -> None:
     """A change's callback: the value is in params before anything that reads it reruns."""
     if p.kind in SIMPLE:
-        # An unticked parameter has no value control; ticking it sends what its control will show.
-        _ensure(f"{key}.{p.name}.v", widget_value(p, params.get(p.name)))
         params[p.name] = _value(p, key, bool(st.session_state.get(f"{key}.{p.name}.on")))
 
 

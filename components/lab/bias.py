@@ -30,14 +30,13 @@ def render(endpoint: Endpoint | None, focus: str) -> None:
     with section.lazy("logit_bias" + (" ✎" if set_ else ""), "lab-bias",
                       force_open=focus == "logit_bias" or bool(errors)) as shown:
         if shown:
-            _body(endpoint, focus)
+            _body(endpoint, focus, errors)
 
 
-def _body(endpoint: Endpoint | None, focus: str) -> None:
+def _body(endpoint: Endpoint | None, focus: str, errors: list[str]) -> None:
     st.markdown("**logit_bias**" if focus != "logit_bias" else "**▶ logit_bias**")
     ls.bound_text(st.text_area, ls.BIAS_TEXT, label=t("bias_text"), height=90,
                   help="Keys are the model's token ids; bias −100 bans a token, +100 forces it.")
-    _, errors = ls.logit_bias()
     for e in errors:
         st.error(e)
     dist = st.session_state.get(ls.DIST)

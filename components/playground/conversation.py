@@ -137,7 +137,8 @@ def render() -> None:
                 st.session_state["w.insert.pos"] = len(msgs) + 1  # default: append
             c1, c2 = st.columns([2, 1])
             c1.radio("Role", turns.ROLES, key="w.insert.role", horizontal=True, persist_state=keep)
-            c2.number_input("Position", value=st.session_state["w.insert.pos"], min_value=1, max_value=len(msgs) + 1, key="w.insert.pos", persist_state=keep,
+            c2.number_input("Position", value=st.session_state["w.insert.pos"], min_value=1, max_value=len(msgs) + 1,
+                            key="w.insert.pos", persist_state=keep,
                             help="1 inserts before the first turn; the last value appends.")
             if st.session_state.get("w.insert.role") == "tool":
                 st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.",
