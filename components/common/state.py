@@ -131,11 +131,12 @@ def request_params(stream: bool | None = None) -> dict[str, Any]:
     return p
 
 
-def conversation() -> list[dict[str, str]]:
+def conversation(upto: int | None = None) -> list[dict[str, str]]:
+    """The system prompt and the turns (those before index `upto`, if given) as API messages."""
     msgs = []
     if st.session_state[SYSTEM].strip():
         msgs.append({"role": "system", "content": st.session_state[SYSTEM]})
-    msgs += [messages.to_api(m) for m in st.session_state[MESSAGES]]  # tool calls and images too
+    msgs += [messages.to_api(m) for m in st.session_state[MESSAGES][:upto]]  # tool calls and images too
     return msgs
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 from components.common import budget as budget_ui
 from components.common import services
 from components.common import state
+from components.compare import context
 from paramlab import settings as config
 from paramlab.backends.engine import EngineError
 from paramlab.client.metrics import fmt_cost
@@ -37,7 +38,7 @@ def worst_case(panes: list[Pane], messages: list[dict]) -> tuple[float | None, l
 
 def view(panes: list[Pane], prompt: str) -> tuple[float | None, list[int]]:
     """What render() shows: the worst case and the panes whose cost is unknown."""
-    return worst_case(panes, state.conversation() + [{"role": "user", "content": prompt}])
+    return worst_case(panes, context.messages_for(prompt))
 
 
 def render(panes: list[Pane], prompt: str) -> None:

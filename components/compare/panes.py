@@ -16,10 +16,12 @@ import streamlit as st
 from components.common import budget as budget_ui
 from components.common import cost_breakdown
 from components.common import fragments
+from components.compare import context
 from components.compare import cost as compare_cost
 from components.common import live
 from components.common import params_panel, section, reply_extras, thinking
 from components.common import state
+from components.common import words
 from paramlab.experiments import compare
 from paramlab import settings as config
 from paramlab.experiments import sweep
@@ -31,7 +33,6 @@ from paramlab.runs.parallel import Job
 from paramlab.client.result import ChatResult, explain_finish_reason
 from paramlab.safety.markdown import safe_markdown
 from paramlab.request.schema import ValidationError
-from paramlab.request.messages import text_of
 
 PANES = "cmp.panes"
 PROMPT = "cmp.prompt"
@@ -60,15 +61,8 @@ def ensure_panes() -> list[Pane]:
     ss = st.session_state
     if PANES not in ss:
         ss[PANES] = compare.from_settings(ss[state.ENDPOINT], ss[state.MODEL], ss[state.PARAMS])
-    ss.setdefault(PROMPT, _last_user_message() or "Explain what temperature does in one paragraph.")
+    ss.setdefault(PROMPT, context.default_prompt() or "Explain what temperature does in one paragraph.")
     return ss[PANES]
-
-
-def _last_user_message() -> str:
-    for m in reversed(st.session_state[state.MESSAGES]):
-        if m["role"] == "user":
-            return text_of(m)  # a turn with images: its text
-    return ""
 
 
 def running() -> bool:
@@ -117,10 +111,12 @@ def _vary_form(panes: list[Pane]) -> None:
 
 def prompt_box() -> str:
     ensure_panes()
-    msgs = st.session_state[state.MESSAGES]
     system = st.session_state[state.SYSTEM]
-    st.caption(f"System prompt and {len(msgs)} earlier turns come from the Playground"
-               + (f" · system: “{system[:80]}”" if system.strip() else " · no system prompt"))
+    prompt = st.session_state[PROMPT]
+    st.caption(f"System prompt and {words.count(context.earlier_turns(prompt), 'earlier turn')} come from the "
+               "Playground" + (f" · system: “{system[:80]}”" if system.strip() else " · no system prompt")
+               + (" · the message is its last question, asked again without the answer it got"
+                  if context.answered_again(prompt) else ""))
     st.text_area("Message (user)", key="w.cmp.prompt", value=st.session_state[PROMPT], height=80,
                  on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"]}))
     return st.session_state[PROMPT]
@@ -133,7 +129,7 @@ def start_run() -> None:
     panes: list[Pane] = ss[PANES]
     if not budget_ui.gate(*[p.endpoint for p in panes]):
         return  # a hard budget is used up: the message and panes stay as they are
-    messages = state.conversation() + [{"role": "user", "content": ss[PROMPT]}]
+    messages = context.messages_for(ss[PROMPT])
     snap = Snapshot([p.clone() for p in panes], [compare.pane_title(panes, i) for i in range(len(panes))], messages)
     for p, orig in zip(snap.panes, panes):
         p.id = orig.id

@@ -108,3 +108,47 @@ def test_clone_add_and_vary_one_parameter():
     at.button(key="cmp.vary.go").click().run()
     assert any("top_p values: must be between 0 and 1" in e.value for e in at.error)
     assert len(at.session_state["cmp.panes"]) == 3  # nothing replaced by the bad input
+
+
+def _with_playground_turns(turns):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["pl.messages"] = turns
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _run_messages(at):
+    _short(at, 4)
+    at.button(key="cmp.go").click()
+    settle(at)
+    assert not at.exception
+    return [(m["role"], m["content"]) for m in at.session_state["cmp.snapshot"].messages if m["role"] != "system"]
+
+
+def test_the_playgrounds_last_question_is_asked_again_without_the_answer_it_got():
+    """Compare starts from the Playground's last question: the panes answer it in its place. Sent
+    after its own answer, every pane was shown that answer and tended to repeat it."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    at = _with_playground_turns([
+        {"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": [{"type": "text", "text": "Name three colours."}, image]},
+        {"role": "assistant", "content": "Red, blue and gold."}])
+    assert at.text_area(key="w.cmp.prompt").value == "Name three colours."
+    caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
+    assert caption.startswith("System prompt and 2 earlier turns come from the Playground")
+    assert caption.endswith("the message is its last question, asked again without the answer it got")
+    sent = _run_messages(at)
+    assert sent == [("user", "Hi."), ("assistant", "Hello!"),
+                    ("user", [{"type": "text", "text": "Name three colours."}, image])]
+
+
+def test_a_message_of_ones_own_follows_the_whole_conversation():
+    at = _with_playground_turns([{"role": "user", "content": "Name three colours."},
+                                 {"role": "assistant", "content": "Red, blue and gold."}])
+    at.text_area(key="w.cmp.prompt").input("Now three animals.").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
+    assert caption.startswith("System prompt and 2 earlier turns come from the Playground")
+    assert "asked again" not in caption
+    assert _run_messages(at) == [("user", "Name three colours."), ("assistant", "Red, blue and gold."),
+                                 ("user", "Now three animals.")]

@@ -1,0 +1,49 @@
+"""What every Compare pane answers: the Playground's system prompt and turns, then the message.
+
+The message starts as the Playground's last question. Left as it is, that question is asked again
+in its own place: the turns from it on are left out (with them, every pane would see the answer it
+already got and tend to repeat it) and the turn itself is sent as it was, images included. A
+message the user changes is asked after the whole conversation, as the Playground would ask it.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from components.common import state
+from paramlab.request import messages
+from paramlab.request.messages import text_of
+
+
+def last_question() -> int | None:
+    """The index of the Playground's last user turn (None: it has none)."""
+    turns = st.session_state[state.MESSAGES]
+    return next((i for i in range(len(turns) - 1, -1, -1) if turns[i]["role"] == "user"), None)
+
+
+def default_prompt() -> str:
+    i = last_question()
+    return text_of(st.session_state[state.MESSAGES][i]) if i is not None else ""
+
+
+def reasks(prompt: str) -> bool:
+    """Whether the message is the Playground's last question, unchanged."""
+    i = last_question()
+    return i is not None and text_of(st.session_state[state.MESSAGES][i]) == prompt
+
+
+def answered_again(prompt: str) -> bool:
+    """Whether turns after the re-asked question (its answer) are left out."""
+    return reasks(prompt) and last_question() < len(st.session_state[state.MESSAGES]) - 1
+
+
+def earlier_turns(prompt: str) -> int:
+    """How many of the Playground's turns come before the message."""
+    return last_question() if reasks(prompt) else len(st.session_state[state.MESSAGES])
+
+
+def messages_for(prompt: str) -> list[dict]:
+    """The request's messages: system prompt, the earlier turns, then the message."""
+    if reasks(prompt):
+        i = last_question()
+        return state.conversation(upto=i) + [messages.to_api(st.session_state[state.MESSAGES][i])]
+    return state.conversation() + [{"role": "user", "content": prompt}]
