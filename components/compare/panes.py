@@ -36,6 +36,7 @@ from paramlab.request.schema import ValidationError
 
 PANES = "cmp.panes"
 PROMPT = "cmp.prompt"
+TYPED = "cmp.prompt_typed"  # the user wrote the message: it no longer follows the Playground
 RUN = "cmp.run"
 SNAPSHOT = "cmp.snapshot"
 PREFERRED = "cmp.preferred"
@@ -61,8 +62,14 @@ def ensure_panes() -> list[Pane]:
     ss = st.session_state
     if PANES not in ss:
         ss[PANES] = compare.from_settings(ss[state.ENDPOINT], ss[state.MODEL], ss[state.PARAMS])
-    ss.setdefault(PROMPT, context.default_prompt() or "Explain what temperature does in one paragraph.")
+    if not ss.get(TYPED) or PROMPT not in ss:
+        ss[PROMPT] = _playground_question()
     return ss[PANES]
+
+
+def _playground_question() -> str:
+    """The message until the user writes one: the Playground's last question."""
+    return context.default_prompt() or "Explain what temperature does in one paragraph."
 
 
 def running() -> bool:
@@ -111,6 +118,8 @@ def _vary_form(panes: list[Pane]) -> None:
 
 def prompt_box() -> str:
     ensure_panes()
+    if not st.session_state.get(TYPED):  # the box shows it too (before the box is drawn)
+        st.session_state["w.cmp.prompt"] = st.session_state[PROMPT]
     system = st.session_state[state.SYSTEM]
     prompt = st.session_state[PROMPT]
     st.caption(f"System prompt and {words.count(context.earlier_turns(prompt), 'earlier turn')} come from the "
@@ -118,7 +127,7 @@ def prompt_box() -> str:
                + (" · the message is its last question, asked again without the answer it got"
                   if context.answered_again(prompt) else ""))
     st.text_area("Message (user)", key="w.cmp.prompt", value=st.session_state[PROMPT], height=80,
-                 on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"]}))
+                 on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"], TYPED: True}))
     return st.session_state[PROMPT]
 
 

@@ -146,7 +146,17 @@ def test_the_playgrounds_last_question_is_asked_again_without_the_answer_it_got(
 def test_a_message_of_ones_own_follows_the_whole_conversation():
     at = _with_playground_turns([{"role": "user", "content": "Name three colours."},
                                  {"role": "assistant", "content": "Red, blue and gold."}])
+    at.session_state["pl.messages"] += [{"role": "user", "content": "And three shapes?"}]
+    at.run()  # the message follows the Playground's last question until the user writes one
+    assert at.text_area(key="w.cmp.prompt").value == "And three shapes?"
+    at.session_state["pl.messages"] = at.session_state["pl.messages"][:2]
+    at.run()
     at.text_area(key="w.cmp.prompt").input("Now three animals.").run()
+    at.session_state["pl.messages"] += [{"role": "user", "content": "And three shapes?"}]
+    at.run()
+    assert at.text_area(key="w.cmp.prompt").value == "Now three animals."
+    at.session_state["pl.messages"] = at.session_state["pl.messages"][:2]
+    at.run()
     caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
     assert caption.startswith("System prompt and 2 earlier turns come from the Playground")
     assert "asked again" not in caption
