@@ -180,7 +180,8 @@ def group_title(backend: str) -> str | None:
     b = registry.get(backend)
     if not b.extensions and not b.drops_note and not b.defaults_note:
         return None
-    return f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
+    name = b.label.split(" (")[0]  # "llama.cpp", not "llama.cpp (embedded engine)": a pill is narrow
+    return f"{name} samplers" if b.extensions else f"{name}: what it honours"
 
 
 def group_key(backend: str, key: str = "pp") -> str:

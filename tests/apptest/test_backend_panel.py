@@ -30,7 +30,7 @@ def test_unticked_parameters_show_the_default_the_server_reports(app):
     assert "server default: 0.95 (reported by the server)" in text     # top_p
     assert "server default: 40 (reported by the server)" in text       # top_k, in the llama.cpp group
     labels = [e.label for e in app.expander]
-    assert "llama.cpp (embedded engine) samplers" in labels
+    assert "llama.cpp samplers" in labels
 
 
 def test_a_ticked_parameter_starts_at_the_default_the_server_applied(app):

@@ -10,7 +10,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.engine]
 def test_llamacpp_group_shows_server_defaults(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
-    open_section(page.get_by_test_id("stSidebar"), "llama.cpp (embedded engine) samplers")
+    open_section(page.get_by_test_id("stSidebar"), "llama.cpp samplers")
+    # every group pill shows its whole title (the backend's was cut to "llama.cpp (embedded engine) sa…")
+    cut = page.locator('[class*="-groups"] button[aria-pressed]').evaluate_all(
+        "bs => bs.filter(b => [...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))"
+        ".map(b => b.innerText)")
+    assert cut == []
     group = page.locator(".st-key-pp-group-backend-embedded")
     group.get_by_text("server default: 40 (reported by the server)").wait_for()
     group.locator(".st-key-pp-min_p label").first.click()
