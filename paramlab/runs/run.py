@@ -150,6 +150,9 @@ class Run:
                 s.last_at = result.metrics.latency_s
             if s.first_at is None and result.metrics.ttft_s is not None:
                 s.first_at = result.metrics.ttft_s
+        shown = [s for s in mine if s.index in by_index]
+        if len(result.choices) > 1 and len(shown) == len(result.choices):
+            _share_exact_usage(shown, result, self.bodies[job])
 
     def missing(self) -> int:
         """Choices still owed after every request so far came back fine but short."""
@@ -252,3 +255,26 @@ def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:
     ] + ([("Reasoning", str(slot.reasoning_tokens), "Reasoning (thinking) tokens the server reported, already "
                                                      "counted in the completion tokens.")]
          if slot.reasoning_tokens else [])
+
+
+def _share_exact_usage(slots: list[Slot], result: ChatResult, body: dict[str, Any]) -> None:
+    """A request for n choices counts its completion tokens once, for all of them. Where that count
+    is exact, so are some choices': one cut by max_tokens produced exactly that many (unless it
+    also thought), and the last one left gets the rest. The others' estimates are scaled to add up."""
+    u = result.usage
+    if u is None or u.estimated or u.completion_tokens is None or any(s.logprobs for s in slots):
+        return
+    cap = body.get("max_completion_tokens") or body.get("max_tokens")
+    exact = [s for s in slots if cap and s.finish_reason == "length" and not s.reasoning and not u.reasoning_tokens]
+    rest = [s for s in slots if s not in exact]
+    left = u.completion_tokens - int(cap or 0) * len(exact)
+    if left < 0 or (not rest and left):
+        return  # the count does not fit: keep the estimates
+    for s in exact:
+        s.completion_tokens, s.tokens_estimated = int(cap), False
+    if len(rest) == 1:
+        rest[0].completion_tokens, rest[0].tokens_estimated = left, False
+    elif rest:
+        guess = sum(s.completion_tokens or 0 for s in rest) or len(rest)
+        for s in rest:
+            s.completion_tokens = round(left * (s.completion_tokens or 1) / guess)

@@ -1,0 +1,40 @@
+"""The tokens of each of n choices: a request counts its completion tokens once, for all of them;
+ParamLab counts a choice exactly where that count allows and scales its estimates elsewhere."""
+from __future__ import annotations
+
+from paramlab.client.result import ChatResult, Choice, Usage
+from paramlab.runs import run as runs
+
+
+def _done(body, choices, usage):
+    run = runs.Run.start(len(choices), [body])
+    run.on_done(0, ChatResult(status="ok", choices=[Choice(i, text, finish_reason=fr) for i, (text, fr)
+                                                    in enumerate(choices)], usage=usage))
+    return [(s.completion_tokens, s.tokens_estimated) for s in run.slots]
+
+
+CUT = "Here are three other colours: Red: The most common colour, but there are many more colours that are not"
+
+
+def test_a_choice_cut_by_max_tokens_has_exactly_that_many_and_the_other_the_rest():
+    # the embedded engine's reply to n=2, max_tokens=24: it showed "26 (est.)" for a choice cut at 24
+    got = _done({"model": "m", "n": 2, "max_tokens": 24}, [(CUT, "length"), ("1. Blue\n2. Gold\n3. White", "stop")],
+                Usage(24, 31, 55))
+    assert got == [(24, False), (7, False)]
+
+
+def test_max_completion_tokens_counts_too_and_several_others_share_the_rest_as_estimates():
+    got = _done({"model": "m", "n": 3, "max_completion_tokens": 10},
+                [("a b c d e f g h i j k", "length"), ("short", "stop"), ("a longer reply here", "stop")],
+                Usage(5, 30, 35))
+    assert got[0] == (10, False)
+    assert [e for _, e in got[1:]] == [True, True] and sum(t for t, _ in got[1:]) == 20
+    assert got[1][0] < got[2][0]
+
+
+def test_estimates_stay_when_the_count_is_not_exact_or_does_not_fit():
+    body, choices = {"model": "m", "n": 2, "max_tokens": 24}, [(CUT, "length"), ("Blue.", "stop")]
+    assert all(est for _, est in _done(body, choices, Usage(24, 31, 55, estimated=True)))
+    assert all(est for _, est in _done(body, choices, Usage(24, 20, 44)))  # less than the cut one alone
+    # a reasoning model's max_completion_tokens includes its thinking: the cut choice's text is not 24
+    assert all(est for _, est in _done(body, choices, Usage(24, 31, 55, reasoning_tokens=12)))
