@@ -116,6 +116,18 @@ def test_gemini_thinking_counted_only_in_the_total_is_billed_as_reasoning():
     assert xai.total == pytest.approx((10 * 1 + 20 * 10 + 100 * 10) / 1e6)
 
 
+def test_xai_reasoning_outside_completion_tokens_equals_xais_own_bill():
+    r, rec = replay("xai__nonstream-grok3-mini-reasoning-outside-completion-tokens.json")
+    assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens, r.usage.cached_tokens) == (
+        307, 26, 588, 244)
+    b = priced_at_recording(r, r.created)
+    billed = json.loads(rec["body"])["usage"]["cost_in_usd_ticks"] * 1e-10  # xAI's own bill: $0.0001777
+    # by hand, grok-3-mini $0.30 / $0.50, cached $0.075: 63 × 0.30 + 244 × 0.075 + 26 × 0.50 (output)
+    # + 255 × 0.50 (reasoning, counted only in the total) = 177.7 millionths
+    assert b.total == pytest.approx(177.7e-6, abs=1e-12) and b.total == pytest.approx(billed, abs=1e-12)
+    assert b.dollars()["reasoning"] == pytest.approx(127.5e-6) and b.dollars()["output"] == pytest.approx(13e-6)
+
+
 def test_every_part_priced_by_hand():
     p = Price(2.0, 8.0, cached_input=0.5, cache_write=2.5, reasoning=10.0, audio_input=40.0, audio_output=80.0,
               tiers={"flex": Price(1.0, 4.0, cached_input=0.25)})
