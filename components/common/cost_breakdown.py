@@ -30,6 +30,8 @@ def why(parts: Mapping[str, Any]) -> str:
     model = parts.get("model")
     if model == "local":
         return "A local model: $0."
+    if model == pricing.BILLED:
+        return "What the provider reported it charged (it sends its own bill with the reply)."
     tier = parts.get("tier") or pricing.STANDARD
     served = parts.get("served_tier")
     tier_text = f"{tier} tier" + (f" (the response said {served!r})" if served and served != tier else "")

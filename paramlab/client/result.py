@@ -75,6 +75,7 @@ class Usage:
     accepted_prediction_tokens: int | None = None  # predicted output that matched (billed as output)
     rejected_prediction_tokens: int | None = None  # predicted output that did not (still billed)
     source: str = "usage"    # where the server put it: "usage", or e.g. "x_groq.usage" (Groq)
+    billed: float | None = None  # what the provider says it charged, in US dollars (see _billed)
 
     @classmethod
     def from_api(cls, u: dict | None, source: str = "usage") -> "Usage | None":
@@ -96,7 +97,7 @@ class Usage:
             audio_output_tokens=_count(cd.get("audio_tokens")),
             accepted_prediction_tokens=_count(cd.get("accepted_prediction_tokens")),
             rejected_prediction_tokens=_count(cd.get("rejected_prediction_tokens")),
-            source=source)
+            source=source, billed=_billed(u))
 
     def add(self, other: "Usage") -> "Usage":
         """Combine usage reported per choice (llama.cpp sends one usage chunk per child task):
@@ -117,7 +118,7 @@ class Usage:
                      audio_output_tokens=s(self.audio_output_tokens, other.audio_output_tokens),
                      accepted_prediction_tokens=s(self.accepted_prediction_tokens, other.accepted_prediction_tokens),
                      rejected_prediction_tokens=s(self.rejected_prediction_tokens, other.rejected_prediction_tokens),
-                     source=self.source)
+                     source=self.source, billed=s(self.billed, other.billed))
 
     @property
     def reported(self) -> bool:
@@ -130,6 +131,18 @@ def _count(v: Any) -> int | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v < 0:
         return None
     return int(v)
+
+
+def _billed(u: dict) -> float | None:
+    """The provider's own charge for the request: OpenRouter's usage.cost (dollars; with your own
+    key, BYOK, it is only OpenRouter's fee, so None) or xAI's usage.cost_in_usd_ticks (1e-10 dollars)."""
+    def amount(v: Any) -> float | None:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and 0 <= v < float("inf")
+        return float(v) if ok else None
+    ticks = amount(u.get("cost_in_usd_ticks"))
+    if ticks is not None:
+        return ticks * 1e-10
+    return None if u.get("is_byok") else amount(u.get("cost"))
 
 
 def _first(*values: Any) -> int | None:

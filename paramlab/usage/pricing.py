@@ -326,7 +326,29 @@ def apply(table: PriceTable, endpoint: Any, result: Any) -> Breakdown | None:
                       notes=("refused before any token: nothing billed",))
     m.cost = None if b is None else b.total
     m.cost_parts = {} if b is None else {**b.to_dict(), "model": key}
+    billed = getattr(result.usage, "billed", None) if result.usage is not None else None
+    if billed is not None:
+        _with_bill(m, billed)
     return b
+
+
+BILLED = "provider's bill"  # cost_parts["model"] when the cost is what the provider said it charged
+
+
+def _with_bill(m: Any, billed: float) -> None:
+    """A provider that reports its own charge (OpenRouter, xAI): the cost when the table has no
+    price for the model, and a note beside the table's price otherwise (they differ when the
+    table is out of date)."""
+    if m.cost is None:
+        m.cost = billed
+        m.cost_parts = {"total": billed, "model": BILLED, "parts": [], "dollars": {},
+                        "notes": ["The price table has no price for this model: this is what the provider "
+                                  "reported it charged for the request."]}
+        return
+    same = abs(billed - m.cost) <= max(1e-9, 0.01 * billed)
+    note = f"The provider reported charging ${billed:.6f} for this request" + (
+        " (the same)." if same else ": the price table may be out of date for this model.")
+    m.cost_parts = {**m.cost_parts, "notes": [*m.cost_parts.get("notes", []), note]}
 
 
 def _unbilled_failure(result: Any) -> bool:

@@ -128,6 +128,44 @@ def test_xai_reasoning_outside_completion_tokens_equals_xais_own_bill():
     assert b.dollars()["reasoning"] == pytest.approx(127.5e-6) and b.dollars()["output"] == pytest.approx(13e-6)
 
 
+def test_a_model_missing_from_the_table_costs_what_the_provider_billed():
+    """OpenRouter and xAI send their own charge with the reply: without a price it is the cost
+    (it was "unknown"), with one it is noted beside the table's figure."""
+    for name, billed in (("openrouter__stream-reasoning-details.json", 0.000669),
+                         ("xai__nonstream-grok3-mini-reasoning-outside-completion-tokens.json", 0.0001777)):
+        r, _ = replay(name)
+        assert r.usage.billed == pytest.approx(billed, abs=1e-12)
+        b = pricing.apply(PriceTable({}), Endpoint(name="x", base_url="https://api.example.com/v1", backend="openai"), r)
+        assert b is None and r.metrics.cost == pytest.approx(billed, abs=1e-12)
+        assert r.metrics.cost_parts["model"] == pricing.BILLED and r.metrics.cost_parts["parts"] == []
+        priced_at_recording(r, r.created)  # the shipped table has both models
+        assert r.metrics.cost_parts["model"] != pricing.BILLED
+        assert r.metrics.cost_parts["notes"][-1] == f"The provider reported charging ${billed:.6f} for this request (the same)."
+
+
+def test_the_providers_bill_is_read_only_where_it_is_the_charge():
+    assert Usage.from_api({"prompt_tokens": 1, "cost": 0.25}).billed == 0.25  # OpenRouter: dollars
+    assert Usage.from_api({"cost_in_usd_ticks": 1_777_000}).billed == pytest.approx(0.0001777)  # xAI: 1e-10 $
+    assert Usage.from_api({"cost": 0.01, "is_byok": True}).billed is None  # only OpenRouter's fee
+    for junk in ("0.1", -1, True, float("nan"), None):
+        assert Usage.from_api({"cost": junk}).billed is None
+    assert Usage.from_api({"prompt_tokens": 3}).billed is None
+
+
+def test_a_price_edit_never_rewrites_a_providers_bill(db_url):
+    ep = Endpoint(name="E", base_url="https://api.example.com/v1", backend="openai")
+    led = Ledger.open(db_url)
+    r = result_at(T0 / 1000)
+    r.usage.billed = 0.5
+    pricing.apply(PriceTable({}), ep, r)
+    assert r.metrics.cost == 0.5 and led.record(ep, r, {"page": "relay"})
+    with led.engine.begin() as c:  # the model gets a price: the billed row keeps what was charged
+        assert repricing.reprice(c, PriceTable({}), PriceTable({"m": [Price(1.0, 2.0)]})) == 0
+    rec = led.request(1)
+    assert rec["cost"] == 0.5 and rec["price_model"] == pricing.BILLED
+    led.close()
+
+
 def test_every_part_priced_by_hand():
     p = Price(2.0, 8.0, cached_input=0.5, cache_write=2.5, reasoning=10.0, audio_input=40.0, audio_output=80.0,
               tiers={"flex": Price(1.0, 4.0, cached_input=0.25)})

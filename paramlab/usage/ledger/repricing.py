@@ -162,8 +162,9 @@ def reprice(conn: Connection, old: pricing.PriceTable, new: pricing.PriceTable, 
     conds = [and_(R.c.model == m, (R.c.response_model.is_(None) if n is None else R.c.response_model == n),
                   R.c.ts_ms >= ms) for (m, n), ms in start.items()]
     n = 0
+    billed = or_(R.c.price_model.is_(None), R.c.price_model != pricing.BILLED)  # a provider's bill stays
     todo = conn.execute(select(*cols).where(and_(R.c.backend.notin_(sorted(registry.local_kinds())),
-                                                 or_(*conds)))).mappings().all()
+                                                 or_(*conds), billed))).mappings().all()
     upd = R.update().where(R.c.id == bindparam("rid"))
     for i in range(0, len(todo), batch):
         chunk = [{"rid": r["id"], **priced_columns(new, r)} for r in todo[i:i + batch]]
