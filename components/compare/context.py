@@ -36,6 +36,14 @@ def answered_again(prompt: str) -> bool:
     return reasks(prompt) and last_question() < len(st.session_state[state.MESSAGES]) - 1
 
 
+def attachments(prompt: str) -> int:
+    """Images and other parts the re-asked question carries besides its text (0 otherwise)."""
+    if not reasks(prompt):
+        return 0
+    turn = st.session_state[state.MESSAGES][last_question()]
+    return len(messages.images_of(turn)) + len(messages.other_parts(turn))
+
+
 def earlier_turns(prompt: str) -> int:
     """How many of the Playground's turns come before the message."""
     return last_question() if reasks(prompt) else len(st.session_state[state.MESSAGES])

@@ -125,7 +125,9 @@ def prompt_box() -> str:
     st.caption(f"System prompt and {words.count(context.earlier_turns(prompt), 'earlier turn')} come from the "
                "Playground" + (f" · system: “{system[:80]}”" if system.strip() else " · no system prompt")
                + (" · the message is its last question, asked again without the answer it got"
-                  if context.answered_again(prompt) else ""))
+                  if context.answered_again(prompt) else "")
+               + (f" · sent with its {words.count(n, 'attachment')} (images, audio or files)"
+                  if (n := context.attachments(prompt)) else ""))
     st.text_area("Message (user)", key="w.cmp.prompt", value=st.session_state[PROMPT], height=80,
                  on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"], TYPED: True}))
     return st.session_state[PROMPT]

@@ -137,7 +137,8 @@ def test_the_playgrounds_last_question_is_asked_again_without_the_answer_it_got(
     assert at.text_area(key="w.cmp.prompt").value == "Name three colours."
     caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
     assert caption.startswith("System prompt and 2 earlier turns come from the Playground")
-    assert caption.endswith("the message is its last question, asked again without the answer it got")
+    assert "the message is its last question, asked again without the answer it got" in caption
+    assert caption.endswith("sent with its 1 attachment (images, audio or files)")
     sent = _run_messages(at)
     assert sent == [("user", "Hi."), ("assistant", "Hello!"),
                     ("user", [{"type": "text", "text": "Name three colours."}, image])]
