@@ -56,14 +56,15 @@ def with_breakdown(cells: Sequence[tuple[str, str, str]], result: Any) -> list[t
 
 def for_slot(cells: Sequence[tuple[str, str, str]], run: Any, slot: Any) -> list[tuple[str, str, str]]:
     """A reply pane's metrics cells with the Cost help replaced by its request's breakdown (a choice
-    of a multi-choice request shows an equal share of it)."""
+    of a multi-choice request shows its share of it)."""
     raw = run.results[slot.job] if 0 <= slot.job < len(run.results) else None
     parts = ((raw or {}).get("metrics") or {}).get("cost_parts") or {}
     if not parts:
         return list(cells)
     text = help_text(parts)
     if getattr(slot, "cost_share", False):
-        text = "This choice shows an equal share of its request's cost. The request:\n\n" + text
+        text = ("This choice shows its share of its request's cost: an even part of the prompt, which is "
+                "billed once, and its own output. The request:\n\n" + text)
     return [(label, value, text if label == "Cost" else h) for label, value, h in cells]
 
 

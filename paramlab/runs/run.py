@@ -153,6 +153,7 @@ class Run:
         shown = [s for s in mine if s.index in by_index]
         if len(result.choices) > 1 and len(shown) == len(result.choices):
             _share_exact_usage(shown, result, self.bodies[job])
+            _share_cost(shown, result)
 
     def missing(self) -> int:
         """Choices still owed after every request so far came back fine but short."""
@@ -251,7 +252,7 @@ def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:
          "Completion tokens of this choice; 'est.' when counted by ParamLab (~4 characters per token)."),
         ("Cost", fmt_cost(slot.cost) + (" (share)" if slot.cost_share and slot.cost is not None else ""),
          "From the price table; 'unknown' when the model has no known price. A choice of a multi-choice "
-         "request shows its equal share."),
+         "request shows its share: an even part of the prompt, which is billed once, and its own output."),
     ] + ([("Reasoning", str(slot.reasoning_tokens), "Reasoning (thinking) tokens the server reported, already "
                                                      "counted in the completion tokens.")]
          if slot.reasoning_tokens else [])
@@ -278,3 +279,19 @@ def _share_exact_usage(slots: list[Slot], result: ChatResult, body: dict[str, An
         guess = sum(s.completion_tokens or 0 for s in rest) or len(rest)
         for s in rest:
             s.completion_tokens = round(left * (s.completion_tokens or 1) / guess)
+
+
+OUTPUT_PARTS = ("output", "reasoning", "audio_output")  # billed per choice; the prompt's parts are shared
+
+
+def _share_cost(slots: list[Slot], result: ChatResult) -> None:
+    """Each choice's part of a multi-choice request's cost: the prompt (billed once) split evenly,
+    the output by each choice's tokens. Without a breakdown the even split stays."""
+    dollars = (result.metrics.cost_parts or {}).get("dollars") or {}
+    out = sum(dollars.get(k) or 0.0 for k in OUTPUT_PARTS)
+    tokens = [s.completion_tokens or 0 for s in slots]
+    if result.metrics.cost is None or out <= 0 or sum(tokens) <= 0:
+        return
+    shared = (result.metrics.cost - out) / len(slots)
+    for s, t in zip(slots, tokens):
+        s.cost = shared + out * t / sum(tokens)

@@ -2,7 +2,9 @@
 ParamLab counts a choice exactly where that count allows and scales its estimates elsewhere."""
 from __future__ import annotations
 
-from paramlab.client.result import ChatResult, Choice, Usage
+import pytest
+
+from paramlab.client.result import ChatResult, Choice, Metrics, Usage
 from paramlab.runs import run as runs
 
 
@@ -38,3 +40,14 @@ def test_estimates_stay_when_the_count_is_not_exact_or_does_not_fit():
     assert all(est for _, est in _done(body, choices, Usage(24, 20, 44)))  # less than the cut one alone
     # a reasoning model's max_completion_tokens includes its thinking: the cut choice's text is not 24
     assert all(est for _, est in _done(body, choices, Usage(24, 31, 55, reasoning_tokens=12)))
+
+
+def test_a_choices_cost_is_an_even_share_of_the_prompt_and_its_own_output():
+    run = runs.Run.start(2, [{"model": "m", "n": 2, "max_tokens": 24}])
+    priced = Metrics(cost=0.0010, cost_parts={"dollars": {"input": 0.0004, "output": 0.0006}})
+    run.on_done(0, ChatResult(status="ok", usage=Usage(24, 30, 54), metrics=priced, choices=[
+        Choice(0, CUT, finish_reason="length"), Choice(1, "Blue, gold and white.", finish_reason="stop")]))
+    # 24 of the 30 output tokens are choice 1's: $0.0002 of the prompt + 0.8 × $0.0006 (the even split
+    # gave each $0.0005)
+    assert [s.cost for s in run.slots] == pytest.approx([0.0002 + 0.00048, 0.0002 + 0.00012])
+    assert sum(s.cost for s in run.slots) == pytest.approx(0.0010) and all(s.cost_share for s in run.slots)
