@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import state
+from components.common import words
 from paramlab.request import messages
 from paramlab.request.messages import text_of
 
@@ -55,3 +56,15 @@ def messages_for(prompt: str) -> list[dict]:
         i = last_question()
         return state.conversation(upto=i) + [messages.to_api(st.session_state[state.MESSAGES][i])]
     return state.conversation() + [{"role": "user", "content": prompt}]
+
+
+def summary(prompt: str) -> str:
+    """The caption above the message: what comes from the Playground with it."""
+    system = st.session_state[state.SYSTEM]
+    parts = [f"System prompt and {words.count(earlier_turns(prompt), 'earlier turn')} come from the Playground",
+             f"system: “{system[:80]}”" if system.strip() else "no system prompt"]
+    if answered_again(prompt):
+        parts.append("the message is its last question, asked again without the answer it got")
+    if n := attachments(prompt):
+        parts.append(f"sent with its {words.count(n, 'attachment')} (images, audio or files)")
+    return " · ".join(parts)

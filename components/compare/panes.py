@@ -21,7 +21,6 @@ from components.compare import cost as compare_cost
 from components.common import live
 from components.common import params_panel, section, reply_extras, thinking
 from components.common import state
-from components.common import words
 from paramlab.experiments import compare
 from paramlab import settings as config
 from paramlab.experiments import sweep
@@ -120,14 +119,7 @@ def prompt_box() -> str:
     ensure_panes()
     if not st.session_state.get(TYPED):  # the box shows it too (before the box is drawn)
         st.session_state["w.cmp.prompt"] = st.session_state[PROMPT]
-    system = st.session_state[state.SYSTEM]
-    prompt = st.session_state[PROMPT]
-    st.caption(f"System prompt and {words.count(context.earlier_turns(prompt), 'earlier turn')} come from the "
-               "Playground" + (f" · system: “{system[:80]}”" if system.strip() else " · no system prompt")
-               + (" · the message is its last question, asked again without the answer it got"
-                  if context.answered_again(prompt) else "")
-               + (f" · sent with its {words.count(n, 'attachment')} (images, audio or files)"
-                  if (n := context.attachments(prompt)) else ""))
+    st.caption(context.summary(st.session_state[PROMPT]))
     st.text_area("Message (user)", key="w.cmp.prompt", value=st.session_state[PROMPT], height=80,
                  on_change=lambda: st.session_state.update({PROMPT: st.session_state["w.cmp.prompt"], TYPED: True}))
     return st.session_state[PROMPT]
