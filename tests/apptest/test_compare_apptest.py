@@ -137,7 +137,7 @@ def test_the_playgrounds_last_question_is_asked_again_without_the_answer_it_got(
     assert at.text_area(key="w.cmp.prompt").value == "Name three colours."
     caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
     assert caption.startswith("System prompt and 2 earlier turns come from the Playground")
-    assert "the message is its last question, asked again without the answer it got" in caption
+    assert "the message is its last question, without the answer it got" in caption
     assert caption.endswith("sent with its 1 attachment (images, audio or files)")
     sent = _run_messages(at)
     assert sent == [("user", "Hi."), ("assistant", "Hello!"),
@@ -163,3 +163,23 @@ def test_a_message_of_ones_own_follows_the_whole_conversation():
     assert "asked again" not in caption
     assert _run_messages(at) == [("user", "Name three colours."), ("assistant", "Red, blue and gold."),
                                  ("user", "Now three animals.")]
+
+
+CALL = {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}
+
+
+def test_a_tool_flow_is_answered_from_its_results():
+    """After a tool call and its result the panes answer from the result (re-asking the question
+    alone would only have them call the tool again); a closing answer is still left out."""
+    flow = [{"role": "user", "content": "Weather in Oslo?"},
+            {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "4 °C, rain"}]
+    for closing in ([], [{"role": "assistant", "content": "It is 4 °C and raining."}]):
+        at = _with_playground_turns(flow + closing)
+        caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
+        assert caption.startswith("System prompt and 0 earlier turns come from the Playground")
+        assert caption.endswith("the message is its last question, sent with the 2 tool turns after it"
+                                + (", without the answer it got" if closing else ""))
+        assert _run_messages(at) == [("user", "Weather in Oslo?"), ("assistant", None), ("tool", "4 °C, rain")]
+        sent = [m for m in at.session_state["cmp.snapshot"].messages if m["role"] != "system"]
+        assert sent[1]["tool_calls"] == [CALL] and sent[2]["tool_call_id"] == "call_1"
