@@ -180,8 +180,15 @@ def group_title(backend: str) -> str | None:
     b = registry.get(backend)
     if not b.extensions and not b.drops_note and not b.defaults_note:
         return None
-    name = b.label.split(" (")[0]  # "llama.cpp", not "llama.cpp (embedded engine)": a pill is narrow
-    return f"{name} samplers" if b.extensions else f"{name}: what it honours"
+    if not b.extensions:
+        return "What the server honours"  # short: "Other OpenAI-compatible: …" would not fit a pill
+    return f"{b.label.split(' (')[0]} samplers"  # "llama.cpp", not "llama.cpp (embedded engine)"
+
+
+def group_heading(backend: str) -> str:
+    """The open group's heading, with the backend's whole name (a caption may wrap; a pill may not)."""
+    b = registry.get(backend)
+    return f"{b.label} samplers" if b.extensions else f"{b.label}: what it honours"
 
 
 def group_key(backend: str, key: str = "pp") -> str:

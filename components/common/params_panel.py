@@ -380,7 +380,7 @@ def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, e
                 _group_controls(plist, params, key, backend, max_n, model, shown)
     if backend_title and backend_title in opened:
         with st.container(border=True, key=backend_params.group_key(backend, key)):
-            st.caption(f"**{backend_title}**")
+            st.caption(f"**{backend_params.group_heading(backend)}**")
             slots = backend_params.body(params, backend, key)
     return slots
 

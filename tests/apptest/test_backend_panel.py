@@ -108,5 +108,5 @@ def test_treat_as_overrides_the_detected_backend_for_this_session(fs):
     at.checkbox(key="pp.repetition_penalty.on").check().run()
     assert at.session_state["pl.params"]["repetition_penalty"] == 1.0
     at.sidebar.selectbox(key="pl.honour.treat_as.Mine").set_value("ollama").run()
-    assert "Ollama: what it honours" in [e.label for e in at.expander]
+    assert "What the server honours" in [e.label for e in at.expander]
     assert "server default: 1 (forced by Ollama when omitted)" in captions(at)

@@ -2,7 +2,7 @@
 screenshots to look at."""
 import pytest
 
-from support.app import open_section, screenshot, wait_for_app, wait_for_idle
+from support.app import cut_pills, open_section, screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -12,10 +12,7 @@ def test_llamacpp_group_shows_server_defaults(page, app_url):
     wait_for_app(page)
     open_section(page.get_by_test_id("stSidebar"), "llama.cpp samplers")
     # every group pill shows its whole title (the backend's was cut to "llama.cpp (embedded engine) sa…")
-    cut = page.locator('[class*="-groups"] button[aria-pressed]').evaluate_all(
-        "bs => bs.filter(b => [...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))"
-        ".map(b => b.innerText)")
-    assert cut == []
+    assert cut_pills(page) == []
     group = page.locator(".st-key-pp-group-backend-embedded")
     group.get_by_text("server default: 40 (reported by the server)").wait_for()
     group.locator(".st-key-pp-min_p label").first.click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.app import running_app, screenshot, wait_for_app
+from support.app import cut_pills, open_section, running_app, screenshot, wait_for_app
 from support.fault_server import FaultServer
 from support.paced import Paced, words
 
@@ -48,6 +48,17 @@ def _wait_pane_text(page, needle: str) -> None:
 
 def _turns(page) -> list[str]:
     return page.locator('[data-testid="stChatMessage"]').all_inner_texts()
+
+
+def test_an_other_servers_group_pill_shows_its_whole_title(fault_app, page):
+    """A plain OpenAI-compatible server's group was titled "Other OpenAI-compatible: what it
+    honours", too long for a pill in the sidebar; the open group's heading keeps the whole name."""
+    page.goto(fault_app)
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "What the server honours")
+    assert cut_pills(page) == []
+    sidebar.get_by_text("Other OpenAI-compatible: what it honours").wait_for()
 
 
 def test_send_is_disabled_while_streaming_and_stop_keeps_the_reply(fault_app, fault, paced, page):

@@ -133,3 +133,10 @@ def open_section(scope, title: str) -> None:
         header.click()
         header.filter(has_text="expand_more").wait_for(timeout=60_000)
         wait_for_idle(page)
+
+
+def cut_pills(scope) -> list[str]:
+    """The parameter-group pills whose title does not fit (the browser cuts it with an ellipsis)."""
+    return scope.locator('[class*="-groups"] button[aria-pressed]').evaluate_all(
+        "bs => bs.filter(b => [...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))"
+        ".map(b => b.innerText)")
