@@ -61,7 +61,7 @@ def ensure_panes() -> list[Pane]:
     ss = st.session_state
     if PANES not in ss:
         ss[PANES] = compare.from_settings(ss[state.ENDPOINT], ss[state.MODEL], ss[state.PARAMS])
-    if not ss.get(TYPED) or PROMPT not in ss:
+    if not ss.get(TYPED):  # TYPED is set together with PROMPT
         ss[PROMPT] = _playground_question()
     return ss[PANES]
 
