@@ -12,7 +12,7 @@ from components.common import cost_breakdown
 from components.common import reply_extras, thinking, token_heatmap
 
 from paramlab.client.metrics import metric_cells
-from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.client.result import ChatResult
 from paramlab.runs.run import Run, Slot, slot_metrics
 from paramlab.safety.markdown import safe_markdown
 
@@ -76,7 +76,7 @@ def render_run(run: Run, key: str, on_continue: Callable[[int], None] | None = N
             elif not failed and (s.text or not (s.refusal or spoken)):
                 st.markdown(safe_markdown(s.text) if s.text else "_(empty reply)_")
             if not failed:
-                st.caption(f"finish_reason **{s.finish_reason or 'missing'}** — {explain_finish_reason(s.finish_reason)}")
+                reply_extras.finish_caption([s.finish_reason], s.status)
             _metric_cells(cost_breakdown.for_slot(slot_metrics(s), run, s))
             reply_extras.pane(run, pos, key, actions)
             if on_continue is not None and (s.text or spoken):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from paramlab.request import reasoning_models, reply_audio, structured
 from paramlab.request import tools as toolslib
+from paramlab.client.result import finish_note
 from paramlab.runs.run import Run
 from paramlab.safety.markdown import safe_markdown
 
@@ -192,3 +193,10 @@ def result_extras(result: Any, key: str) -> None:
             compact_calls(c.tool_calls, _tools_of(body), f"{key}.{c.index}")
         elif result.status == "ok":
             verdict_badge(structured.check_reply(c.text, body.get("response_format")))
+
+
+def finish_caption(reasons: list[str | None], status: str = "ok") -> None:
+    """The finish_reason line under a reply (several choices: each one's, then what the first means)."""
+    notes = [finish_note(r, status) for r in reasons] or [("—", "")]
+    shown = ", ".join(n[0] for n in notes)
+    st.caption(f"finish_reason **{shown}** — {notes[0][1]}" if notes[0][1] else f"finish_reason **{shown}**")

@@ -9,7 +9,6 @@ reruns only the settings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import streamlit as st
 
@@ -29,7 +28,7 @@ from paramlab.backends.engine import EngineError
 from paramlab.runs.live import LiveRun
 from paramlab.client.metrics import metric_cells
 from paramlab.runs.parallel import Job
-from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.client.result import ChatResult
 from paramlab.safety.markdown import safe_markdown
 from paramlab.request.schema import ValidationError
 
@@ -336,9 +335,7 @@ def _final(result: ChatResult, i: int) -> None:
     elif result.status == "ok" and not any(c.tool_calls or c.audio for c in result.choices):
         st.caption("_(empty reply)_")  # a spoken or tool-call reply shows below
     reply_extras.result_extras(result, f"cmp.out{i}")  # tool calls (valid or not), structured verdict
-    reasons = ", ".join(c.finish_reason or "missing" for c in result.choices) or "—"
-    first = result.choices[0].finish_reason if result.choices else None
-    st.caption(f"finish_reason **{reasons}** — {explain_finish_reason(first)}")
+    reply_extras.finish_caption([c.finish_reason for c in result.choices], result.status)
     cells = metric_cells(result)
     st.caption(" · ".join(f"{label} **{value}**" for label, value, _ in cells),
                help=cost_breakdown.help_text(result.metrics.cost_parts))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components.common import panes as replies
-from components.common import section, state, thinking, words
+from components.common import reply_extras, section, state, thinking, words
 from components.playground import actions, attach, turns
-from paramlab.client.result import ChatResult, explain_finish_reason
+from paramlab.client.result import ChatResult
 from paramlab.request.messages import images_of, text_of, user_content
 from paramlab.safety.markdown import safe_markdown
 
@@ -117,7 +117,7 @@ def render() -> None:
                            if "kept" not in (res.error or "") else f":orange[{res.error}]")
             if isinstance(res, ChatResult) and res.choices:
                 c = res.choices[0]
-                st.caption(f"finish_reason **{c.finish_reason or 'missing'}** — {explain_finish_reason(c.finish_reason)}")
+                reply_extras.finish_caption([c.finish_reason], res.status)
                 replies.metrics_row(res)
             c1, c2, c3, _ = st.columns([1, 1, 2, 4])
             c1.button("Edit", key=f"edit.{i}", help=f"Edit turn {i + 1} (text, role, images)", type="tertiary",

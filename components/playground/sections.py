@@ -302,6 +302,13 @@ def _continue_with(pos: int) -> None:
     run.continued = True
 
 
+def _continue_clicked(pos: int) -> None:
+    """The button sits in the replies fragment: the whole page reruns, so the conversation shows
+    the new turn (a fragment rerun alone hid the panes and showed nothing in their place)."""
+    _continue_with(pos)
+    fragments.rerun_app()
+
+
 def _auto_continue(run: runs.Run) -> None:
     """A single reply joins the conversation as soon as it ends, a stopped one with its partial text."""
     if run.status == "running":
@@ -340,7 +347,7 @@ def _draw_replies(run: runs.Run, endpoint: Endpoint | None) -> None:
         return
     for note in run.notes:
         st.info(note, icon="🔀")
-    replies.render_run(run, key="run", on_continue=_continue_with,
+    replies.render_run(run, key="run", on_continue=_continue_clicked,
                        actions=tool_flow.actions(RUN, _send_conversation))
 
 

@@ -43,6 +43,21 @@ def explain_finish_reason(reason: str | None) -> str:
     return f"Backend-specific reason {text!r}: not one of OpenAI's values."
 
 
+# A reply that ended early has no finish_reason because nobody let the server finish: say so,
+# rather than blaming the server for not saying why (FINISH_REASONS[None]).
+ENDED_EARLY = {
+    "stopped": "None: you stopped the stream, so the server never finished this reply.",
+    "truncated": "None: the stream was cut before the server said why the reply ended.",
+}
+
+
+def finish_note(reason: str | None, status: str = "ok") -> tuple[str, str]:
+    """(the finish_reason as shown, what it means) for a reply whose request ended with `status`."""
+    if reason is None and status in ENDED_EARLY:
+        return "none", ENDED_EARLY[status]
+    return reason or "missing", explain_finish_reason(reason)
+
+
 @dataclass
 class Choice:
     index: int

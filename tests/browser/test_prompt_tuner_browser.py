@@ -23,6 +23,14 @@ def tick(page, group: str, name: str) -> None:
     wait_for_idle(page)
 
 
+def set_number(page, group: str, name: str, value: int) -> None:
+    """Tick parameter `name` and type `value` in its number box."""
+    tick(page, group, name)
+    box = page.get_by_test_id("stSidebar").locator(key(f"pp.{name}.v") + " input")
+    box.fill(str(value))
+    box.press("Enter")
+
+
 def turns(page) -> list[str]:
     return [t.strip() for t in page.get_by_test_id("stChatMessage").all_inner_texts()]
 
@@ -52,10 +60,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     expect(sidebar.get_by_role("checkbox", name="**temperature**")).to_have_count(0)
 
     # a short reply, so the test does not wait on a long generation
-    tick(page, "Length", "max_tokens")
-    box = sidebar.locator(key("pp.max_tokens.v") + " input")
-    box.fill("8")
-    box.press("Enter")
+    set_number(page, "Length", "max_tokens", 8)
     page.wait_for_selector("text=+ 8 max tokens", timeout=SLOW)
     wait_for_idle(page)
 
@@ -103,3 +108,28 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     expect(page.locator(key("send") + " button").first).to_be_disabled(timeout=SLOW)
     expect(page.get_by_text("Send is blocked until logit_bias is fixed")).to_be_visible()
     screenshot(page, "playground-logit-bias-blocked")
+
+
+def test_continue_with_a_choice_puts_it_in_the_conversation(page, app_url):
+    """n = 2 on the embedded engine: "Continue with this choice" on the second choice makes it the
+    assistant's turn, shown at once (the button sits in the replies' fragment: a rerun of that
+    fragment alone hid the panes and showed nothing in their place until the next full run)."""
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    set_number(page, "Sampling", "n", 2)
+    set_number(page, "Length", "max_tokens", 8)
+    page.wait_for_selector("text=+ 8 max tokens × n=2", timeout=SLOW)
+    wait_for_idle(page)
+    page.locator(key("w.prompt") + " textarea").fill("Name one fruit.")
+    page.locator(key("send") + " button").first.click()
+    second = page.locator(key("pane-1"))
+    expect(second.get_by_role("button", name="Continue with this choice")).to_be_visible(timeout=SLOW)
+    wait_for_idle(page)
+    chosen = second.locator('[data-testid="stMarkdownContainer"]').nth(1).inner_text().strip()
+    assert chosen, "the second choice has text"
+    second.get_by_role("button", name="Continue with this choice").click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=SLOW)
+    wait_for_idle(page)
+    assert assistant_text(page) == chosen
+    expect(page.locator(key("pane-0"))).to_have_count(0)  # the panes gave way to the new turn
