@@ -75,7 +75,7 @@ class RelayKey:
     monthly_budget: float | None = None
 
 
-# The seed's names for the /chat-room conversation's settings (CHAT_MODEL is shared with the endpoint).
+# The /chat-room conversation's settings (CHAT_MODEL is shared with the endpoint).
 CHAT_ROOM_ENV = {"system_prompt": "CHAT_SYSTEM_PROMPT", "max_tokens": "CHAT_MAX_TOKENS",
                  "temperature": "CHAT_TEMPERATURE", "top_p": "CHAT_TOP_P",
                  "presence_penalty": "CHAT_PRESENCE_PENALTY", "frequency_penalty": "CHAT_FREQUENCY_PENALTY"}
@@ -293,7 +293,7 @@ def _relay_key(raw: Any, where: str, env: Mapping[str, str]) -> RelayKey:
 def relay_settings(env: Mapping[str, str], data: Mapping[str, Any], file_name: str = "paramlab.yaml",
                    errors: list[str] | None = None) -> RelaySettings:
     """The relay's keys (CHAT_RELAY_KEY, or `relay.keys` in the file), model routes, limits and the
-    /chat-room settings (the seed's CHAT_* names over `chat_room` in the file). Bad entries are
+    /chat-room settings (CHAT_* names over `chat_room` in the file). Bad entries are
     reported in `errors` and skipped."""
     errors = [] if errors is None else errors
     raw = data.get("relay") or {}

@@ -52,7 +52,7 @@ def status(relay: Relay) -> None:
     with c1:
         st.markdown("**OpenAI-compatible endpoint** (base URL for any OpenAI SDK)")
         st.code(f"{url}/v1", language=None)
-        st.markdown("**The seed's API**")
+        st.markdown("**Chat-room API** (one conversation per client, kept by ParamLab)")
         st.code(f"POST {url}/chat-room\nPOST {url}/chat-room/stream\nPOST {url}/chat-room/reset", language=None)
     with c2:
         st.markdown("**Relay keys** (labels only; the keys are never shown)")

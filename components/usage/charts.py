@@ -110,7 +110,9 @@ def cost_by_model(rows: list[dict]) -> alt.Chart | None:
     df["cost_label"] = [cost_text(c) for c in df["cost"]]
     df["cost"] = df["cost"].fillna(0.0)
     base = alt.Chart(df, title="Cost by model ($; orange = some costs unknown)").encode(
-        y=alt.Y("model:N", sort="-x", title=None), x=alt.X("cost:Q", title="$", axis=alt.Axis(format="$,.4~f")),
+        # the whole model name: Vega's default cut "smollm2-135m-instruct" to "smollm2-135m-in…"
+        y=alt.Y("model:N", sort="-x", title=None, axis=alt.Axis(labelLimit=280)),
+        x=alt.X("cost:Q", title="$", axis=alt.Axis(format="$,.4~f")),
         tooltip=["model:N", alt.Tooltip("cost_label:N", title="cost"), alt.Tooltip("requests:Q", format=","),
                  alt.Tooltip("tokens:Q", format=","), alt.Tooltip("unpriced:Q", title="unknown-cost requests")])
     bars = base.mark_bar().encode(

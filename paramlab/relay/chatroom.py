@@ -1,4 +1,4 @@
-"""The seed's /chat-room API: one conversation per client (relay key label and client address),
+"""The /chat-room API: one conversation per client (relay key label and client address),
 the system prompt and sampling values from the configuration, replies as {"code", "msg", "data"}."""
 from __future__ import annotations
 

@@ -304,7 +304,7 @@ class Handlers:
             raw = await _read_body(request, relay.max_body)
             who = self._who(request)
 
-            def stream(emit, holder, _hand_over) -> ChatResult:  # the seed's text stream: read in this thread
+            def stream(emit, holder, _hand_over) -> ChatResult:  # the chat-room's text stream: read in this thread
                 caller = relay.admit(*who)
                 prep, client, user = relay.room_prepare(caller, raw, stream=True)
                 return relay.room_stream(caller, prep, client, user, emit, holder)

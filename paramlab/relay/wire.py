@@ -7,7 +7,7 @@ import orjson
 
 
 class RelayError(Exception):
-    """A request the relay answers itself, in OpenAI's error shape (or the seed's, for /chat-room)."""
+    """A request the relay answers itself, in OpenAI's error shape (or the chat-room's, for /chat-room)."""
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  param: str | None = None, code: str | None = None):
