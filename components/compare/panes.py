@@ -288,18 +288,36 @@ def _endpoint_of(pane: Pane) -> tuple[list[str], str]:
 
 
 def _pane_endpoint(pane: Pane, k: str) -> str:
-    """The pane's endpoint and model pickers; returns the endpoint's backend."""
+    """The pane's endpoint and model pickers; returns the endpoint's backend. They sit in the
+    settings fragment: a change reruns the cost line above it too when it alters the worst case."""
     names = state.endpoint_names()
-    pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
-                                 index=names.index(pane.endpoint) if pane.endpoint in names else 0)
-    models, backend = _endpoint_of(pane)
-    if models:
-        pane.model = st.selectbox("Model", models, key=f"{k}.model",
-                                  index=models.index(pane.model) if pane.model in models else 0)
-    else:
-        pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
-                                   placeholder="model name, e.g. gpt-4o-mini") or None
+    with fragments.rerunning((SETTINGS_FRAGMENT,), watched=True):
+        pane.endpoint = st.selectbox("Endpoint", names, key=f"{k}.endpoint",
+                                     index=names.index(pane.endpoint) if pane.endpoint in names else 0,
+                                     **fragments.hook(_pick_endpoint, pane, f"{k}.endpoint"))
+        models, backend = _endpoint_of(pane)
+        if models:
+            pane.model = st.selectbox("Model", models, key=f"{k}.model",
+                                      index=models.index(pane.model) if pane.model in models else 0,
+                                      **fragments.hook(_pick_model, pane, f"{k}.model"))
+        else:
+            pane.model = st.text_input("Model", value=pane.model or "", key=f"{k}.model",
+                                       placeholder="model name, e.g. gpt-4o-mini",
+                                       **fragments.hook(_pick_model, pane, f"{k}.model")) or None
     return backend
+
+
+def _pick_endpoint(pane: Pane, key: str) -> None:
+    """A picked endpoint, applied before anything that prices the pane reruns; a model it does
+    not serve gives way to its first one (what the model picker will show)."""
+    pane.endpoint = st.session_state[key]
+    models, _ = _endpoint_of(pane)
+    if models and pane.model not in models:
+        pane.model = models[0]
+
+
+def _pick_model(pane: Pane, key: str) -> None:
+    pane.model = st.session_state[key] or None
 
 
 def _streaming(run: LiveRun, j: int) -> None:
