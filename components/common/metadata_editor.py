@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
+
 
 def to_text(v: Any) -> str:
     return "\n".join(f"{k}: {val}" for k, val in v.items()) if isinstance(v, dict) else ""
@@ -39,7 +41,8 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
 def render(wkey: str, current: Any, on: bool) -> dict | None:
     if wkey not in st.session_state:
         st.session_state[wkey] = to_text(current)
-    text = st.text_area("metadata", key=wkey, disabled=not on, height=90, label_visibility="collapsed",
+    text = st.text_area("metadata", key=wkey, **fragments.hook(), disabled=not on, height=90,
+                        label_visibility="collapsed",
                         placeholder="one key: value per line, e.g.\nproject: paramlab\nrun: 42")
     pairs, bad = parse(text)
     if on:

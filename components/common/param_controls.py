@@ -112,7 +112,7 @@ def _web_search(wkey: str, current: Any, on: bool) -> dict:
     loc = {}
     for i, f in enumerate(checks.LOCATION_FIELDS):
         _seed(f"{wkey}.{f}", approx.get(f, ""))
-        v = cols[i % 2].text_input(f, key=f"{wkey}.{f}", disabled=not on,
+        v = cols[i % 2].text_input(f, key=f"{wkey}.{f}", **fragments.hook(), disabled=not on,
                                    placeholder={"country": "FR", "timezone": "Europe/Paris"}.get(f, ""))
         if v.strip():
             loc[f] = v.strip()

@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import fragments
 from paramlab.request import tools as toolslib
 from paramlab.request.fields import FieldError, ValidationError
 
@@ -82,8 +83,8 @@ def render(wkey: str, current: Any, on: bool) -> list[dict] | None:
         for t in current or []:
             _add(wkey, t)
     st.selectbox("Template", list(toolslib.TEMPLATES), key=f"{wkey}.template", disabled=not on)
-    st.button("Add tool", key=f"{wkey}.add", on_click=_add_template, args=(wkey,), disabled=not on,
-              icon=":material/add:", help="Add the chosen template; edit it below.")
+    st.button("Add tool", key=f"{wkey}.add", **fragments.hook(_add_template, wkey, event="on_click"),
+              disabled=not on, icon=":material/add:", help="Add the chosen template; edit it below.")
     tools: list[dict] = []
     for i, rid in enumerate(list(_rows(wkey))):
         tool, problem = _tool_from_row(wkey, rid)
@@ -91,21 +92,23 @@ def render(wkey: str, current: Any, on: bool) -> list[dict] | None:
         toolslib.check_tools([tool], errors)
         label = f"{i + 1}. {tool['function']['name'] or '(no name)'}" + (" ⚠️" if errors else "")
         with st.expander(label, expanded=bool(errors) and on, key=f"{wkey}-{rid}-box"):
-            st.text_input("Name", key=f"{wkey}.{rid}.name", disabled=not on, help=toolslib.NAME_RULE)
-            st.text_input("Description", key=f"{wkey}.{rid}.desc", disabled=not on)
-            st.text_area("Parameters (JSON Schema)", key=f"{wkey}.{rid}.params", height=140, disabled=not on)
+            st.text_input("Name", key=f"{wkey}.{rid}.name", **fragments.hook(), disabled=not on,
+                          help=toolslib.NAME_RULE)
+            st.text_input("Description", key=f"{wkey}.{rid}.desc", **fragments.hook(), disabled=not on)
+            st.text_area("Parameters (JSON Schema)", key=f"{wkey}.{rid}.params", **fragments.hook(), height=140,
+                         disabled=not on)
             c1, c2 = st.columns([1, 1])
-            c1.checkbox("strict", key=f"{wkey}.{rid}.strict", disabled=not on,
+            c1.checkbox("strict", key=f"{wkey}.{rid}.strict", **fragments.hook(), disabled=not on,
                         help="Arguments must follow the schema exactly.")
-            c2.button("Remove", key=f"{wkey}.{rid}.rm", on_click=_remove, args=(wkey, rid), disabled=not on,
-                      type="tertiary", icon=":material/delete:")
+            c2.button("Remove", key=f"{wkey}.{rid}.rm", **fragments.hook(_remove, wkey, rid, event="on_click"),
+                      disabled=not on, type="tertiary", icon=":material/delete:")
             if on and problem:
                 st.error(f"tools[{i}].function.parameters: {problem}")
             for e in errors if on and not problem else ():
                 st.error(str(e).replace("tools[0]", f"tools[{i}]", 1))
         tools.append(tool)
     with st.popover("Import / export", disabled=not on):
-        st.file_uploader("Import tools (JSON)", type=["json"], key=f"{wkey}.import", on_change=_import, args=(wkey,))
+        st.file_uploader("Import tools (JSON)", type=["json"], key=f"{wkey}.import", **fragments.hook(_import, wkey))
         if st.session_state.get(f"{wkey}.import_error"):
             st.error(st.session_state[f"{wkey}.import_error"])
         st.download_button("Export tools as JSON", toolslib.export_json(tools), file_name="tools.json",

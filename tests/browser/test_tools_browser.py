@@ -41,14 +41,8 @@ def tick(page, name: str) -> None:
     wait_for_idle(page)
 
 
-def send(page, text: str) -> None:
-    type_and_send(page, text, settle=True)
-    wait_for_idle(page)
-
-
-def test_tool_conversation_to_its_end(scripted_app, page):
-    fs, url = scripted_app
-    fs.reset()
+def add_weather_tool(page, url: str) -> None:
+    """Open the Playground, tick tools, add the weather template and open its block."""
     page.goto(url)
     wait_for_idle(page)
     open_group(page, "Tools")
@@ -58,6 +52,17 @@ def test_tool_conversation_to_its_end(scripted_app, page):
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(
         has_text="1. get_weather").click()
     wait_for_idle(page)
+
+
+def send(page, text: str) -> None:
+    type_and_send(page, text, settle=True)
+    wait_for_idle(page)
+
+
+def test_tool_conversation_to_its_end(scripted_app, page):
+    fs, url = scripted_app
+    fs.reset()
+    add_weather_tool(page, url)
     page.locator(".st-key-pp-tools").screenshot(path=str(shot("tools_editor.png")))
 
     fs.script(tool_call_stream(CALLS), text_stream("Paris is 14 °C and Tokyo 18.5 °C, light rain."))
@@ -232,3 +237,26 @@ def test_a_spoken_reply_plays_in_the_conversation(scripted_app, page):
     body = fs.requests[-1].json()
     assert body["modalities"] == ["text", "audio"] and body["audio"] == {"voice": "alloy", "format": "wav"}
     screenshot(page, "spoken_reply")
+
+
+def test_a_tool_edit_updates_the_send_row_at_once(scripted_app, page):
+    """The tool editor sits in the parameter panel's fragment: a name the API refuses blocks Send
+    at once, and fixing it unblocks Send at once (the Send row used to keep the old verdict until
+    some other change redrew the page, so a fixed tool still could not be sent)."""
+    fs, url = scripted_app
+    add_weather_tool(page, url)
+    sidebar = page.get_by_test_id("stSidebar")
+    send_button = page.locator(".st-key-send button").first
+    assert send_button.is_enabled()
+    name = sidebar.get_by_label("Name", exact=True)
+    name.fill("get weather")  # a space: not a valid function name
+    name.press("Enter")
+    page.get_by_text("Send is blocked until tools is fixed").wait_for(timeout=30_000)
+    assert send_button.is_disabled()
+    name.fill("get_forecast")
+    name.press("Enter")
+    page.get_by_text("Send is blocked until tools is fixed").wait_for(state="detached", timeout=30_000)
+    assert send_button.is_enabled()
+    page.get_by_text("View code").click()
+    wait_for_idle(page)
+    assert "get_forecast" in page.locator('[data-testid="stMain"]').inner_text()
