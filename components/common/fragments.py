@@ -31,15 +31,32 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _targets: ContextVar[tuple[str, ...]] = ContextVar("paramlab_fragment_targets", default=())
 _watched: ContextVar[bool] = ContextVar("paramlab_fragment_watched", default=False)
+_inline: ContextVar[bool] = ContextVar("paramlab_fragment_inline", default=False)
 NESTED = "/"  # a nested fragment's key is its parent's key + "/" + its own name
 WATCHES = "pl.fragment_watches"  # {page script hash: {fragment key: (watch, args)}} of this session
+
+
+def browser() -> bool:
+    """Whether a browser is attached: a real Runtime (AppTest installs a mock)."""
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
 
 
 def enabled() -> bool:
     """Fragments only pay off with a browser attached. AppTest (no Runtime) runs the whole
     script on every run() and would keep only a fragment's elements after a widget change
-    inside it, so there the parts are drawn inline."""
-    return Runtime.exists() and type(Runtime.instance()) is Runtime  # AppTest installs a mock
+    inside it, so there the parts are drawn inline (as they are inside `inline()`)."""
+    return not _inline.get() and browser()
+
+
+@contextlib.contextmanager
+def inline() -> Iterator[None]:
+    """Draw the fragments called in this block as plain parts of the page: a change of their
+    widgets reruns the whole page. For a page where everything around them reads their values."""
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
 
 
 def run(key: str, fn: Callable[..., Any], *args: Any, run_every: float | None = None,

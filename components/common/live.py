@@ -25,7 +25,7 @@ APPTEST_WAIT_S = 300
 def session_alive() -> Callable[[], bool]:
     """Whether the browser session running this script is still connected (any thread may ask)."""
     ctx = get_script_run_ctx()
-    if ctx is None or not fragments.enabled():  # AppTest and bare mode: no browser to lose
+    if ctx is None or not fragments.browser():  # AppTest and bare mode: no browser to lose
         return lambda: True
     runtime, session_id = Runtime.instance(), ctx.session_id
     return lambda: runtime.get_client(session_id) is not None
@@ -50,7 +50,7 @@ def settle(run: LiveRun | None, on_end: Callable[[], None] | None) -> bool:
 def finish_without_browser(run: LiveRun | None, on_end: Callable[[], None] | None = None) -> None:
     """AppTest: no browser ticks a fragment, so a run ends within the script run that shows it
     (as one click then one run() expect). With a browser this does nothing."""
-    if run is not None and run.live and not fragments.enabled():
+    if run is not None and run.live and not fragments.browser():
         run.wait(APPTEST_WAIT_S)
         settle(run, on_end)
 

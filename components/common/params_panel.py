@@ -326,7 +326,7 @@ def _panel_body(params: dict[str, Any], backend: str, key: str, names: tuple[str
     shown: set[str] = set()
     errors = field_errors(params, backend)
     groups = schema.iter_groups(names)
-    if fragments.enabled():
+    if fragments.browser():
         slots = _open_groups(params, backend, key, groups, errors, max_n, model, shown)
     else:  # AppTest: every group as an expander, so tests find every control
         for group, plist in groups:

@@ -30,7 +30,7 @@ CSS_MARK = "sec-head-"  # the header button's key prefix; pages style it like an
 @contextlib.contextmanager
 def lazy(label: str, key: str, expanded: bool = False, force_open: bool = False) -> Iterator[bool]:
     """Yields whether the body is shown (always True under AppTest)."""
-    if not fragments.enabled():
+    if not fragments.browser():
         with st.expander(label, expanded=expanded or force_open, key=key):
             yield True
         return

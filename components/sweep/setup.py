@@ -10,6 +10,7 @@ from components.common import words
 import streamlit as st
 
 from components.common import budget as budget_ui
+from components.common import fragments
 from components.common import live
 from components.common import params_panel
 from components.common import state
@@ -90,7 +91,10 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
         errors.append(FieldError("message", "type the message to send"))
     with st.expander("Base parameters (every cell starts from these; the swept ones are overridden)"):
         st.caption("Seeded from the Playground. max_tokens bounds each reply so the worst case is known.")
-        params_panel.render(st.session_state[BASE], endpoint.backend if endpoint else "other", key="sw.pp")
+        # The request count, worst case, field errors and the plan Run sends all read these: a
+        # change reruns the page, not just the panel (which would leave them all stale).
+        with fragments.inline():
+            params_panel.render(st.session_state[BASE], endpoint.backend if endpoint else "other", key="sw.pp")
     errors += [FieldError(e.field, e.message) for e in schema.validate_params(st.session_state[BASE])]
     axes = []
     for name, text in ((p1, v1), (p2, v2)):
@@ -211,5 +215,8 @@ def controls(endpoint: Endpoint | None, plan: SweepPlan | None, may_start: bool)
         st.button("⏹ Cancel sweep", on_click=cancel, type="primary", key="sw.cancel",
                   help="Stops every request; finished cells keep their results.")
     else:
-        st.button("▶ Run sweep", type="primary", key="sw.go", disabled=not may_start,
-                  on_click=start, args=(endpoint, plan))
+        # Started from this run's plan, not from a callback's: callback arguments are the previous
+        # run's, which miss a field committed by this very click.
+        if st.button("▶ Run sweep", type="primary", key="sw.go", disabled=not may_start) and plan and endpoint:
+            start(endpoint, plan)
+            st.rerun()
