@@ -15,17 +15,20 @@ from paramlab.settings import Endpoint
 from paramlab.client.result import ChatResult
 
 SEND_ERRORS = "lab.send_errors"
+MAX_TOKENS = "lab.w.send_max"
 
 
 def render(endpoint: Endpoint | None) -> None:
     c1 = c2 = st.container(horizontal=True, vertical_alignment="bottom")  # one flex row: cheaper than columns
     # no bounds in the widget (it would keep showing a refused number): checked here, by name
-    max_tokens = c1.number_input("max_tokens", value=40, step=1, key="lab.w.send_max", width=160)
-    bad = not 1 <= max_tokens <= 512
-    if bad:
-        st.error(f"max_tokens: must be 1 to 512 in the Lab, got {max_tokens}")
-    c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bad or work.busy(),
-              on_click=send, args=(endpoint, int(max_tokens)), help=t("send_help"))
+    max_tokens = c1.number_input("max_tokens", value=40, step=1, key=MAX_TOKENS, width=160)
+    problem = _max_tokens_problem(max_tokens)
+    if problem:
+        st.error(problem)
+    # send() reads max_tokens itself: a number typed and not yet committed is committed by the
+    # click, after this run bound a callback's arguments (they would send the old value).
+    c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bool(problem) or work.busy(),
+              on_click=send, args=(endpoint,), help=t("send_help"))
     for e in st.session_state.get(SEND_ERRORS, []):
         st.error(f"Not sent — {e}")
     res: ChatResult | None = st.session_state.get(ls.SENT)
@@ -41,9 +44,18 @@ def render(endpoint: Endpoint | None) -> None:
         replies.metrics_row(res)
 
 
-def send(endpoint: Endpoint, max_tokens: int) -> None:
+def _max_tokens_problem(value: int) -> str | None:
+    return None if 1 <= value <= 512 else f"max_tokens: must be 1 to 512 in the Lab, got {value}"
+
+
+def send(endpoint: Endpoint) -> None:
     ss = st.session_state
     ss.pop(SEND_ERRORS, None)
+    max_tokens = int(ss[MAX_TOKENS])
+    problem = _max_tokens_problem(max_tokens)
+    if problem:
+        ss[SEND_ERRORS] = [problem]
+        return
     if not budget_ui.gate(endpoint, inline=True):
         return
     msgs = ls.messages()

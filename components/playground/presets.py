@@ -18,7 +18,11 @@ def _flash(kind: str, msg: str) -> None:
     st.session_state[FLASH] = (kind, msg)
 
 
-def _load(name: str) -> None:
+# The buttons act on the preset picked now, read from its widget: a callback argument would be
+# the one picked when the page was last drawn, and a quick pick-then-click would load, rename
+# or delete the previous preset.
+def _load() -> None:
+    name = st.session_state.get(PICK)
     p = presets.load_all().get(name)
     if p is None:
         _flash("error", f"preset: {name!r} is gone (deleted or renamed in another tab)")
@@ -45,7 +49,8 @@ def _save() -> None:
     _flash("success", f"Saved preset “{p.name}” to {p.path}.")
 
 
-def _rename(old: str) -> None:
+def _rename() -> None:
+    old = st.session_state.get(PICK)
     try:
         p = presets.rename(old, st.session_state.get("w.preset.rename", ""))
     except presets.PresetInvalid as e:
@@ -55,7 +60,8 @@ def _rename(old: str) -> None:
     _flash("success", f"Renamed “{old}” to “{p.name}”.")
 
 
-def _delete(name: str) -> None:
+def _delete() -> None:
+    name = st.session_state.get(PICK)
     try:
         presets.delete(name)
     except presets.PresetInvalid as e:
@@ -142,7 +148,7 @@ def _pick(loaded, names: list[str]) -> str | None:
     chosen = loaded.get(name) if name is not None else None
     if chosen is not None:
         st.caption(chosen.description + (" Sets the system prompt too." if chosen.system is not None else ""))
-        st.button("Load preset", key="preset.load", on_click=_load, args=(name,), use_container_width=True,
+        st.button("Load preset", key="preset.load", on_click=_load, use_container_width=True,
                   help="Replaces every parameter: the preset's values are set, the rest are unset.")
     _manage(name, chosen)
     return name
@@ -170,5 +176,5 @@ def _manage(name: str | None, chosen) -> None:
         else:
             st.text_input("Rename selected to", key="w.preset.rename", persist_state=keep)
             c1, c2 = st.columns(2)
-            c1.button("Rename", key="preset.rename", on_click=_rename, args=(name,))
-            c2.button("Delete", key="preset.delete", on_click=_delete, args=(name,))
+            c1.button("Rename", key="preset.rename", on_click=_rename)
+            c2.button("Delete", key="preset.delete", on_click=_delete)

@@ -147,6 +147,21 @@ def test_save_rename_delete_a_user_preset(app):
     assert any("Deleted preset" in s.value for s in app.success)
 
 
+def test_delete_acts_on_the_preset_picked_in_the_same_click(app):
+    """A pick and a click that reach the server together (a quick user, a busy server): Delete
+    removes the preset picked now. Its callback argument, bound when the page was last drawn,
+    named the preset picked before, and deleted that one."""
+    for name in ("Keep me", "Delete me"):
+        app.text_input(key="w.preset.new").set_value(name).run()
+        app.button(key="preset.save").click().run()
+    assert app.selectbox(key="w.preset").value == "Delete me"
+    app.selectbox(key="w.preset").set_value("Keep me").run()
+    app.selectbox(key="w.preset").set_value("Delete me")
+    app.button(key="preset.delete").click().run()  # the pick and the click in one run
+    assert presets.load_all().get("Delete me") is None
+    assert presets.load_all().get("Keep me") is not None
+
+
 def test_conversation_editor_insert_edit_delete_clear(app):
     app.text_area(key="w.insert.text").set_value("first user turn").run()
     app.button(key="insert").click().run()

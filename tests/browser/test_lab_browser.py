@@ -1,7 +1,9 @@
 """The Distribution Lab and the Guide in a real browser, with screenshots to look at."""
+import time
+
 import pytest
 
-from support.app import screenshot, wait_for_app, wait_for_idle
+from support.app import running_app, screenshot, wait_for_app, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
@@ -46,3 +48,22 @@ def test_guide_in_chinese_links_to_the_lab(page, app_url):
     assert page.get_by_role("button", name="获取下一个词元的分布").is_visible()
     assert "param=logit_bias" in page.url and "lang=zh" in page.url
     assert page.get_by_text("▶ logit_bias").is_visible()
+
+
+def test_a_max_tokens_typed_then_sent_at_once_is_the_one_sent(fs, page, tmp_path):
+    """Type a number and click Send straight away: the click commits the number, so the request
+    carries it (the callback's arguments were bound by the run before, and sent the old 40)."""
+    fs.reset()
+    env = {"CHAT_BASE_URL": fs.base_url, "CHAT_MODEL": "gpt-4o-mini", "CHAT_ALLOW_PRIVATE": "1"}
+    with running_app(tmp_path, env) as url:
+        page.goto(url + "/Distribution_Lab")
+        wait_for_app(page)
+        box = page.get_by_label("max_tokens")
+        box.fill("7")  # no Enter, no Tab: the click below is what commits it
+        page.get_by_role("button", name="Send with these settings").click()
+        wait_for_idle(page)
+        deadline = time.monotonic() + 30
+        while not fs.requests and time.monotonic() < deadline:  # the request runs in a worker
+            time.sleep(0.1)
+        assert [r.json()["max_tokens"] for r in fs.requests] == [7]
+        assert box.input_value() == "7"
