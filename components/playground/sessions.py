@@ -64,8 +64,11 @@ def _open_upload() -> None:
     apply(s, warnings)
 
 
-def _open_saved(path: str) -> None:
+def _open_saved() -> None:
+    """Open the session picked now (read from its widget: a callback argument would be the one
+    picked when the page was last drawn)."""
     from pathlib import Path
+    path = st.session_state.get("w.session.pick") or ""
     try:
         s, warnings = sessions.load(Path(path))
     except (OSError, sessions.SessionError) as e:
@@ -100,6 +103,6 @@ def render(endpoint: Endpoint | None) -> None:
             st.file_uploader("Open a session file", type=["json"], key="w.session.upload", on_change=_open_upload)
             saved = sessions.list_saved()
             if saved:
-                pick = st.selectbox("Or one of my sessions", [str(p) for p in saved], key="w.session.pick",
+                st.selectbox("Or one of my sessions", [str(p) for p in saved], key="w.session.pick",
                                     format_func=lambda p: p.rsplit("/", 1)[-1])
-                st.button("Open", key="session.open", on_click=_open_saved, args=(pick,))
+                st.button("Open", key="session.open", on_click=_open_saved)

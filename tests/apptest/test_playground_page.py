@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from support.apptest import settle
 
 from paramlab.request import presets
+from paramlab.request import sessions
 from paramlab.request import schema
 
 PAGE = str(Path(__file__).resolve().parents[2] / "playground.py")
@@ -160,6 +161,20 @@ def test_delete_acts_on_the_preset_picked_in_the_same_click(app):
     app.button(key="preset.delete").click().run()  # the pick and the click in one run
     assert presets.load_all().get("Delete me") is None
     assert presets.load_all().get("Keep me") is not None
+
+
+def test_open_acts_on_the_session_picked_in_the_same_click(app):
+    """As for presets: Open reopens the session picked with the click, not the one picked before."""
+    for system in ("You are session A.", "You are session B."):
+        sessions.save(sessions.Session(system=system, params={}), system.split()[-1].rstrip("."))
+    app.session_state["session-box"] = True  # the Session section, open
+    app.run()
+    picker = app.selectbox(key="w.session.pick")
+    names = {o.rsplit("/", 1)[-1]: o for o in picker.options}
+    picker.set_value(names["A.json"]).run()
+    app.selectbox(key="w.session.pick").set_value(names["B.json"])
+    app.button(key="session.open").click().run()  # the pick and the click in one run
+    assert app.session_state["pl.system"] == "You are session B."
 
 
 def test_conversation_editor_insert_edit_delete_clear(app):
