@@ -18,7 +18,7 @@ import orjson
 import requests
 
 from paramlab import errors
-from paramlab.backends.llamacpp import tokenize
+from paramlab.backends.llamacpp import apply_template, tokenize
 from paramlab.client import observers
 from paramlab.client.assembly import Delta, choices_from_response, service_tier, usage_of
 from paramlab.client.measure import estimate_usage, finish_metrics
@@ -201,6 +201,31 @@ class ChatClient:
         return Usage(usage.prompt_tokens, completion, (usage.prompt_tokens or 0) + completion,
                      usage.cached_tokens, usage.reasoning_tokens, usage.estimated)
 
+    def _count_on_server(self, result: ChatResult) -> None:
+        """A stream that ended without usage (stopped by the user, or a server that sends none):
+        where the server tokenizes (llama.cpp), count the prompt and the text received with its own
+        chat template and tokenizer, as the context meter does, instead of estimating."""
+        u = result.usage
+        if u is None or not u.estimated or result.status not in ("ok", "stopped") or not result.choices \
+                or any(c.tool_calls for c in result.choices) \
+                or registry.for_endpoint(self.endpoint).prompt_tokens != "server":
+            return
+        try:
+            def n(text: str) -> int:
+                return len(tokenize(self.endpoint, text, timeout=2.0, transport=self.transport)) if text else 0
+            prompt = n(apply_template(self.endpoint, result.request.get("messages") or [], timeout=2.0,
+                                      transport=self.transport))
+            thinking = sum(n(c.reasoning) for c in result.choices)
+            completion = sum(n(c.text) for c in result.choices) + thinking
+        except (ValueError, KeyError, TypeError, errors.ChatError):
+            return  # the estimate stays, labelled as one
+        first = len(result.choices)  # tokens/s leaves out each choice's first token (finish_metrics)
+        m, before = result.metrics, u.completion_tokens or 0
+        if m.tokens_per_s and before > first and completion > first:
+            m.tokens_per_s *= (completion - first) / (before - first)
+        result.usage = Usage(prompt, completion, prompt + completion, reasoning_tokens=thinking or None,
+                             source="/tokenize")  # counted by the server, not sent by it
+
     def stream(self, body: dict[str, Any], on_event: Callable[[str | None, str], None] | None = None,
                read_body: BodyReader | None = None) -> ChatStream:
         return ChatStream(self, {**body, "stream": True}, on_event, read_body)
@@ -228,6 +253,7 @@ class ChatClient:
             except errors.ChatError as e:
                 self._mark_error(s.result, e)
             result = s.result
+            self._count_on_server(result)
         else:
             result = self._new_result({k: v for k, v in body.items() if k not in ("stream", "stream_options")},
                                       stream=False)

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from paramlab.backends.llamacpp import tokenize
+from paramlab.request.context import exact_prompt_tokens
 from paramlab.request.schema import build_body
 
 pytestmark = pytest.mark.engine
@@ -146,3 +147,24 @@ def test_non_streaming_n3_usage_counts_every_choice(engine_client, engine_endpoi
     assert [c.finish_reason for c in result.choices] == ["length"] * 3
     assert result.usage.completion_tokens == 21
     assert not result.usage.estimated
+
+
+def test_a_stopped_stream_is_counted_by_the_engines_tokenizer(engine_client, engine_endpoint):
+    """No usage comes when the user stops a stream: on llama.cpp the prompt and the text received
+    are counted by the server's own template and tokenizer (as the context meter counts), not
+    estimated at ~4 characters per token."""
+    b = body("Tell me a long story about a dragon and a knight.", temperature=0, max_tokens=300, stream=True)
+    holder: list = []
+    seen: list = []
+
+    def on_delta(d):
+        seen.append(d)
+        if len(seen) == 12:
+            holder[0].cancel()
+
+    res = engine_client.run(b, on_delta=on_delta, stream_holder=holder)
+    assert res.status == "stopped" and res.choices[0].text
+    assert res.usage is not None and not res.usage.estimated
+    assert res.usage.prompt_tokens == exact_prompt_tokens(engine_endpoint, b["messages"])
+    assert res.usage.completion_tokens == len(tokenize(engine_endpoint, res.choices[0].text))
+    assert res.usage.total_tokens == res.usage.prompt_tokens + res.usage.completion_tokens
