@@ -200,8 +200,10 @@ def settle_run(endpoint: Endpoint | None) -> None:
 
 def composer(endpoint: Endpoint | None) -> None:
     """Message box, context meter, Send / Stop and the worst-case cost next to Send."""
+    # persist_state: a draft survives a visit to another page (Streamlit drops a widget's value when
+    # its page is left, and the message box is the draft's only home)
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
-                 disabled=endpoint is None)
+                 disabled=endpoint is None, persist_state="session")
     attach.render()
     fragments.run("pg-context", context_meter, endpoint, watch=lambda _: _reply_budget())
     fragments.run("pg-send", _send_row, endpoint, watch=_send_view)

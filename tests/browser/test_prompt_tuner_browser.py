@@ -133,3 +133,26 @@ def test_continue_with_a_choice_puts_it_in_the_conversation(page, app_url):
     wait_for_idle(page)
     assert assistant_text(page) == chosen
     expect(page.locator(key("pane-0"))).to_have_count(0)  # the panes gave way to the new turn
+
+
+def test_a_draft_and_the_open_groups_survive_a_visit_to_another_page(page, app_url):
+    """Streamlit drops a widget's value when its page is left: the message being written, whose
+    only home is its box, was gone after a look at the Usage page."""
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "Penalties")
+    box = page.locator(key("w.prompt") + " textarea")
+    box.fill("A long prompt I have not sent yet")
+    box.press("Tab")
+    wait_for_idle(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Usage").click()
+    page.get_by_role("heading", name="Usage").wait_for(timeout=SLOW)
+    nav.get_by_role("link", name="Playground", exact=True).click()
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    assert page.locator(key("w.prompt") + " textarea").input_value() == "A long prompt I have not sent yet"
+    pressed = sidebar.locator('[class*="-groups"] button[aria-pressed="true"]').all_inner_texts()
+    assert "Penalties" in pressed, pressed
