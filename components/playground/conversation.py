@@ -31,11 +31,25 @@ def _start_edit(i: int) -> None:
     st.session_state[EDITING] = i
     st.session_state.pop("pl.edit_error", None)
     attach.load(edit_images(i), images_of(_msgs()[i]))
+    _seed_form(i, overwrite=True)
+
+
+def _seed_form(i: int, overwrite: bool = False) -> None:
+    """The edit form's fields start from the turn; they keep what is typed in them, across a
+    visit to another page too (persist_state), until Save or Cancel."""
+    m, ss = _msgs()[i], st.session_state
+    start = {f"w.edit.{i}": text_of(m), f"w.edit.role.{i}": m["role"] if m["role"] in turns.ROLES else turns.ROLES[0],
+             **turns.edit_start(m, i)}
+    for k, v in start.items():
+        if overwrite or k not in ss:
+            ss[k] = v
 
 
 def _stop_edit(i: int) -> None:
     st.session_state.pop(EDITING, None)
     attach.clear(edit_images(i))
+    for k in (f"w.edit.{i}", f"w.edit.role.{i}", f"w.edit.tcid.{i}", f"w.edit.tcs.{i}"):
+        st.session_state.pop(k, None)  # the next edit starts from the turn as it is then
 
 
 def _save_edit(i: int) -> None:
@@ -87,9 +101,9 @@ def render() -> None:
     for i, m in enumerate(msgs):
         with st.chat_message(m["role"], avatar=turns.avatar(m["role"])):
             if editing == i:
-                st.selectbox("Role", turns.ROLES, index=turns.ROLES.index(m["role"]) if m["role"] in turns.ROLES else 0,
-                             key=f"w.edit.role.{i}")
-                st.text_area("Text", value=text_of(m), key=f"w.edit.{i}", height=120)
+                _seed_form(i)
+                st.selectbox("Role", turns.ROLES, key=f"w.edit.role.{i}", persist_state="session")
+                st.text_area("Text", key=f"w.edit.{i}", height=120, persist_state="session")
                 turns.edit_fields(m, i)
                 box = edit_images(i)
                 if st.session_state.get(f"w.edit.role.{i}") == "user" or attach.images(box):

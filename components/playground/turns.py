@@ -62,13 +62,23 @@ def preview(img: dict, width: int = 160, caption: str | None = None) -> None:
     st.caption(f"🔗 {url[:120]}" + (f" — {caption}" if caption else ""))
 
 
-def edit_fields(m: dict, i: int) -> None:
-    """Extra inputs in the edit form for tool turns and assistant turns with tool calls."""
+def edit_start(m: dict, i: int) -> dict[str, str]:
+    """Where edit_fields' inputs start for turn `m` (by widget key)."""
+    out = {}
     if m.get("role") == "tool" or m.get("tool_call_id"):
-        st.text_input("tool_call_id", value=m.get("tool_call_id") or "", key=f"w.edit.tcid.{i}")
+        out[f"w.edit.tcid.{i}"] = m.get("tool_call_id") or ""
     if m.get("role") == "assistant" or m.get("tool_calls"):
-        st.text_area("tool_calls (JSON, empty for none)", key=f"w.edit.tcs.{i}", height=120,
-                     value=json.dumps(m["tool_calls"], indent=2) if m.get("tool_calls") else "",
+        out[f"w.edit.tcs.{i}"] = json.dumps(m["tool_calls"], indent=2) if m.get("tool_calls") else ""
+    return out
+
+
+def edit_fields(m: dict, i: int) -> None:
+    """Extra inputs in the edit form for tool turns and assistant turns with tool calls (seeded
+    from edit_start)."""
+    if m.get("role") == "tool" or m.get("tool_call_id"):
+        st.text_input("tool_call_id", key=f"w.edit.tcid.{i}", persist_state="session")
+    if m.get("role") == "assistant" or m.get("tool_calls"):
+        st.text_area("tool_calls (JSON, empty for none)", key=f"w.edit.tcs.{i}", height=120, persist_state="session",
                      placeholder='[{"id": "call_1", "type": "function", "function": {"name": "…", "arguments": "{}"}}]')
 
 

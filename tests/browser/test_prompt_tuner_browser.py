@@ -156,3 +156,31 @@ def test_a_draft_and_the_open_groups_survive_a_visit_to_another_page(page, app_u
     assert page.locator(key("w.prompt") + " textarea").input_value() == "A long prompt I have not sent yet"
     pressed = sidebar.locator('[class*="-groups"] button[aria-pressed="true"]').all_inner_texts()
     assert "Penalties" in pressed, pressed
+
+
+def test_an_edit_in_progress_survives_a_visit_to_another_page(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    open_section(page, "Add a turn by hand (any role)")
+    page.locator(key("w.insert.text") + " textarea").fill("The turn as it was")
+    page.locator(key("w.insert.text") + " textarea").press("Tab")
+    wait_for_idle(page)
+    page.locator(key("insert")).get_by_role("button").click()
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(1, timeout=SLOW)
+    page.locator(key("edit.0")).get_by_role("button").click()
+    text = page.locator(key("w.edit.0") + " textarea")
+    expect(text).to_have_value("The turn as it was", timeout=SLOW)
+    text.fill("Half-way through my edit")
+    text.press("Tab")
+    wait_for_idle(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Parameter Guide").click()
+    wait_for_idle(page)
+    nav.get_by_role("link", name="Playground", exact=True).click()
+    expect(page.locator(key("w.edit.0") + " textarea")).to_have_value("Half-way through my edit", timeout=SLOW)
+    # Cancel forgets the typing: the next edit starts from the turn as it is
+    page.locator(key("edit.cancel.0")).get_by_role("button").click()
+    wait_for_idle(page)
+    page.locator(key("edit.0")).get_by_role("button").click()
+    expect(page.locator(key("w.edit.0") + " textarea")).to_have_value("The turn as it was", timeout=SLOW)
