@@ -156,8 +156,9 @@ def render() -> None:
                             help="1 inserts before the first turn; the last value appends.")
             if st.session_state.get("w.insert.role") == "tool":
                 st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.",
-                              persist_state=keep)
-            st.text_area("Text of the turn", key="w.insert.text", height=80, persist_state=keep)
+                              persist_state="session")
+            # typed text outlives a visit to another page, not just the section's folding
+            st.text_area("Text of the turn", key="w.insert.text", height=80, persist_state="session")
             if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
                 st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
                 attach.draw(INSERT_IMAGES)

@@ -147,6 +147,11 @@ def test_a_draft_and_the_open_groups_survive_a_visit_to_another_page(page, app_u
     box.fill("A long prompt I have not sent yet")
     box.press("Tab")
     wait_for_idle(page)
+    open_section(page, "Add a turn by hand (any role)")
+    turn = page.locator(key("w.insert.text") + " textarea")
+    turn.fill("A turn I have not inserted yet")
+    turn.press("Tab")
+    wait_for_idle(page)
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_role("link", name="Usage").click()
     page.get_by_role("heading", name="Usage").wait_for(timeout=SLOW)
@@ -154,6 +159,7 @@ def test_a_draft_and_the_open_groups_survive_a_visit_to_another_page(page, app_u
     page.wait_for_selector(".st-key-send button", timeout=SLOW)
     wait_for_idle(page)
     assert page.locator(key("w.prompt") + " textarea").input_value() == "A long prompt I have not sent yet"
+    assert page.locator(key("w.insert.text") + " textarea").input_value() == "A turn I have not inserted yet"
     pressed = sidebar.locator('[class*="-groups"] button[aria-pressed="true"]').all_inner_texts()
     assert "Penalties" in pressed, pressed
 
