@@ -80,7 +80,9 @@ def messages_for(prompt: str) -> list[dict]:
 def summary(prompt: str) -> str:
     """The caption above the message: what comes from the Playground with it."""
     system = st.session_state[state.SYSTEM]
-    parts = [f"System prompt and {words.count(earlier_turns(prompt), 'earlier turn')} come from the Playground",
+    n = earlier_turns(prompt)
+    parts = [f"System prompt and {words.count(n, 'earlier turn')} come from the Playground" if n
+             else "The system prompt comes from the Playground (no earlier turns)",
              f"system: “{system[:80]}”" if system.strip() else "no system prompt"]
     if reasks(prompt) and (answered_again(prompt) or tool_turns_after(prompt)):
         tools = f", sent with the {words.count(n, 'tool turn')} after it" if (n := tool_turns_after(prompt)) else ""

@@ -176,8 +176,8 @@ def test_a_tool_flow_is_answered_from_its_results():
             {"role": "tool", "tool_call_id": "call_1", "content": "4 °C, rain"}]
     for closing in ([], [{"role": "assistant", "content": "It is 4 °C and raining."}]):
         at = _with_playground_turns(flow + closing)
-        caption = next(c.value for c in at.caption if c.value.startswith("System prompt and"))
-        assert caption.startswith("System prompt and 0 earlier turns come from the Playground")
+        caption = next(c.value for c in at.caption if c.value.startswith("The system prompt comes"))
+        assert caption.startswith("The system prompt comes from the Playground (no earlier turns)")
         assert caption.endswith("the message is its last question, sent with the 2 tool turns after it"
                                 + (", without the answer it got" if closing else ""))
         assert _run_messages(at) == [("user", "Weather in Oslo?"), ("assistant", None), ("tool", "4 °C, rain")]
