@@ -21,7 +21,8 @@ def render() -> Endpoint | None:
     if st.session_state[state.ENDPOINT] not in names:
         st.session_state[state.ENDPOINT] = names[0] if names else None
     ep = state.current_endpoint()
-    if ep is not None and not st.session_state[state.MODEL] and ep.models:
+    if ep is not None and not st.session_state[state.MODEL] and ep.models \
+            and st.session_state.get(f"w.model.{ep.name}.pick") != OTHER:  # "other…": a name is being typed
         st.session_state[state.MODEL] = ep.models[0]  # what the folded picker would show first
     # Folded, the choice is one line (a drop-down costs the browser as much as five buttons on
     # every rerun); it opens by itself while the model is still to be typed.
@@ -58,23 +59,48 @@ def _pick(names: list[str]) -> Endpoint | None:
     ep = state.current_endpoint()
     if ep is None:
         return None
-    models = list(ep.models)
-    chosen = st.session_state[state.MODEL]
-    if models:
-        options = models + (["other…"] if not ep.embedded else [])
-        idx = options.index(chosen) if chosen in options else 0
-        pick = st.selectbox("Model", options, index=idx,
-                            format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
-        if pick == "other…":
-            pick = st.text_input("Model name", value=chosen if chosen not in models else "",
-                                 placeholder="e.g. gpt-4o-mini")
-    else:
-        pick = st.text_input("Model", value=chosen or "", placeholder="e.g. gpt-4o-mini, llama3.2")
-        if not pick:
-            st.warning("model: type the model name this endpoint serves.")
+    pick = _model(ep)
     st.session_state[state.MODEL] = pick or None
     honour_check.render(ep, pick or None)  # the backend, and what this endpoint honours
     return ep
+
+
+OTHER = "other…"
+
+
+def _model(ep: Endpoint) -> str | None:
+    """The model picker. Its widgets mirror the shared model (a reopened session or a preset may set
+    it) and write it back in their callbacks: a name typed and committed by a click on Send is the
+    model that Send's own callback reads, not the one from the run before."""
+    models, chosen, k = list(ep.models), st.session_state[state.MODEL], f"w.model.{ep.name}"
+    sync = {"on_change": _sync_model, "args": (k,)}
+    if models:
+        options = models + ([OTHER] if not ep.embedded else [])
+        _mirror(f"{k}.pick", chosen if chosen in models else
+                OTHER if OTHER in options and (chosen or st.session_state.get(f"{k}.pick") == OTHER) else options[0])
+        pick = st.selectbox("Model", options, key=f"{k}.pick", **sync,
+                            format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
+        if pick != OTHER:
+            return pick
+        _mirror(f"{k}.other", chosen if chosen and chosen not in models else "")
+        return st.text_input("Model name", key=f"{k}.other", placeholder="e.g. gpt-4o-mini", **sync).strip() or None
+    _mirror(f"{k}.typed", chosen or "")
+    pick = st.text_input("Model", key=f"{k}.typed", placeholder="e.g. gpt-4o-mini, llama3.2", **sync).strip()
+    if not pick:
+        st.warning("model: type the model name this endpoint serves.")
+    return pick or None
+
+
+def _mirror(key: str, value: str) -> None:
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+def _sync_model(k: str) -> None:
+    ss = st.session_state
+    pick = ss.get(f"{k}.pick")
+    v = ss.get(f"{k}.typed") if pick is None else ss.get(f"{k}.other") if pick == OTHER else pick
+    ss[state.MODEL] = (v or "").strip() or None
 
 
 FORM = "pl.add_ep"

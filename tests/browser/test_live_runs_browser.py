@@ -3,9 +3,11 @@ streams (a click cannot throw the reply away), Stop keeps the partial text as th
 and ends the upstream request, and closing the tab mid-stream ends the upstream request too."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from support.app import cut_pills, open_section, running_app, screenshot, wait_for_app
+from support.app import cut_pills, open_section, running_app, screenshot, wait_for_app, wait_for_idle
 from support.fault_server import FaultServer
 from support.paced import Paced, words
 
@@ -110,3 +112,32 @@ def test_closing_the_tab_mid_stream_ends_the_upstream_request(fault_app, fault, 
     ctx.close()  # the browser session ends mid-stream
     assert paced.hung_up.wait(10), "the server was still generating for a closed tab"
     assert not paced.finished.is_set() and paced.sent < len(paced.words)
+
+
+def test_a_model_name_typed_then_sent_at_once_is_the_one_sent(fault_app, fault, page):
+    """Type another model name and click Send straight away: the click commits the name, and the
+    request goes to that model (Send's callback read the model of the run before, and the box
+    then fell back to it: the typed name was lost and another model was asked)."""
+    fault.reset()
+    page.goto(fault_app)
+    wait_for_app(page)
+    box = page.locator(".st-key-w-prompt textarea")
+    box.fill("hello")
+    box.press("Tab")
+    wait_for_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    open_section(sidebar, "fault-model")
+    sidebar.get_by_label("Model", exact=True).click()
+    page.get_by_role("option", name="other…").click()
+    name = sidebar.get_by_label("Model name")
+    name.fill("first-model")
+    name.press("Enter")
+    wait_for_idle(page)
+    name.fill("second-model")  # no Enter, no Tab: the click on Send commits it
+    page.locator(".st-key-send button").first.click()
+    deadline = time.monotonic() + 30
+    while fault.count < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [r.json()["model"] for r in fault.requests] == ["second-model"]
+    wait_for_idle(page)
+    assert name.input_value() == "second-model"
