@@ -371,8 +371,7 @@ def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, e
     if st.session_state.get(pick) != wanted:
         st.session_state[pick] = wanted
     # Pressed pills are the open groups; a group with an invalid field opens by itself.
-    opened = st.pills("Parameter groups", titles, key=pick, selection_mode="multi", label_visibility="collapsed",
-                      persist_state="session")  # the open groups stay open across a visit to another page
+    opened = st.pills("Parameter groups", titles, key=pick, selection_mode="multi", label_visibility="collapsed")
     slots: dict[str, Any] = {}
     for group, plist in groups:
         if group in opened:

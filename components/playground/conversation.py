@@ -15,6 +15,7 @@ from paramlab.request.messages import images_of, text_of, user_content
 from paramlab.safety.markdown import safe_markdown
 
 EDITING = "pl.editing"  # index of the turn being edited
+INSERT_DRAFT = "pl.insert_draft"  # the insert box's text, kept when the page is left
 INSERT_IMAGES = attach.ImageBox("pl.insert_images", "w.insert.img")
 
 
@@ -89,7 +90,7 @@ def _insert() -> None:
             st.session_state["pl.insert_error"] = "tool_call_id: a tool turn needs the id of the call it answers"
             return
     _msgs().insert(max(0, min(int(pos) - 1, len(_msgs()))), turn)
-    st.session_state["w.insert.text"] = ""
+    st.session_state["w.insert.text"] = st.session_state[INSERT_DRAFT] = ""
     attach.clear(INSERT_IMAGES)
     st.session_state["w.insert.pos"] = len(_msgs()) + 1
     st.session_state.pop("pl.insert_error", None)
@@ -157,8 +158,11 @@ def render() -> None:
             if st.session_state.get("w.insert.role") == "tool":
                 st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.",
                               persist_state="session")
-            # typed text outlives a visit to another page, not just the section's folding
-            st.text_area("Text of the turn", key="w.insert.text", height=80, persist_state="session")
+            # typed text outlives a visit to another page (a plain key: see sections.composer)
+            if "w.insert.text" not in st.session_state:
+                st.session_state["w.insert.text"] = st.session_state.get(INSERT_DRAFT, "")
+            st.text_area("Text of the turn", key="w.insert.text", height=80,
+                         on_change=lambda: st.session_state.update({INSERT_DRAFT: st.session_state["w.insert.text"]}))
             if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
                 st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
                 attach.draw(INSERT_IMAGES)

@@ -41,6 +41,7 @@ PENDING = actions.PENDING  # body queued by Send (or Regenerate, Retry, resend),
 SEND_ERRORS = actions.SEND_ERRORS
 RUN_ENDPOINT = "pl.run_endpoint"  # the endpoint the last run went to
 PROMPT = "w.prompt"
+DRAFT = "pl.draft"  # the message box's text, kept when the page is left
 DEPENDENTS = ("pg-preset-status", "pg-context", "pg-send", "pg-code")  # fragments that read the parameters
 STREAMING_NOTE = "a reply is still streaming: press Stop (its text is kept) before sending again"
 
@@ -147,7 +148,7 @@ def _send() -> None:
     if draft.strip() or attach.images():
         st.session_state[state.MESSAGES].append({"role": "user", "content": user_content(draft, attach.images())})
         attach.clear()
-    st.session_state[PROMPT] = ""
+    st.session_state[PROMPT] = st.session_state[DRAFT] = ""
     st.session_state.pop(actions.UNDO, None)  # a new turn: undoing an older clear would drop it
     actions.queue(body)
     fragments.rerun_app()  # Send sits in a fragment: the whole page shows the new turn and run
@@ -200,10 +201,13 @@ def settle_run(endpoint: Endpoint | None) -> None:
 
 def composer(endpoint: Endpoint | None) -> None:
     """Message box, context meter, Send / Stop and the worst-case cost next to Send."""
-    # persist_state: a draft survives a visit to another page (Streamlit drops a widget's value when
-    # its page is left, and the message box is the draft's only home)
+    # The draft also lives under a plain key: Streamlit drops a widget's value when its page is left
+    # (persist_state="session" kept it only most of the time), and the box is the draft's only home.
+    if PROMPT not in st.session_state:
+        st.session_state[PROMPT] = st.session_state.get(DRAFT, "")
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
-                 disabled=endpoint is None, persist_state="session")
+                 disabled=endpoint is None,
+                 on_change=lambda: st.session_state.update({DRAFT: st.session_state[PROMPT]}))
     attach.render()
     fragments.run("pg-context", context_meter, endpoint, watch=lambda _: _reply_budget())
     fragments.run("pg-send", _send_row, endpoint, watch=_send_view)
