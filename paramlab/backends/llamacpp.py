@@ -209,6 +209,18 @@ def apply_template(endpoint: Endpoint, messages: list[dict], timeout: float = 10
     return body["prompt"]
 
 
+def count_tokens(endpoint: Endpoint, text: str, timeout: float = 10.0, transport: Transport | None = None) -> int:
+    """How many tokens the server's tokenizer makes of `text` (0 for none, without asking)."""
+    return len(tokenize(endpoint, text, timeout=timeout, transport=transport)) if text else 0
+
+
+def count_prompt_tokens(endpoint: Endpoint, messages: list[dict], timeout: float = 10.0,
+                        transport: Transport | None = None) -> int:
+    """The prompt exactly as the model sees it: the server's chat template, then its tokenizer."""
+    prompt = apply_template(endpoint, messages, timeout=timeout, transport=transport)
+    return count_tokens(endpoint, prompt, timeout=timeout, transport=transport)
+
+
 def props(endpoint: Endpoint, timeout: float = 10.0, transport: Transport | None = None) -> dict[str, Any]:
     """The server's /props: default_generation_settings (its sampling defaults), n_ctx, model path…"""
     body = _transport(endpoint, transport).get_json("/props", root=True, timeout=timeout)

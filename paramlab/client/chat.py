@@ -18,7 +18,7 @@ import orjson
 import requests
 
 from paramlab import errors
-from paramlab.backends.llamacpp import apply_template, tokenize
+from paramlab.backends.llamacpp import count_prompt_tokens, count_tokens
 from paramlab.client import observers
 from paramlab.client.assembly import Delta, choices_from_response, service_tier, usage_of
 from paramlab.client.measure import estimate_usage, finish_metrics
@@ -193,7 +193,7 @@ class ChatClient:
         if usage is None or len(choices) < 2 or not registry.for_endpoint(self.endpoint).recount_n_usage:
             return usage
         try:
-            counts = [len(tokenize(self.endpoint, c.text, timeout=5.0, transport=self.transport)) for c in choices]
+            counts = [count_tokens(self.endpoint, c.text, timeout=5.0, transport=self.transport) for c in choices]
         except (ValueError, KeyError, TypeError, errors.ChatError):
             return usage  # keep the server's figure rather than guess
         # llama.cpp also counts the end-of-sequence token of a choice that stopped by itself
@@ -210,11 +210,11 @@ class ChatClient:
                 or any(c.tool_calls for c in result.choices) \
                 or registry.for_endpoint(self.endpoint).prompt_tokens != "server":
             return
+        def n(text: str) -> int:
+            return count_tokens(self.endpoint, text, timeout=2.0, transport=self.transport)
         try:
-            def n(text: str) -> int:
-                return len(tokenize(self.endpoint, text, timeout=2.0, transport=self.transport)) if text else 0
-            prompt = n(apply_template(self.endpoint, result.request.get("messages") or [], timeout=2.0,
-                                      transport=self.transport))
+            prompt = count_prompt_tokens(self.endpoint, result.request.get("messages") or [], timeout=2.0,
+                                         transport=self.transport)
             thinking = sum(n(c.reasoning) for c in result.choices)
             completion = sum(n(c.text) for c in result.choices) + thinking
         except (ValueError, KeyError, TypeError, errors.ChatError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from paramlab.settings import Endpoint
-from paramlab.backends.llamacpp import apply_template, tokenize
+from paramlab.backends.llamacpp import count_prompt_tokens
 from paramlab.errors import ChatError
 from paramlab.backends import registry
 from paramlab.client.tokens import estimate_messages_tokens
@@ -65,8 +65,7 @@ def window_for(endpoint: Endpoint | None, model: str | None) -> int | None:
 def exact_prompt_tokens(endpoint: Endpoint, messages: list[dict], timeout: float = 5.0) -> int:
     """Render the chat template on the server, then tokenize: the prompt exactly as the model sees it.
     Both calls go through the transport, so they carry the key (to its own host only)."""
-    prompt = apply_template(endpoint, messages, timeout=timeout)
-    return len(tokenize(endpoint, prompt, timeout=timeout))
+    return count_prompt_tokens(endpoint, messages, timeout=timeout)
 
 
 def count(messages: list[dict], endpoint: Endpoint | None, model: str | None,
