@@ -22,7 +22,7 @@ def render() -> Endpoint | None:
         st.session_state[state.ENDPOINT] = names[0] if names else None
     ep = state.current_endpoint()
     if ep is not None and not st.session_state[state.MODEL] and ep.models \
-            and st.session_state.get(f"w.model.{ep.name}.pick") != OTHER:  # "other…": a name is being typed
+            and st.session_state.get(f"{_model_key(ep)}.pick") != OTHER:  # "other…": a name is being typed
         st.session_state[state.MODEL] = ep.models[0]  # what the folded picker would show first
     # Folded, the choice is one line (a drop-down costs the browser as much as five buttons on
     # every rerun); it opens by itself while the model is still to be typed.
@@ -72,12 +72,11 @@ def _model(ep: Endpoint) -> str | None:
     """The model picker. Its widgets mirror the shared model (a reopened session or a preset may set
     it) and write it back in their callbacks: a name typed and committed by a click on Send is the
     model that Send's own callback reads, not the one from the run before."""
-    models, chosen, k = list(ep.models), st.session_state[state.MODEL], f"w.model.{ep.name}"
+    models, chosen, k = list(ep.models), st.session_state[state.MODEL], _model_key(ep)
     sync = {"on_change": _sync_model, "args": (k,)}
     if models:
         options = models + ([OTHER] if not ep.embedded else [])
-        _mirror(f"{k}.pick", chosen if chosen in models else
-                OTHER if OTHER in options and (chosen or st.session_state.get(f"{k}.pick") == OTHER) else options[0])
+        _mirror(f"{k}.pick", _picked(chosen, models, options, st.session_state.get(f"{k}.pick")))
         pick = st.selectbox("Model", options, key=f"{k}.pick", **sync,
                             format_func=lambda m: f"{FRIENDLY_NAME}" if ep.embedded else m)
         if pick != OTHER:
@@ -89,6 +88,20 @@ def _model(ep: Endpoint) -> str | None:
     if not pick:
         st.warning("model: type the model name this endpoint serves.")
     return pick or None
+
+
+def _model_key(ep: Endpoint) -> str:
+    return f"w.model.{ep.name}"
+
+
+def _picked(chosen: str | None, models: list[str], options: list[str], shown: str | None) -> str:
+    """What the model drop-down shows for the shared model: it, else "other…" for a typed name
+    (or while one is being typed), else the first model."""
+    if chosen in models:
+        return chosen
+    if OTHER in options and (chosen or shown == OTHER):
+        return OTHER
+    return options[0]
 
 
 def _mirror(key: str, value: str) -> None:

@@ -32,6 +32,19 @@ CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session
 BACKEND_OVERRIDE = "pl.backend_override"  # endpoint name -> backend kind chosen in this browser session
 
 
+def bind(widget_key: str, plain_key: str, default: Any = "") -> dict[str, Any]:
+    """A widget kept in a plain key: seeded from it when the widget has no value of its own (it is
+    dropped when its page is left), written back by the widget's change. Returns its on_change."""
+    ss = st.session_state
+    if widget_key not in ss:
+        ss[widget_key] = ss.get(plain_key, default)
+    return {"on_change": _write_back, "args": (widget_key, plain_key)}
+
+
+def _write_back(widget_key: str, plain_key: str) -> None:
+    st.session_state[plain_key] = st.session_state[widget_key]
+
+
 def read_secrets() -> dict[str, Any]:
     """st.secrets raises when no secrets.toml exists: treat that as empty."""
     try:

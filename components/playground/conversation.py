@@ -158,11 +158,9 @@ def render() -> None:
             if st.session_state.get("w.insert.role") == "tool":
                 st.text_input("tool_call_id", key="w.insert.tcid", help="The id of the call this result answers.",
                               persist_state="session")
-            # typed text outlives a visit to another page (a plain key: see sections.composer)
-            if "w.insert.text" not in st.session_state:
-                st.session_state["w.insert.text"] = st.session_state.get(INSERT_DRAFT, "")
+            # typed text outlives a visit to another page (kept in a plain key)
             st.text_area("Text of the turn", key="w.insert.text", height=80,
-                         on_change=lambda: st.session_state.update({INSERT_DRAFT: st.session_state["w.insert.text"]}))
+                         **state.bind("w.insert.text", INSERT_DRAFT))
             if st.session_state.get("w.insert.role") == "user" or attach.images(INSERT_IMAGES):
                 st.markdown(f"**Images** ({len(attach.images(INSERT_IMAGES))})")
                 attach.draw(INSERT_IMAGES)

@@ -103,10 +103,9 @@ def max_n(endpoint: Endpoint | None) -> int | None:
 
 
 def system_prompt() -> None:
-    st.session_state.setdefault("w.system", st.session_state[state.SYSTEM])
     st.text_area("System prompt", key="w.system", height=68,
                  help="Sent first, with role 'system'. Leave empty to send none.",
-                 on_change=lambda: st.session_state.update({state.SYSTEM: st.session_state["w.system"]}))
+                 **state.bind("w.system", state.SYSTEM))
 
 
 # -- composing ------------------------------------------------------------------------------
@@ -201,13 +200,10 @@ def settle_run(endpoint: Endpoint | None) -> None:
 
 def composer(endpoint: Endpoint | None) -> None:
     """Message box, context meter, Send / Stop and the worst-case cost next to Send."""
-    # The draft also lives under a plain key: Streamlit drops a widget's value when its page is left
-    # (persist_state="session" kept it only most of the time), and the box is the draft's only home.
-    if PROMPT not in st.session_state:
-        st.session_state[PROMPT] = st.session_state.get(DRAFT, "")
+    # The draft also lives under a plain key: Streamlit drops a widget's value when its page is left,
+    # and the box is the draft's only home.
     st.text_area("Your message", key=PROMPT, height=90, placeholder="Message the model…  (Send below)",
-                 disabled=endpoint is None,
-                 on_change=lambda: st.session_state.update({DRAFT: st.session_state[PROMPT]}))
+                 disabled=endpoint is None, **state.bind(PROMPT, DRAFT))
     attach.render()
     fragments.run("pg-context", context_meter, endpoint, watch=lambda _: _reply_budget())
     fragments.run("pg-send", _send_row, endpoint, watch=_send_view)

@@ -23,6 +23,31 @@ def tick(page, group: str, name: str) -> None:
     wait_for_idle(page)
 
 
+def open_playground(page, app_url: str) -> None:
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+
+
+def type_into(page, widget_key: str, text: str) -> None:
+    """Type in a text box and leave it (Streamlit commits the value on blur)."""
+    box = page.locator(key(widget_key) + " textarea")
+    box.fill(text)
+    box.press("Tab")
+    wait_for_idle(page)
+
+
+def visit_and_return(page, link: str) -> None:
+    """Open another page from the navigation, let it run to its end, and come back."""
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=link).wait_for(timeout=SLOW)
+    wait_for_app(page)
+    nav.get_by_role("link", name="Playground", exact=True).click()
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_app(page)
+
+
 def set_number(page, group: str, name: str, value: int) -> None:
     """Tick parameter `name` and type `value` in its number box."""
     tick(page, group, name)
@@ -42,9 +67,7 @@ def assistant_text(page) -> str:
 
 
 def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
-    page.goto(app_url)
-    page.wait_for_selector(".st-key-send button", timeout=SLOW)
-    wait_for_idle(page)
+    open_playground(page, app_url)
     sidebar = page.get_by_test_id("stSidebar")
     # the entry page is named "Playground" in the page list, not after its file ("playground")
     nav = page.get_by_test_id("stSidebarNav")
@@ -114,9 +137,7 @@ def test_continue_with_a_choice_puts_it_in_the_conversation(page, app_url):
     """n = 2 on the embedded engine: "Continue with this choice" on the second choice makes it the
     assistant's turn, shown at once (the button sits in the replies' fragment: a rerun of that
     fragment alone hid the panes and showed nothing in their place until the next full run)."""
-    page.goto(app_url)
-    page.wait_for_selector(".st-key-send button", timeout=SLOW)
-    wait_for_idle(page)
+    open_playground(page, app_url)
     set_number(page, "Sampling", "n", 2)
     set_number(page, "Length", "max_tokens", 8)
     page.wait_for_selector("text=+ 8 max tokens × n=2", timeout=SLOW)
@@ -138,25 +159,11 @@ def test_continue_with_a_choice_puts_it_in_the_conversation(page, app_url):
 def test_a_draft_survives_a_visit_to_another_page(page, app_url):
     """Streamlit drops a widget's value when its page is left: the message being written, whose
     only home is its box, was gone after a look at the Usage page."""
-    page.goto(app_url)
-    page.wait_for_selector(".st-key-send button", timeout=SLOW)
-    wait_for_idle(page)
-    box = page.locator(key("w.prompt") + " textarea")
-    box.fill("A long prompt I have not sent yet")
-    box.press("Tab")
-    wait_for_idle(page)
+    open_playground(page, app_url)
+    type_into(page, "w.prompt", "A long prompt I have not sent yet")
     open_section(page, "Add a turn by hand (any role)")
-    turn = page.locator(key("w.insert.text") + " textarea")
-    turn.fill("A turn I have not inserted yet")
-    turn.press("Tab")
-    wait_for_idle(page)
-    nav = page.get_by_test_id("stSidebarNav")
-    nav.get_by_role("link", name="Usage").click()
-    page.get_by_role("heading", name="Usage").wait_for(timeout=SLOW)
-    wait_for_app(page)  # the Usage page has run to its end
-    nav.get_by_role("link", name="Playground", exact=True).click()
-    page.wait_for_selector(".st-key-send button", timeout=SLOW)
-    wait_for_app(page)
+    type_into(page, "w.insert.text", "A turn I have not inserted yet")
+    visit_and_return(page, "Usage")
     expect(page.locator(key("w.prompt") + " textarea")).to_have_value("A long prompt I have not sent yet",
                                                                       timeout=SLOW)
     expect(page.locator(key("w.insert.text") + " textarea")).to_have_value("A turn I have not inserted yet",
@@ -164,26 +171,15 @@ def test_a_draft_survives_a_visit_to_another_page(page, app_url):
 
 
 def test_an_edit_in_progress_survives_a_visit_to_another_page(page, app_url):
-    page.goto(app_url)
-    page.wait_for_selector(".st-key-send button", timeout=SLOW)
-    wait_for_idle(page)
+    open_playground(page, app_url)
     open_section(page, "Add a turn by hand (any role)")
-    page.locator(key("w.insert.text") + " textarea").fill("The turn as it was")
-    page.locator(key("w.insert.text") + " textarea").press("Tab")
-    wait_for_idle(page)
+    type_into(page, "w.insert.text", "The turn as it was")
     page.locator(key("insert")).get_by_role("button").click()
     expect(page.get_by_test_id("stChatMessage")).to_have_count(1, timeout=SLOW)
     page.locator(key("edit.0")).get_by_role("button").click()
-    text = page.locator(key("w.edit.0") + " textarea")
-    expect(text).to_have_value("The turn as it was", timeout=SLOW)
-    text.fill("Half-way through my edit")
-    text.press("Tab")
-    wait_for_idle(page)
-    nav = page.get_by_test_id("stSidebarNav")
-    nav.get_by_role("link", name="Parameter Guide").click()
-    page.get_by_role("heading", name="Parameter Guide").wait_for(timeout=SLOW)
-    wait_for_app(page)  # the Guide has run to its end
-    nav.get_by_role("link", name="Playground", exact=True).click()
+    expect(page.locator(key("w.edit.0") + " textarea")).to_have_value("The turn as it was", timeout=SLOW)
+    type_into(page, "w.edit.0", "Half-way through my edit")
+    visit_and_return(page, "Parameter Guide")
     expect(page.locator(key("w.edit.0") + " textarea")).to_have_value("Half-way through my edit", timeout=SLOW)
     # Cancel forgets the typing: the next edit starts from the turn as it is
     page.locator(key("edit.cancel.0")).get_by_role("button").click()
