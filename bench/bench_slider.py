@@ -61,7 +61,7 @@ def _playground(browser, url: str):
 
 def _compare(browser, url: str):
     ctx, page, frames = _open(browser, url + "/Compare")
-    _click(page, '[class*="st-key-cmp-"][class*="-edit"] label')
+    _click(page, '[class*="st-key-sec-head-cmp-"][class*="-edit"] button')  # the pane's parameters
     _click(page, '[class*="st-key-cmp-"][class*="-pp-temperature-on"] label')
     return ctx, Slider("Compare", page, frames, '[class*="st-key-cmp-"][class*="-pp-temperature-v"] input[type=range]')
 

@@ -1,6 +1,13 @@
 """The app's pages in the sidebar, with the entry page named “Playground” (Streamlit's automatic
-navigation names it after its file, “playground”). Every script in pages/ is listed in file order,
-as before; the entry page is this script itself, so its own content runs after route()."""
+navigation names it after its file, “playground”). Every script in pages/ is listed in file order;
+the entry page is this script itself, so its own content runs after route().
+
+Why not Streamlit's own sidebar navigation: the browser redraws it on every rerun, fragment reruns
+included, and it costs as much as ten elements (about 110 React components, a fifth of a slider
+move on the Playground, measured in Chromium). Here the list is one element, a v2 component of
+plain links: a click asks Python to switch page (st.switch_page, no reload, so the session
+stays); a click with a modifier key opens the page in a new tab, as any link does.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,13 +39,70 @@ def go_to_playground() -> None:
     st.switch_page(_home())
 
 
+ICONS = {"Compare": "🆚", "Sweep": "📈", "Usage": "📊", "Parameter Guide": "📖", "Distribution Lab": "🔬",
+         "Relay": "🔀"}  # each page's own page_icon
+
+_CSS = """
+nav.pl-nav { display: flex; flex-direction: column; gap: 0.125rem; padding-bottom: 1rem;
+             border-bottom: 1px solid rgba(49, 51, 63, 0.2); }
+.pl-nav a { display: flex; align-items: center; gap: 0.5rem; padding: 0 0.5rem; border-radius: 0.5rem;
+    line-height: 2rem; color: var(--st-text-color, #31333f); text-decoration: none;
+    font-family: var(--st-font, "Source Sans", sans-serif); font-size: 0.875rem; }
+.pl-nav a:hover { background: rgba(151, 166, 195, 0.15); }
+.pl-nav a[aria-current="page"] { background: rgba(151, 166, 195, 0.25); font-weight: 600; }
+.pl-nav a:focus-visible { outline: 2px solid var(--st-primary-color, #4f46e5); outline-offset: -2px; }
+.pl-nav .icon { width: 1.25rem; text-align: center; }
+""" + section.CSS  # the page's one stylesheet: not isolated, so it also styles the folding sections
+# Links are built from data (titles are the app's own, not user text); drawn again only when
+# the page list or the current page changes.
+_JS = """
+export default function ({ parentElement, data, setTriggerValue }) {
+  const nav = parentElement.querySelector("nav");
+  const sig = JSON.stringify(data);
+  if (nav.dataset.sig !== sig) {
+    nav.dataset.sig = sig;
+    nav.replaceChildren(...data.pages.map(([path, title, icon]) => {
+      const a = document.createElement("a");
+      a.href = "./" + path;
+      if (path === data.current) a.setAttribute("aria-current", "page");
+      const i = document.createElement("span");
+      i.className = "icon"; i.textContent = icon; i.setAttribute("aria-hidden", "true");
+      a.append(i, document.createTextNode(title));
+      return a;
+    }));
+  }
+  nav.onclick = (e) => {
+    const a = e.target.closest("a");
+    if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    const path = a.getAttribute("href").slice(2);
+    if (path !== data.current) setTriggerValue("go", path);  // Streamlit updates the address
+  };
+}
+"""
+_NAV = st.components.v2.component("paramlab_nav", html='<nav class="pl-nav" aria-label="Pages"></nav>', css=_CSS,
+                                  js=_JS, isolate_styles=False)
+
+
 def route() -> StreamlitPage:
     """Show the navigation; when another page is chosen, run it and end this script run."""
     home = _home()
-    others = [st.Page(f"pages/{p.name}") for p in sorted(PAGES.glob("[!_.]*.py"), key=_sort_key)]
-    page = st.navigation([home, *others])
-    section.style()  # every page: folding sections look like expanders
+    others = [st.Page(f"pages/{p.name}", icon=ICONS.get(p.stem.split("_", 1)[1].replace("_", " ")))
+              for p in sorted(PAGES.glob("[!_.]*.py"), key=_sort_key)]
+    page = st.navigation([home, *others], position="hidden")
+    _links([home, *others], page)  # with the folding sections' style: one element, no st.html
     if page.url_path != home.url_path:
         page.run()
         st.stop()
     return page
+
+
+def _links(pages: list[StreamlitPage], current: StreamlitPage) -> None:
+    """The page list; a click on another page switches to it."""
+    with st.sidebar:  # no key: a keyed component keeps an unpicklable object in session_state
+        clicked = _NAV(on_go_change=lambda: None,
+                       data={"current": current.url_path,
+                             "pages": [[p.url_path, p.title, p.icon or ""] for p in pages]}).go
+    target = next((p for p in pages if p.url_path == clicked), None)
+    if target is not None and target.url_path != current.url_path:
+        st.switch_page(target)

@@ -57,15 +57,12 @@ def _flip(key: str) -> None:
     st.session_state[key] = not st.session_state.get(key, False)
 
 
-STYLE = f"""<style>
+# Section headers look like expander headers (left-aligned, bordered). The navigation's component
+# carries this stylesheet on every page (a separate st.html would be one more element to redraw).
+CSS = f"""
 [class*="st-key-{CSS_MARK}"] button {{ justify-content: flex-start; border-radius: 0.5rem;
   border: 1px solid rgba(49, 51, 63, 0.2); padding: 0.35rem 0.75rem; background: transparent; }}
 [class*="st-key-{CSS_MARK}"] button > div {{ justify-content: flex-start; width: 100%; }}
 [class*="st-key-{CSS_MARK}"] button p {{ text-align: left; }}
 [class*="st-key-{CSS_MARK}"] button:hover {{ border-color: var(--primary-color, #4f46e5); }}
-</style>"""
-
-
-def style() -> None:
-    """Once per page: section headers look like expander headers (left-aligned, bordered)."""
-    st.html(STYLE)
+"""

@@ -245,24 +245,29 @@ def _snapshot_index(snap: Snapshot | None, pane: Pane) -> int | None:
 def _pane_settings(panes: list[Pane], i: int) -> None:
     pane = panes[i]
     k = f"cmp.{pane.id}"
-    st.markdown(f"**{compare.pane_title(panes, i)}**")
-    # The pane's endpoint, model, Clone and Remove fold to one line that names the first two: two
-    # drop-downs cost the browser as much as ten buttons on every rerun of the page.
+    # The pane's endpoint, model, Clone and Remove fold to one line that names the pane and the
+    # first two; its parameters to one line that says what it sends. Each part drawn costs the
+    # browser time on every slider move of the page (two drop-downs as much as ten buttons).
     models, backend = _endpoint_of(pane)
     if not pane.model and models:
         pane.model = models[0]  # what the folded picker would show first
-    with section.lazy(f"⚙️ {pane.endpoint} · {pane.model or 'model?'}", f"{k}-conn",
-                      force_open=not pane.model) as shown:  # a model still to be typed: open
+    with section.lazy(f"**{compare.pane_title(panes, i)}** · ⚙️ {pane.endpoint} · {pane.model or 'model?'}",
+                      f"{k}-conn", force_open=not pane.model) as shown:  # a model still to be typed: open
         if shown:
             backend = _pane_endpoint(pane, k)
             _clone_remove(panes, i, k)
-    if not st.session_state.get(f"{k}.edit"):
-        # While the panel is open its ticks say what is sent: a line repeating them would need a
-        # second script run after every slider move to stay true.
-        st.caption("Sends: " + params_panel.sent_summary(pane.params))
-    if st.toggle("Edit parameters", key=f"{k}.edit", help="Show this pane's parameter panel."):
-        params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
-                            dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+    with section.lazy(_params_label(pane, f"{k}-edit"), f"{k}-edit") as shown:
+        if shown:
+            params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
+                                dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+
+
+def _params_label(pane: Pane, key: str) -> str:
+    """Folded, the header says what the pane sends. Open, its ticks say it: the header is not
+    redrawn by a slider move, so a summary there would go stale."""
+    if st.session_state.get(key) and fragments.browser():
+        return "🎚️ Parameters (editing)"
+    return "🎚️ Parameters · sends: " + params_panel.sent_summary(pane.params)
 
 
 def _clone_remove(panes: list[Pane], i: int, k: str) -> None:

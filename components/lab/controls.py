@@ -81,14 +81,38 @@ def _cut_off(name: str, focus: str) -> None:
                       step=step, help=helptext)
 
 
+SLIDERS = ["temperature", "top_p", "top_k", "min_p", "typical_p", "presence_penalty", "frequency_penalty"]
+OTHERS = "lab-others"  # the folding section of the sliders not in focus (open: bool in session_state)
+
+
 def sliders(focus: str) -> None:
-    names = ["temperature", "top_p", "top_k", "min_p", "typical_p", "presence_penalty", "frequency_penalty"]
-    names.sort(key=lambda n: n != focus)  # the focused one first
-    for n in names:
-        (_cut_off if n in CUT_OFFS else _slider)(n, focus)
-    _own_fragment("order", st.radio, label=t("order"), options=list(ORDER_LABELS),
-                  format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen endpoint's "
-                                                     "sampler chain in ParamLab's backend registry.")
+    """The focused setting's slider, then the others folded into a section whose header names
+    the ones that reshape: every control drawn costs the browser time on each slider move."""
+    if focus in SLIDERS:
+        _control(focus, focus)
+    others = [n for n in SLIDERS if n != focus]
+    with section.lazy(_others_label(others), OTHERS) as shown:
+        if shown:
+            for n in others:
+                _control(n, focus)
+            _own_fragment("order", st.radio, label=t("order"), options=list(ORDER_LABELS),
+                          format_func=ORDER_LABELS.get, help="Backends differ. The default follows the chosen "
+                                                             "endpoint's sampler chain in ParamLab's backend "
+                                                             "registry.")
+
+
+def _control(name: str, focus: str) -> None:
+    (_cut_off if name in CUT_OFFS else _slider)(name, focus)
+
+
+def _others_label(others: list[str]) -> str:
+    """Closed, the header says which of the folded settings reshape the distribution (an open
+    section shows them; its header is not redrawn by their moves, so it names none)."""
+    if st.session_state.get(OTHERS):
+        return t("others")
+    s = st.session_state[ls.SETTINGS]
+    set_ = [f"{n} {s[n]:g}" for n in others if s[n] != ls.DEFAULT_SETTINGS[n]]
+    return f"{t('others')} · " + (", ".join(set_) if set_ else t("others_neutral"))
 
 
 def history(endpoint: Endpoint | None, focus: str) -> None:

@@ -63,6 +63,8 @@ TEXT: dict[str, dict[str, str]] = {
                    "zh": "参数指南中的“在实验室中试试”链接会替你选好。"},
     "in_lab": {"en": "In the Lab", "zh": "在实验室中"},
     "order": {"en": "Sampler order", "zh": "采样器顺序"},
+    "others": {"en": "Other samplers and their order", "zh": "其他采样器及其顺序"},
+    "others_neutral": {"en": "none reshapes", "zh": "均未生效"},
     "history": {"en": "Token history for the penalties", "zh": "用于惩罚的词元历史"},
     "bias_text": {"en": "logit_bias (one `token_id: bias` per line)", "zh": "logit_bias（每行一个 `token_id: bias`）"},
     "candidate": {"en": "Candidate", "zh": "候选词元"},

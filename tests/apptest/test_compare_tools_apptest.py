@@ -2,6 +2,7 @@
 and how many are valid against the tool's schema."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ def test_panes_show_tool_calls_and_count_valid_ones(fs):
     assert not at.exception, at.exception
     for p in at.session_state["cmp.panes"]:
         p.params["tools"] = [toolslib.TEMPLATES["get_weather"]]
+    # set behind the panes' parameter panels (drawn under AppTest): new panes start from these params
+    at.session_state["cmp.panes"] = [p.clone() for p in at.session_state["cmp.panes"]]
     fs.script(tool_call_reply([("c1", "get_weather", '{"city": "Oslo", "unit": "celsius"}'),
                                ("c2", "get_weather", '{"city": "Rome"}')]),
               tool_call_reply([("c3", "get_weather", '{"city": "Oslo", "unit": "celsius"}')]))
@@ -38,6 +41,7 @@ def test_panes_show_tool_calls_and_count_valid_ones(fs):
     assert not at.exception, at.exception
     assert all(r.json().get("tools") for r in fs.requests) and fs.count == 2
     captions = [str(c.value) for c in at.caption]
-    assert sorted(c for c in captions if "tool call" in c) == ["1 tool call, 1 valid", "2 tool calls, 1 valid"]
+    counts = sorted(c for c in captions if re.fullmatch(r"\d+ tool calls?, \d+ valid", c))
+    assert counts == ["1 tool call, 1 valid", "2 tool calls, 1 valid"]
     assert any(c == ":red[invalid: (root): 'unit' is a required property]" for c in captions)
     assert sum(str(m.value).startswith("🛠️ **get_weather** ") for m in at.markdown) == 3

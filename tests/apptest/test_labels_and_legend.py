@@ -15,7 +15,7 @@ def test_compare_pane_buttons_fit_and_use_material_icons():
     clone, remove = at.button(key=f"cmp.{pane}.clone"), at.button(key=f"cmp.{pane}.remove")
     assert (clone.label, clone.proto.icon) == ("Clone", ":material/content_copy:")
     assert (remove.label, remove.proto.icon) == ("Remove", ":material/close:")
-    assert at.toggle(key=f"cmp.{pane}.edit").label == "Edit parameters"
+    assert [e.label for e in at.expander if "Parameters" in e.label] == ["🎚️ Parameters · sends: server defaults"] * 2
     assert not [b for b in at.button if "⧉" in b.label or "✕" in b.label]
 
 

@@ -69,6 +69,8 @@ def test_compare_panes_play_spoken_replies(env):
     at = page("pages/2_Compare.py")
     for p in at.session_state["cmp.panes"]:
         p.params["modalities"], p.params["audio"] = ["text", "audio"], {"voice": "alloy", "format": "pcm16"}
+    # set behind the panes' parameter panels (drawn under AppTest): new panes start from these params
+    at.session_state["cmp.panes"] = [p.clone() for p in at.session_state["cmp.panes"]]
     at.session_state["pl.stream"] = False
     env.script(audio_reply(pcm16(), SPOKEN), audio_reply(pcm16(1200), "Hello."))
     at.run()

@@ -39,7 +39,7 @@ def test_picking_a_pricier_model_in_a_pane_updates_the_worst_case(fs, page, tmp_
         box.fill("100")
         box.press("Enter")
         wait_for_idle(page)
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+        page.locator('nav[aria-label="Pages"]').get_by_role("link", name="Compare").click()
         wait_for_app(page)
         before = _cost(page)  # two panes on gpt-4o-mini
         page.locator('[class*="st-key-sec-head-cmp-"][class*="-conn"] button').first.click()

@@ -19,7 +19,7 @@ def test_a_first_visit_by_deep_link_shows_the_pages_by_their_names(fs, page, tmp
         page.wait_for_selector("h1")
         wait_for_idle(page)
         assert title in page.locator("h1").first.inner_text()
-        nav = page.locator('[data-testid="stSidebarNav"] a')
+        nav = page.locator('nav[aria-label="Pages"] a')
         names = [t.strip() for t in nav.all_inner_texts()]
         assert names[0].endswith("Playground"), names
         assert "playground" not in names

@@ -234,10 +234,11 @@ def test_a_compare_slider_is_one_script_run_and_the_pane_then_says_what_it_sends
     page.goto(app_url + "/Compare")
     page.wait_for_selector(key("cmp-go") + " button", timeout=SLOW)
     wait_for_idle(page)
-    edit = page.locator('[class*="st-key-cmp-"][class*="-edit"] label').first
+    edit = page.locator('[class*="st-key-sec-head-cmp-"][class*="-edit"] button').first
     edit.click()
     wait_for_idle(page)
-    expect(page.get_by_text("Sends:")).to_have_count(1)  # the pane being edited shows its ticks instead
+    expect(page.get_by_text("sends:")).to_have_count(1)  # the pane being edited shows its ticks instead
+    expect(edit).to_have_accessible_name("🎚️ Parameters (editing)")
     page.locator('[class*="st-key-cmp-"][class*="-pp-temperature-on"] label').first.click()
     wait_for_idle(page)
     thumb = page.locator('[class*="st-key-cmp-"][class*="-pp-temperature-v"] input[type=range]').first
@@ -247,8 +248,8 @@ def test_a_compare_slider_is_one_script_run_and_the_pane_then_says_what_it_sends
     shown = float(thumb.input_value())
     edit.click()  # editing done: the line says what the pane sends, with the new value
     wait_for_idle(page)
-    expect(page.get_by_text("Sends:").first).to_contain_text(f"temperature={shown:g}")
-    expect(page.get_by_text("Sends:")).to_have_count(2)
+    expect(page.get_by_text("sends:").first).to_contain_text(f"temperature={shown:g}")
+    expect(page.get_by_text("sends:")).to_have_count(2)
 
 
 def test_a_folded_section_keeps_what_was_typed_in_it(page, app_url):

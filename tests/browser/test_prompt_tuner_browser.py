@@ -39,7 +39,7 @@ def type_into(page, widget_key: str, text: str) -> None:
 
 def visit_and_return(page, link: str) -> None:
     """Open another page from the navigation, let it run to its end, and come back."""
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.locator('nav[aria-label="Pages"]')
     nav.get_by_role("link", name=link).click()
     page.get_by_role("heading", name=link).wait_for(timeout=SLOW)
     wait_for_app(page)
@@ -70,7 +70,7 @@ def test_regenerate_undo_clear_resend_and_blocked_send(page, app_url):
     open_playground(page, app_url)
     sidebar = page.get_by_test_id("stSidebar")
     # the entry page is named "Playground" in the page list, not after its file ("playground")
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.locator('nav[aria-label="Pages"]')
     expect(nav.get_by_role("link", name="Playground", exact=True)).to_have_count(1)
     expect(nav.get_by_text("playground", exact=True)).to_have_count(0)
     # plain accessible names, no literal Markdown or icon names
