@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from components.common import words
+from components.common import state, words
 import streamlit as st
 
 from paramlab.request import reasoning_models, reply_audio, structured
@@ -68,6 +68,9 @@ def verdict_badge(v: structured.Verdict | None) -> None:
         st.error(f"Structured output: {v.label} — {v.error}", icon="❌")
 
 
+KEPT = "pl.kept."  # + a tool-result box's key: its text, kept while the page is left
+
+
 def tool_cards(calls: list[dict], tools: list[dict], key: str,
                answer: Callable[[list[str]], None] | None = None) -> None:
     """One card per call; with `answer`, a result box per call and one button answering all."""
@@ -84,7 +87,8 @@ def tool_cards(calls: list[dict], tools: list[dict], key: str,
             if answer is not None:
                 rkey = f"{key}.result{i}"
                 st.text_area(f"Result of {c.name} ({c.id or f'call {i + 1}'})", key=rkey, height=70,
-                             placeholder='what the tool returned, e.g. {"temperature": 18}')
+                             placeholder='what the tool returned, e.g. {"temperature": 18}',
+                             **state.bind(rkey, _kept(rkey, tc)))  # typed results outlive a page switch
                 st.button("Fill with a mock result", key=f"{key}.mock{i}", type="tertiary",
                           icon=":material/auto_fix_high:", on_click=_mock, args=(rkey, tc, tools),
                           help="A made-up result generated from the tool's schema.")
@@ -97,8 +101,14 @@ def tool_cards(calls: list[dict], tools: list[dict], key: str,
             st.error(st.session_state[f"{key}.answer_error"])
 
 
+def _kept(rkey: str, tc: dict) -> str:
+    """Where a result box's text is kept: by the call's id too, so a later reply's calls (drawn
+    under the same widget keys) never start from an earlier call's result."""
+    return f"{KEPT}{rkey}.{tc.get('id') or ''}"
+
+
 def _mock(rkey: str, tc: dict, tools: list[dict]) -> None:
-    st.session_state[rkey] = toolslib.mock_result(tc, tools)
+    st.session_state[rkey] = st.session_state[_kept(rkey, tc)] = toolslib.mock_result(tc, tools)
 
 
 def _answer(key: str, n: int, answer: Callable[[list[str]], None]) -> None:
@@ -109,6 +119,8 @@ def _answer(key: str, n: int, answer: Callable[[list[str]], None]) -> None:
                                                    f"— type one or fill it with a mock")
         return
     st.session_state.pop(f"{key}.answer_error", None)
+    for k in [k for k in st.session_state if str(k).startswith(f"{KEPT}{key}.result")]:
+        del st.session_state[k]  # answered: the results are in the conversation now
     answer(results)
 
 

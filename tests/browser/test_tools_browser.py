@@ -9,6 +9,7 @@ import io
 import json
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from support.app import SCREENSHOTS, open_section, running_app, screenshot, type_and_send, wait_for_idle
@@ -81,6 +82,18 @@ def test_tool_conversation_to_its_end(scripted_app, page):
     wait_for_idle(page)
     page.get_by_role("button", name="Fill with a mock result").nth(1).click()
     wait_for_idle(page)
+    typed = page.get_by_label("Result of get_weather (call_tokyo)").input_value()
+    assert json.loads(typed)["temperature"] == 18.5
+    # the results typed and filled outlive a visit to another page (Streamlit drops a widget's value)
+    nav = page.locator('nav[aria-label="Pages"]')
+    nav.get_by_role("link", name="Usage").click()
+    page.get_by_role("heading", name="Usage").wait_for(timeout=30_000)
+    wait_for_idle(page)
+    nav.get_by_role("link", name="Playground", exact=True).click()
+    main.get_by_text("The model asked to call 2 tools").wait_for(timeout=30_000)
+    wait_for_idle(page)
+    expect(page.get_by_label("Result of get_weather (call_paris)")).to_have_value('{"temperature": 14}')
+    expect(page.get_by_label("Result of get_weather (call_tokyo)")).to_have_value(typed)
     page.get_by_role("button", name="Answer all 2 calls and continue").click()
     page.get_by_test_id("stChatMessage").filter(has_text="Paris is 14 °C and Tokyo 18.5 °C, light rain.").wait_for(
         timeout=30_000)
