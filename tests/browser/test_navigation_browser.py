@@ -1,0 +1,60 @@
+"""The page list (components/common/navigation: one v2 component of links, Streamlit's own sidebar
+navigation hidden): a click switches page in the same session, the address follows, Back returns,
+the current page is marked, and a modifier click leaves the page as it is (a new tab's business)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from support.app import screenshot, wait_for_app, wait_for_idle
+
+pytestmark = pytest.mark.browser
+SLOW = 120_000
+
+
+def nav(page):
+    return page.locator('nav[aria-label="Pages"]')
+
+
+def go(page, name: str, heading: str) -> None:
+    nav(page).get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("heading", name=heading).wait_for(timeout=SLOW)
+    wait_for_app(page)
+
+
+def test_the_page_list_switches_pages_in_the_same_session(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    links = nav(page).get_by_role("link")
+    expect(links).to_have_text(["🎛️Playground", "🆚Compare", "📈Sweep", "📊Usage", "📖Parameter Guide",
+                                "🔬Distribution Lab", "🔀Relay"])
+    expect(nav(page).locator('[aria-current="page"]')).to_have_text("🎛️Playground")
+    box = page.locator(".st-key-w-prompt textarea")
+    box.fill("A draft that must survive")
+    box.press("Tab")
+    wait_for_idle(page)
+
+    go(page, "Compare", "🆚 Compare")
+    expect(page).to_have_url(re.compile(r"/Compare$"))
+    expect(nav(page).locator('[aria-current="page"]')).to_have_text("🆚Compare")
+    screenshot(page, "navigation-compare")
+
+    go(page, "Playground", "🎛️ Playground")
+    expect(page).to_have_url(app_url + "/")
+    expect(box).to_have_value("A draft that must survive")  # same session: nothing was reloaded
+
+    page.go_back()
+    page.get_by_role("heading", name="🆚 Compare").wait_for(timeout=SLOW)
+    expect(page).to_have_url(re.compile(r"/Compare$"))
+
+    # a click with a modifier key is left to the browser (a new tab): this page stays where it is
+    with page.context.expect_page() as opened:
+        nav(page).get_by_role("link", name="Usage").click(modifiers=["Control"])
+    opened.value.close()
+    wait_for_idle(page)
+    expect(page).to_have_url(re.compile(r"/Compare$"))
+    expect(page.get_by_role("heading", name="🆚 Compare")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
