@@ -36,6 +36,10 @@ def test_the_page_list_switches_pages_in_the_same_session(page, app_url):
     box.fill("A draft that must survive")
     box.press("Tab")
     wait_for_idle(page)
+    groups = page.get_by_test_id("stSidebar").get_by_role("button", name="Penalties", exact=True)
+    groups.click()  # one more parameter group open
+    page.locator(".st-key-pp-group-penalties").wait_for()
+    wait_for_idle(page)
 
     go(page, "Compare", "🆚 Compare")
     expect(page).to_have_url(re.compile(r"/Compare$"))
@@ -45,6 +49,8 @@ def test_the_page_list_switches_pages_in_the_same_session(page, app_url):
     go(page, "Playground", "🎛️ Playground")
     expect(page).to_have_url(app_url + "/")
     expect(box).to_have_value("A draft that must survive")  # same session: nothing was reloaded
+    expect(page.locator(".st-key-pp-group-penalties")).to_be_visible()  # the groups open stay open
+    expect(page.locator(".st-key-pp-group-sampling")).to_be_visible()
 
     page.go_back()
     page.get_by_role("heading", name="🆚 Compare").wait_for(timeout=SLOW)
