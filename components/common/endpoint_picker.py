@@ -49,12 +49,11 @@ def _title(ep: Endpoint | None) -> str:
 def _pick(names: list[str]) -> Endpoint | None:
     """Endpoint, model, adding an endpoint and what the endpoint honours (the section's body)."""
     current = st.session_state[state.ENDPOINT]
-    name = st.selectbox("Endpoint", names, index=names.index(current) if current in names else 0,
-                        help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or "
-                             ".streamlit/secrets.toml. See the README.")
-    if name != current:
-        st.session_state[state.ENDPOINT] = name
-        st.session_state[state.MODEL] = None
+    _mirror(state.ENDPOINT_PICK, current if current in names else names[0])  # a reopened session may set it
+    st.session_state[state.ENDPOINT_SHOWN] = st.session_state[state.ENDPOINT_PICK]
+    st.selectbox("Endpoint", names, key=state.ENDPOINT_PICK, on_change=state.apply_endpoint_pick,
+                 help="Configured in paramlab.yaml, CHAT_* / OPENAI_* variables or .streamlit/secrets.toml. "
+                      "See the README.")
     add_endpoint_form()
     ep = state.current_endpoint()
     if ep is None:

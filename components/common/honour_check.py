@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.common import state
 from paramlab.backends import detection, registry
 from paramlab.experiments import honour
 from paramlab.lab import tokenizer
@@ -23,7 +24,10 @@ def worst_case(endpoint: Endpoint, model: str) -> float | None:
     return None if any(c is None for c in costs) else sum(costs)
 
 
-def _detect(endpoint: Endpoint) -> None:
+def _detect() -> None:
+    endpoint = state.endpoint_now()  # read when clicked: a pick in the same run counts
+    if endpoint is None:
+        return
     p = detection.probe(endpoint)
     st.session_state[PROBE] = (f"Detected {p.detection.backend.label} ({p.detection.evidence})"
                                + (f" · not answered: {'; '.join(p.errors)}" if p.errors else ""))
@@ -48,7 +52,7 @@ def render(endpoint: Endpoint | None, model: str | None) -> None:
     box.caption(f"Backend: **{registry.get(found.kind).label}** — {found.evidence}.")
     if not endpoint.embedded:
         override(box, endpoint)
-        box.button("Detect from the server", key="pl.honour.detect", on_click=_detect, args=(endpoint,),
+        box.button("Detect from the server", key="pl.honour.detect", on_click=_detect,
                    help="Reads /v1/models (owned_by, response headers) and llama.cpp's /props. "
                         "To set the backend by hand, add the endpoint with a backend chosen.")
         if st.session_state.get(PROBE):
@@ -92,7 +96,6 @@ def dialog(endpoint: Endpoint, model: str) -> None:
                 f"and decides, per parameter, whether it is honoured, silently ignored, or rejected. "
                 f"**Worst-case cost: {shown}.**")
     if st.button(f"Send {n} requests (worst case {shown})", type="primary", key="pl.honour.go"):
-        from components.common import state
         client = state.client_for(endpoint)
         ctx = state.request_context("honour")
         with st.spinner("Checking…"):

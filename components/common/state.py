@@ -109,6 +109,38 @@ def current_backend() -> str:
     return ep.backend if ep is not None else "other"
 
 
+ENDPOINT_PICK = "w.endpoint.pick"  # the endpoint picker's widget
+ENDPOINT_SHOWN = "pl.endpoint_shown"  # the endpoint that widget was last drawn with
+
+
+def apply_endpoint_pick() -> None:
+    """Make a new pick in the endpoint picker the chosen endpoint (with its first model). The
+    picker's callback does it, and so does every callback that reads the endpoint: Streamlit may
+    call a clicked button's callback before the picker's. A pick is new when it differs from what
+    the picker was drawn with, so an endpoint set elsewhere (a reopened session) is never undone."""
+    ss = st.session_state
+    pick = ss.get(ENDPOINT_PICK)
+    if pick is None or pick == ss.get(ENDPOINT_SHOWN):
+        return
+    ss[ENDPOINT_SHOWN] = ss[ENDPOINT] = pick
+    try:
+        models = resolve_endpoint(pick).models
+    except (config.ConfigError, EngineError):
+        models = []
+    ss[MODEL] = models[0] if models else None
+
+
+def endpoint_now() -> Endpoint | None:
+    """The chosen endpoint as a button's callback runs. Callbacks read it then rather than take it
+    as an argument: an endpoint picked in the same run as the click is the one the click means,
+    not the one the run before drew. None when it cannot be resolved (the page says why)."""
+    apply_endpoint_pick()
+    try:
+        return resolve_endpoint(st.session_state[ENDPOINT])
+    except (config.ConfigError, EngineError):
+        return None
+
+
 def current_endpoint() -> Endpoint | None:
     try:
         return resolve_endpoint(st.session_state[ENDPOINT])

@@ -36,9 +36,12 @@ def bias_text_with(text: str, entries: dict[int, float]) -> str:
     return format_bias(tokenizer.merge_bias(current, entries))
 
 
-def _tokenise_and_add(endpoint: Endpoint, keys: Keys, on_add: OnAdd) -> None:
+def _tokenise_and_add(keys: Keys, on_add: OnAdd) -> None:
     ss = st.session_state
     ss.pop(keys.error, None)
+    endpoint = state.endpoint_now()  # read when clicked: a pick in the same run counts
+    if endpoint is None:
+        return
     words = tokenizer.split_words(ss.get(keys.words, ""))
     if not words:
         ss[keys.error] = "Words: type one or more words, separated by commas."
@@ -65,7 +68,7 @@ def render(endpoint: Endpoint | None, prefix: str, on_add: OnAdd, target: str = 
                     help="Most tokenizers give “blue” and “ blue” different ids.")
         c2.slider("bias to add", -100, 100, -100, key=keys.value, persist_state=keep)
         st.button(f"Tokenise and add to {target}", key=keys.button, disabled=endpoint is None,
-                  on_click=_tokenise_and_add, args=(endpoint, keys, on_add))
+                  on_click=_tokenise_and_add, args=(keys, on_add))
         err = st.session_state.get(keys.error)
         if err:
             st.error(err)

@@ -23,17 +23,18 @@ def render(endpoint: Endpoint | None) -> None:
     with c2:
         ls.bound_text(st.text_area, ls.PREFIX, label=t("prefix"), height=68,
                       help=t("prefix_help"))
-        model = st.session_state.get(state.MODEL) or ""
         st.button(t("fetch"), type="primary", key="lab.b.fetch", disabled=endpoint is None or work.busy(),
-                  on_click=fetch, args=(endpoint, model), help=t("fetch_help"))
+                  on_click=fetch, help=t("fetch_help"))
     err = st.session_state.get(ls.DIST_ERROR)
     if err:
         st.error(err)
 
 
-def fetch(endpoint: Endpoint, model: str) -> None:
+def fetch() -> None:
     ss = st.session_state
-    if not budget_ui.gate(endpoint, inline=True):
+    # the endpoint and model when clicked: a pick in the same run as the click counts
+    endpoint, model = state.endpoint_now(), ss.get(state.MODEL) or ""
+    if endpoint is None or not budget_ui.gate(endpoint, inline=True):
         return
     ss.pop(ls.DIST_ERROR, None)
     if not ss[ls.USER].strip():

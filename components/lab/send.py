@@ -28,7 +28,7 @@ def render(endpoint: Endpoint | None) -> None:
     # send() reads max_tokens itself: a number typed and not yet committed is committed by the
     # click, after this run bound a callback's arguments (they would send the old value).
     c2.button(t("send"), key="lab.b.send", disabled=endpoint is None or bool(problem) or work.busy(),
-              on_click=send, args=(endpoint,), help=t("send_help"))
+              on_click=send, help=t("send_help"))
     for e in st.session_state.get(SEND_ERRORS, []):
         st.error(f"Not sent — {e}")
     res: ChatResult | None = st.session_state.get(ls.SENT)
@@ -48,8 +48,11 @@ def _max_tokens_problem(value: int) -> str | None:
     return None if 1 <= value <= 512 else f"max_tokens: must be 1 to 512 in the Lab, got {value}"
 
 
-def send(endpoint: Endpoint) -> None:
+def send() -> None:
     ss = st.session_state
+    endpoint = state.endpoint_now()  # read when clicked: a pick in the same run counts
+    if endpoint is None:
+        return
     ss.pop(SEND_ERRORS, None)
     max_tokens = int(ss[MAX_TOKENS])
     problem = _max_tokens_problem(max_tokens)

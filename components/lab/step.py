@@ -23,8 +23,9 @@ STEP_PICK = "lab.w.step_pick"
 STEP_ERROR = "lab.step_error"
 
 
-def _run(endpoint: Endpoint, count: int) -> None:
-    if not budget_ui.gate(endpoint, inline=True):
+def _run(count: int) -> None:
+    endpoint = state.endpoint_now()  # read when clicked: a pick in the same run counts
+    if endpoint is None or not budget_ui.gate(endpoint, inline=True):
         return
     ss = st.session_state
     run: next_token.StepRun = copy.deepcopy(ss.get(ls.STEPS) or next_token.StepRun())
@@ -57,8 +58,8 @@ def render(endpoint: Endpoint | None) -> None:
     st.caption(t("step_caption"))
     c1 = c2 = c3 = st.container(horizontal=True)  # one flex row: cheaper than columns
     disabled = endpoint is None or work.busy()
-    c1.button(t("next1"), key="lab.b.step1", disabled=disabled, on_click=_run, args=(endpoint, 1))
-    c2.button(t("next5"), key="lab.b.step5", disabled=disabled, on_click=_run, args=(endpoint, 5))
+    c1.button(t("next1"), key="lab.b.step1", disabled=disabled, on_click=_run, args=(1,))
+    c2.button(t("next5"), key="lab.b.step5", disabled=disabled, on_click=_run, args=(5,))
     if c3.button(t("reset_steps"), key="lab.b.step_reset"):
         ss.pop(ls.STEPS, None)
         ss.pop(STEP_PICK, None)

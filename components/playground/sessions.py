@@ -77,7 +77,8 @@ def _open_saved() -> None:
     apply(s, warnings)
 
 
-def _save(endpoint: Endpoint | None) -> None:
+def _save() -> None:
+    endpoint = state.endpoint_now()  # read when clicked: a pick in the same run counts
     name = st.session_state.get("w.session.name", "").strip() or dt.datetime.now().strftime("session-%Y%m%d-%H%M%S")
     secrets = [endpoint.api_key.reveal()] if endpoint is not None and endpoint.api_key else []
     path = sessions.save(current(endpoint), name, secrets)
@@ -97,7 +98,7 @@ def render(endpoint: Endpoint | None) -> None:
             st.download_button("Download session (JSON)", sessions.to_json(current(endpoint), secrets),
                                file_name="paramlab-session.json", mime="application/json", key="session.download")
             st.text_input("Save as", key="w.session.name", placeholder="name (optional)", persist_state=section.KEEP)
-            st.button("Save to my sessions", key="session.save", on_click=_save, args=(endpoint,))
+            st.button("Save to my sessions", key="session.save", on_click=_save)
             st.caption("Messages, parameters, replies and metrics; never the API key.")
         with c2:
             st.file_uploader("Open a session file", type=["json"], key="w.session.upload", on_change=_open_upload)

@@ -1,0 +1,55 @@
+"""An endpoint picked and a button clicked in the same script run (the pick reaches the server with
+the click): the click acts on the endpoint just picked. Callbacks used to take the endpoint as an
+argument bound by the run before, so the request went to the previous endpoint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support.apptest import settle
+from support.fault_server import FaultServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def two_servers(tmp_path, monkeypatch):
+    with FaultServer() as a, FaultServer() as b:
+        cfg = tmp_path / "two-endpoints.yaml"
+        cfg.write_text("disable_embedded: true\ndefault_endpoint: First\nendpoints:\n"
+                       f"  - {{name: First, base_url: '{a.base_url}', models: [model-a]}}\n"
+                       f"  - {{name: Second, base_url: '{b.base_url}', models: [model-b]}}\n")
+        monkeypatch.setenv("CHAT_CONFIG", str(cfg))
+        monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+        from components.common import state
+        state._settings_cached.clear()  # its fingerprint argument is not hashed
+        yield a, b
+        state._settings_cached.clear()
+
+
+def test_the_lab_asks_the_endpoint_picked_in_the_same_run(two_servers):
+    first, second = two_servers
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.switch_page("pages/6_Distribution_Lab.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["pl.endpoint"] == "First"
+    at.selectbox(key="w.endpoint.pick").select("Second")
+    at.button(key="lab.b.fetch").click()  # the pick and the click in one run
+    settle(at)
+    assert not at.exception, at.exception
+    assert at.session_state["pl.endpoint"] == "Second"
+    assert first.count == 0
+    assert second.count == 1 and second.requests[0].json()["model"] == "model-b"
+
+
+def test_the_sessions_save_names_the_endpoint_picked_in_the_same_run(two_servers, tmp_path):
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="w.endpoint.pick").select("Second")
+    at.text_input(key="w.session.name").input("picked")
+    at.button(key="session.save").click().run()  # the pick and the click in one run
+    assert not at.exception, at.exception
+    saved = next(tmp_path.rglob("picked*.json")).read_text()
+    assert '"Second"' in saved and '"First"' not in saved
