@@ -64,7 +64,7 @@ def _pick(names: list[str]) -> Endpoint | None:
     return ep
 
 
-OTHER = "other…"
+OTHER = state.MODEL_OTHER
 
 
 def _model(ep: Endpoint) -> str | None:
@@ -72,7 +72,14 @@ def _model(ep: Endpoint) -> str | None:
     it) and write it back in their callbacks: a name typed and committed by a click on Send is the
     model that Send's own callback reads, not the one from the run before."""
     models, chosen, k = list(ep.models), st.session_state[state.MODEL], _model_key(ep)
-    sync = {"on_change": _sync_model, "args": (k,)}
+    sync = {"on_change": state.apply_model_pick}
+    try:
+        return _model_widgets(ep, models, chosen, k, sync)
+    finally:  # what the widgets now show: a later change of theirs is a new pick
+        st.session_state[state.MODEL_SHOWN] = state.model_from_widgets(ep.name)
+
+
+def _model_widgets(ep: Endpoint, models: list[str], chosen: str | None, k: str, sync: dict) -> str | None:
     if models:
         options = models + ([OTHER] if not ep.embedded else [])
         _mirror(f"{k}.pick", _picked(chosen, models, options, st.session_state.get(f"{k}.pick")))
@@ -90,7 +97,7 @@ def _model(ep: Endpoint) -> str | None:
 
 
 def _model_key(ep: Endpoint) -> str:
-    return f"w.model.{ep.name}"
+    return state.model_key(ep.name)
 
 
 def _picked(chosen: str | None, models: list[str], options: list[str], shown: str | None) -> str:
@@ -106,13 +113,6 @@ def _picked(chosen: str | None, models: list[str], options: list[str], shown: st
 def _mirror(key: str, value: str) -> None:
     if st.session_state.get(key) != value:
         st.session_state[key] = value
-
-
-def _sync_model(k: str) -> None:
-    ss = st.session_state
-    pick = ss.get(f"{k}.pick")
-    v = ss.get(f"{k}.typed") if pick is None else ss.get(f"{k}.other") if pick == OTHER else pick
-    ss[state.MODEL] = (v or "").strip() or None
 
 
 FORM = "pl.add_ep"

@@ -111,6 +111,33 @@ def current_backend() -> str:
 
 ENDPOINT_PICK = "w.endpoint.pick"  # the endpoint picker's widget
 ENDPOINT_SHOWN = "pl.endpoint_shown"  # the endpoint that widget was last drawn with
+MODEL_OTHER = "other…"  # the model drop-down's choice for a name typed by hand
+MODEL_SHOWN = "pl.model_shown"  # the model the model picker's widgets were last drawn with
+_UNDRAWN = object()
+
+
+def model_key(endpoint_name: str) -> str:
+    """The model picker's widgets for an endpoint are keyed <this>.pick / .other / .typed."""
+    return f"w.model.{endpoint_name}"
+
+
+def model_from_widgets(endpoint_name: str) -> Any:
+    """The model the picker's widgets hold (_UNDRAWN when none is in session state)."""
+    ss, k = st.session_state, model_key(endpoint_name)
+    if f"{k}.pick" not in ss and f"{k}.typed" not in ss:
+        return _UNDRAWN
+    pick = ss.get(f"{k}.pick")
+    v = ss.get(f"{k}.typed") if pick is None else ss.get(f"{k}.other") if pick == MODEL_OTHER else pick
+    return (v or "").strip() or None
+
+
+def apply_model_pick() -> None:
+    """Make a new model in the picker's widgets the chosen model (see apply_endpoint_pick)."""
+    ss = st.session_state
+    v = model_from_widgets(ss.get(ENDPOINT) or "")
+    if v is _UNDRAWN or v == ss.get(MODEL_SHOWN, _UNDRAWN):
+        return
+    ss[MODEL_SHOWN] = ss[MODEL] = v
 
 
 def apply_endpoint_pick() -> None:
@@ -128,6 +155,7 @@ def apply_endpoint_pick() -> None:
     except (config.ConfigError, EngineError):
         models = []
     ss[MODEL] = models[0] if models else None
+    ss.pop(MODEL_SHOWN, None)  # the new endpoint's model widgets are not drawn yet
 
 
 def endpoint_now() -> Endpoint | None:
@@ -135,6 +163,7 @@ def endpoint_now() -> Endpoint | None:
     as an argument: an endpoint picked in the same run as the click is the one the click means,
     not the one the run before drew. None when it cannot be resolved (the page says why)."""
     apply_endpoint_pick()
+    apply_model_pick()
     try:
         return resolve_endpoint(st.session_state[ENDPOINT])
     except (config.ConfigError, EngineError):
@@ -142,6 +171,10 @@ def endpoint_now() -> Endpoint | None:
 
 
 def current_endpoint() -> Endpoint | None:
+    """The chosen endpoint, with a new pick applied (as endpoint_now, which callbacks use); on the
+    page, an endpoint that cannot be resolved shows why."""
+    apply_endpoint_pick()
+    apply_model_pick()
     try:
         return resolve_endpoint(st.session_state[ENDPOINT])
     except (config.ConfigError, EngineError) as e:

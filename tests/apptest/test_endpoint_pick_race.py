@@ -53,3 +53,27 @@ def test_the_sessions_save_names_the_endpoint_picked_in_the_same_run(two_servers
     assert not at.exception, at.exception
     saved = next(tmp_path.rglob("picked*.json")).read_text()
     assert '"Second"' in saved and '"First"' not in saved
+
+
+def test_send_uses_the_model_typed_in_the_same_run(tmp_path, monkeypatch):
+    """A model name typed and Send clicked together: Send's callback may run before the model
+    box's, and must still send the typed name."""
+    with FaultServer() as fs:
+        cfg = tmp_path / "typed-model.yaml"
+        cfg.write_text(f"disable_embedded: true\nendpoints:\n  - {{name: Typed, base_url: '{fs.base_url}'}}\n")
+        monkeypatch.setenv("CHAT_CONFIG", str(cfg))
+        monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
+        from components.common import state
+        state._settings_cached.clear()
+        try:
+            at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60).run()
+            at.text_input(key="w.model.Typed.typed").input("model-one").run()
+            at.text_input(key="w.model.Typed.typed").input("model-two")
+            at.text_area(key="w.prompt").input("hi")
+            at.button(key="send").click()  # the typed name and the click in one run
+            settle(at)
+            assert not at.exception, at.exception
+            assert [r.json()["model"] for r in fs.requests] == ["model-two"]
+            assert at.session_state["pl.model"] == "model-two"
+        finally:
+            state._settings_cached.clear()
