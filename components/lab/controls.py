@@ -111,7 +111,7 @@ def _others_label(others: list[str]) -> str:
     if st.session_state.get(OTHERS):
         return t("others")
     s = st.session_state[ls.SETTINGS]
-    set_ = [f"{n} {s[n]:g}" for n in others if s[n] != ls.DEFAULT_SETTINGS[n]]
+    set_ = [f"{n}\u00a0{s[n]:g}" for n in others if s[n] != ls.DEFAULT_SETTINGS[n]]  # a name and its value never part
     return f"{t('others')} · " + (", ".join(set_) if set_ else t("others_neutral"))
 
 

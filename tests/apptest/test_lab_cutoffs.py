@@ -44,8 +44,11 @@ def test_top_p_half_keeps_the_tokens_whose_real_probabilities_reach_it(lab):
 
 
 def test_top_k_and_min_p(lab):
+    assert "Other samplers and their order · none reshapes" in [e.label for e in lab.expander]
     lab.slider(key="lab.w.top_k").set_value(3).run()
     assert kept(lab) == 3
+    # the folded section's title names what reshapes besides the slider in focus (temperature)
+    assert "Other samplers and their order · top_k\u00a03" in [e.label for e in lab.expander]
     lab.slider(key="lab.w.top_k").set_value(0).run()
     lab.slider(key="lab.w.min_p").set_value(0.5).run()  # tokens at least half as likely as the top one
     dist = lab.session_state["lab.dist"]
