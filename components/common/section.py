@@ -63,7 +63,6 @@ CSS = f"""
 [class*="st-key-{CSS_MARK}"] button {{ justify-content: flex-start; border-radius: 0.5rem;
   border: 1px solid rgba(49, 51, 63, 0.2); padding: 0.35rem 0.75rem; background: transparent; }}
 [class*="st-key-{CSS_MARK}"] button > div {{ justify-content: flex-start; width: 100%; }}
-[class*="st-key-{CSS_MARK}"] button p {{ text-align: left; }}
 [class*="st-key-{CSS_MARK}"] button [data-testid="stMarkdownContainer"],
 [class*="st-key-{CSS_MARK}"] button p {{ white-space: normal; overflow: visible; text-overflow: clip; text-align: left; }}
 [class*="st-key-{CSS_MARK}"] button:hover {{ border-color: var(--primary-color, #4f46e5); }}

@@ -158,25 +158,28 @@ def apply_endpoint_pick() -> None:
     ss.pop(MODEL_SHOWN, None)  # the new endpoint's model widgets are not drawn yet
 
 
+def _chosen_endpoint() -> Endpoint:
+    """The chosen endpoint, a new pick of the pickers applied first; raises when it cannot be resolved."""
+    apply_endpoint_pick()
+    apply_model_pick()
+    return resolve_endpoint(st.session_state[ENDPOINT])
+
+
 def endpoint_now() -> Endpoint | None:
     """The chosen endpoint as a button's callback runs. Callbacks read it then rather than take it
     as an argument: an endpoint picked in the same run as the click is the one the click means,
     not the one the run before drew. None when it cannot be resolved (the page says why)."""
-    apply_endpoint_pick()
-    apply_model_pick()
     try:
-        return resolve_endpoint(st.session_state[ENDPOINT])
+        return _chosen_endpoint()
     except (config.ConfigError, EngineError):
         return None
 
 
 def current_endpoint() -> Endpoint | None:
-    """The chosen endpoint, with a new pick applied (as endpoint_now, which callbacks use); on the
-    page, an endpoint that cannot be resolved shows why."""
-    apply_endpoint_pick()
-    apply_model_pick()
+    """The chosen endpoint (as endpoint_now, which callbacks use); on the page, an endpoint that
+    cannot be resolved shows why."""
     try:
-        return resolve_endpoint(st.session_state[ENDPOINT])
+        return _chosen_endpoint()
     except (config.ConfigError, EngineError) as e:
         st.error(str(e))
         return None
