@@ -75,8 +75,9 @@ export default function ({ parentElement, data, setTriggerValue }) {
     const a = e.target.closest("a");
     if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    const path = a.getAttribute("href").slice(2);
-    if (path !== data.current) setTriggerValue("go", path);  // Streamlit updates the address
+    // Sent even for the page drawn as current: after a click on another page, that page's run may
+    // not have been drawn yet, and a click back must not be lost. Python ignores a real no-op.
+    setTriggerValue("go", a.getAttribute("href").slice(2));  // Streamlit updates the address
   };
 }
 """

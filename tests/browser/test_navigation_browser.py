@@ -64,3 +64,37 @@ def test_the_page_list_switches_pages_in_the_same_session(page, app_url):
     expect(page).to_have_url(re.compile(r"/Compare$"))
     expect(page.get_by_role("heading", name="🆚 Compare")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_click_back_before_the_other_page_is_drawn_is_not_lost(page, app_url):
+    """Playground → Usage → Playground faster than the Usage page arrives: the page list still marks
+    the Playground as current when the second click lands, and that click must still count. The
+    server's messages are held back while both clicks are made, so the race is the same every run."""
+    held, hold = [], []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        server.on_message(lambda m: held.append(m) if hold else ws.send(m))
+        relay.ws = ws
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), relay)
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-send button", timeout=SLOW)
+    wait_for_idle(page)
+    hold.append(True)
+    nav(page).get_by_role("link", name="Usage", exact=True).click()
+    page.wait_for_timeout(1500)  # the switch happens on the server; the browser sees none of it
+    assert held, "the click on Usage reached the server"
+    expect(nav(page).locator('[aria-current="page"]')).to_have_text("🎛️Playground")
+    nav(page).get_by_role("link", name="Playground", exact=True).click()
+    page.wait_for_timeout(500)
+    hold.clear()
+    for m in held:
+        relay.ws.send(m)
+    held.clear()
+    wait_for_idle(page)
+    page.wait_for_timeout(1000)
+    wait_for_idle(page)
+    expect(page.get_by_role("heading", name="🎛️ Playground")).to_be_visible()
+    expect(page).to_have_url(app_url + "/")
+    expect(nav(page).locator('[aria-current="page"]')).to_have_text("🎛️Playground")
