@@ -33,7 +33,8 @@ def summary(data: dict[str, Any]) -> None:
     cols[2].metric("Output tokens", compact(t["completion_tokens"]),
                    help=f"{t['completion_tokens']:,} completion tokens, including {t['reasoning_tokens']:,} reasoning and "
                         f"{t.get('audio_output_tokens', 0):,} audio tokens.")
-    cols[3].metric("Cost", headline_cost(t["cost"]) if t["priced"] else "unknown",
+    # No requests cost nothing; "unknown" is for requests whose price is not known.
+    cols[3].metric("Cost", headline_cost(t["cost"] or 0) if t["priced"] or not t["requests"] else "unknown",
                    help=f"Sum over requests with a known price (${t['cost']:.6f}); {unpriced:,} request(s) have an unknown cost.")
     lp, tp = data["latency_p"], data["ttft_p"]
     cols[4].metric("Latency p50", _s(lp[0.5]), help="Median time from sending to the last byte. " + ACCURACY)

@@ -53,6 +53,14 @@ def test_the_page_shows_totals_charts_and_tables(ledger_at):
     assert len(next(d for d in at.dataframe if d.key == "usage.requests").value) == 12
 
 
+def test_no_requests_cost_nothing_not_unknown(ledger_at):
+    ledger_at()
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception and not at.error
+    assert metric(at, "Requests") == "0"
+    assert metric(at, "Cost") == "$0"
+
+
 def test_filters_narrow_every_figure(ledger_at):
     seed(ledger_at())
     at = AppTest.from_file(PAGE, default_timeout=60).run()
