@@ -6,7 +6,9 @@ Why not Streamlit's own sidebar navigation: the browser redraws it on every reru
 included, and it costs as much as ten elements (about 110 React components, a fifth of a slider
 move on the Playground, measured in Chromium). Here the list is one element, a v2 component of
 plain links: a click asks Python to switch page (st.switch_page, no reload, so the session
-stays); a click with a modifier key opens the page in a new tab, as any link does.
+stays); a click with a modifier key opens the page in a new tab, as any link does. The element
+is the same on every page (the current page is marked from the address, in the browser), so a
+click made while another page is still arriving is never addressed to an element gone from it.
 """
 from __future__ import annotations
 
@@ -58,26 +60,47 @@ nav.pl-nav { display: flex; flex-direction: column; gap: 0.125rem; padding-botto
 _JS = """
 export default function ({ parentElement, data, setTriggerValue }) {
   const nav = parentElement.querySelector("nav");
+  // The page shown is read from the address (Streamlit keeps it current), not sent as data: the
+  // data, and so this element's identity, is then the same on every page, and a click made while
+  // another page's run is arriving still reaches an element that page draws too.
+  const mark = () => {
+    const current = decodeURIComponent(window.location.pathname.split("/").pop());
+    for (const a of nav.querySelectorAll("a")) {
+      if (a.getAttribute("href").slice(2) === current) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+  };
   const sig = JSON.stringify(data);
   if (nav.dataset.sig !== sig) {
     nav.dataset.sig = sig;
     nav.replaceChildren(...data.pages.map(([path, title, icon]) => {
       const a = document.createElement("a");
       a.href = "./" + path;
-      if (path === data.current) a.setAttribute("aria-current", "page");
       const i = document.createElement("span");
       i.className = "icon"; i.textContent = icon; i.setAttribute("aria-hidden", "true");
       a.append(i, document.createTextNode(title));
       return a;
     }));
   }
+  mark();
   nav.onclick = (e) => {
     const a = e.target.closest("a");
     if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    // Sent even for the page drawn as current: after a click on another page, that page's run may
-    // not have been drawn yet, and a click back must not be lost. Python ignores a real no-op.
+    // Sent even for the page marked current: a click back made before another page's run has
+    // been drawn must not be lost. Python ignores a click on the page it is running.
     setTriggerValue("go", a.getAttribute("href").slice(2));  // Streamlit updates the address
+  };
+  // Streamlit changes the address with history.pushState, which only the Navigation API reports;
+  // Back and Forward also fire popstate. Where the API is missing, look twice a second.
+  const api = window.navigation;
+  if (api) api.addEventListener("currententrychange", mark);
+  window.addEventListener("popstate", mark);
+  const poll = api ? 0 : setInterval(mark, 500);
+  return () => {
+    if (api) api.removeEventListener("currententrychange", mark);
+    window.removeEventListener("popstate", mark);
+    clearInterval(poll);
   };
 }
 """
@@ -99,11 +122,11 @@ def route() -> StreamlitPage:
 
 
 def _links(pages: list[StreamlitPage], current: StreamlitPage) -> None:
-    """The page list; a click on another page switches to it."""
+    """The page list; a click on another page switches to it. Its data is the same on every page:
+    an unkeyed element's identity follows its data."""
     with st.sidebar:  # no key: a keyed component keeps an unpicklable object in session_state
         clicked = _NAV(on_go_change=lambda: None,
-                       data={"current": current.url_path,
-                             "pages": [[p.url_path, p.title, p.icon or ""] for p in pages]}).go
+                       data={"pages": [[p.url_path, p.title, p.icon or ""] for p in pages]}).go
     target = next((p for p in pages if p.url_path == clicked), None)
     if target is not None and target.url_path != current.url_path:
         st.switch_page(target)
