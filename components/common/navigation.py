@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from components.common import section
+from components.common import section, state
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "pages"
@@ -114,6 +114,7 @@ def route() -> StreamlitPage:
     others = [st.Page(f"pages/{p.name}", icon=ICONS.get(p.stem.split("_", 1)[1].replace("_", " ")))
               for p in sorted(PAGES.glob("[!_.]*.py"), key=_sort_key)]
     page = st.navigation([home, *others], position="hidden")
+    state.note_page(page.url_path)
     _links([home, *others], page)  # with the folding sections' style: one element, no st.html
     if page.url_path != home.url_path:
         page.run()

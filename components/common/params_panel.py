@@ -93,11 +93,6 @@ def set_logit_bias(text: str, params: dict | None = None, key: str = "pp") -> No
     st.session_state[f"{key}.logit_bias.v"] = text
 
 
-def _ensure(wkey: str, value: Any) -> None:
-    if wkey not in st.session_state:
-        st.session_state[wkey] = value
-
-
 def _set_control(key: str, p: Param, value: Any) -> None:
     """Set a parameter's control to `value`. An unset SIMPLE one forgets its control's value: it is
     drawn only when ticked, and the next tick starts at the server's default (_tick)."""
@@ -129,7 +124,7 @@ def _n_note(params: dict, backend: str, max_n: int | None) -> None:
 def _header(p: Param, params: dict, key: str, backend: str) -> bool:
     """Draw the name, 'send' toggle and reset; returns whether the value will be sent.
     Labels are plain text: a Markdown label would become the control's accessible name verbatim."""
-    _ensure(f"{key}.{p.name}.on", params.get(p.name) is not None)
+    state.keep(f"{key}.{p.name}.on", params.get(p.name) is not None)
     # Reset only where there is something to reset: an unticked, unset parameter's row is the tick
     # alone (a columns row costs the browser as much as five plain elements on every rerun).
     resettable = bool(st.session_state.get(f"{key}.{p.name}.on")) or params.get(p.name) is not None
@@ -187,7 +182,7 @@ def _tick(p: Param, params: dict, key: str, backend: str) -> None:
     """The tick's callback: a control never set starts at the server's default, so ticking alone
     does not change what the server does."""
     if p.kind in SIMPLE:  # an unticked parameter has no control: this is where its value starts
-        _ensure(f"{key}.{p.name}.v", _start_value(p, backend))
+        state.keep(f"{key}.{p.name}.v", _start_value(p, backend))
     _apply(p, params, key)
 
 
@@ -253,7 +248,7 @@ def _messages(p: Param, params: dict, backend: str, model: str | None) -> None:
 def _simple_widget(p: Param, params: dict, key: str) -> None:
     """A ticked parameter's value control (its value outlives unticking: persist_state)."""
     wkey = f"{key}.{p.name}.v"
-    _ensure(wkey, widget_value(p, params.get(p.name)))
+    state.keep(wkey, widget_value(p, params.get(p.name)))
     hook = fragments.hook(_apply, p, params, key)
     if p.kind == "float":
         st.slider(p.name, min_value=float(p.min), max_value=float(p.max), step=float(p.step or 0.01),
@@ -282,7 +277,7 @@ def _simple_widget(p: Param, params: dict, key: str) -> None:
 
 def _response_format(p: Param, params: dict, key: str, on: bool) -> None:
     wkey, current = f"{key}.{p.name}.v", params.get(p.name)
-    _ensure(wkey, widget_value(p, current))
+    state.keep(wkey, widget_value(p, current))
     # Three short choices as a radio, not a drop-down: since Streamlit 1.59 a selectbox's list
     # opens inside the sidebar (streamlit#16181), so near the sidebar's bottom edge focusing its
     # first option scrolls the sidebar and react-aria closes the list on that scroll: the box

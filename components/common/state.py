@@ -32,12 +32,39 @@ CUSTOM = "pl.custom_endpoints"  # name -> Endpoint typed in this browser session
 BACKEND_OVERRIDE = "pl.backend_override"  # endpoint name -> backend kind chosen in this browser session
 
 
+PAGE = "pl.page"                # the page the last full run drew (set by the router)
+PAGE_ENTRY = "pl.page_entry"    # counts runs that drew another page than the run before
+SEEDED = "pl.seeded."           # + widget key: the entry its value was last sent on
+
+
+def note_page(url_path: str) -> None:
+    """The router's call on every full run: a run of another page than the last is an entry."""
+    ss = st.session_state
+    if ss.get(PAGE) != url_path:
+        ss[PAGE] = url_path
+        ss[PAGE_ENTRY] = ss.get(PAGE_ENTRY, 0) + 1
+
+
+def keep(widget_key: str, default: Any) -> None:
+    """Give a widget `default` when it has no value, and send the value it has again on its first
+    draw after each page entry. A return made before the other page's run ended leaves the server
+    holding the widget's value (that run was cut short before clearing it) while the browser,
+    which began drawing the other page, has dropped it: unsent, the widget would show its default
+    while the server keeps the value (a box shown empty, a parameter shown unticked yet sent)."""
+    ss = st.session_state
+    entry = ss.get(PAGE_ENTRY, 0)
+    if widget_key not in ss:
+        ss[widget_key] = default
+    elif ss.get(SEEDED + widget_key) != entry:
+        ss[widget_key] = ss[widget_key]  # assigned through session_state: the browser is sent it
+    ss[SEEDED + widget_key] = entry
+
+
 def bind(widget_key: str, plain_key: str, default: Any = "") -> dict[str, Any]:
     """A widget kept in a plain key: seeded from it when the widget has no value of its own (it is
-    dropped when its page is left), written back by the widget's change. Returns its on_change."""
-    ss = st.session_state
-    if widget_key not in ss:
-        ss[widget_key] = ss.get(plain_key, default)
+    dropped when its page is left), written back by the widget's change, and sent again after a
+    page entry (keep). Returns its on_change."""
+    keep(widget_key, st.session_state.get(plain_key, default))
     return {"on_change": _write_back, "args": (widget_key, plain_key)}
 
 

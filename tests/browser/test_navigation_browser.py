@@ -85,7 +85,7 @@ def test_a_click_back_before_the_other_page_is_drawn_is_not_lost(page, app_url, 
     """Playground → Usage → Playground faster than the Usage page is drawn. The server's messages are
     held back from the first click on, or from the moment the Usage run starts in the browser (its
     address shown, the Playground's elements still there), so each race is the same every run.
-    Either way the second click must count and the Playground come back."""
+    Either way the second click must count and the Playground come back with the draft typed."""
     held, state = [], {"hold": False, "after_start": False}
 
     def relay(ws):
@@ -109,6 +109,10 @@ def test_a_click_back_before_the_other_page_is_drawn_is_not_lost(page, app_url, 
     page.goto(app_url)
     page.wait_for_selector(".st-key-send button", timeout=SLOW)
     wait_for_idle(page)
+    box = page.locator(".st-key-w-prompt textarea")
+    box.fill("A draft typed before the round trip")
+    box.press("Tab")
+    wait_for_idle(page)
     state["hold" if held_from == "the click" else "after_start"] = True
     nav(page).get_by_role("link", name="Usage", exact=True).click()
     page.wait_for_timeout(1500)  # the switch happens on the server; the browser sees little of it
@@ -130,3 +134,4 @@ def test_a_click_back_before_the_other_page_is_drawn_is_not_lost(page, app_url, 
     expect(page.get_by_role("heading", name="🎛️ Playground")).to_be_visible()
     expect(page).to_have_url(app_url + "/")
     expect(nav(page).locator('[aria-current="page"]')).to_have_text("🎛️Playground")
+    expect(box).to_have_value("A draft typed before the round trip")
