@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import fragments, section
+from components.common import fragments, section, state
 
 from paramlab.backends import defaults as server_defaults_mod
 from paramlab.backends import llamacpp, registry
@@ -124,10 +124,8 @@ def _parse(o: Option, raw: Any) -> tuple[Any, str | None]:
 
 def _control(o: Option, params: dict, key: str, backend: str, known: ServerDefault | None) -> Any:
     wkey, onkey = f"{key}.{o.name}.v", f"{key}.{o.name}.on"
-    if onkey not in st.session_state:
-        st.session_state[onkey] = params.get(o.name) is not None
-    if wkey not in st.session_state:
-        st.session_state[wkey] = _widget_value(o, params.get(o.name), known.value if known else None)
+    state.keep(onkey, params.get(o.name) is not None)
+    state.keep(wkey, _widget_value(o, params.get(o.name), known.value if known else None))
     with st.container(key=f"{key}-{o.name}"):
         on = st.checkbox(o.name, key=onkey, help=o.long, **fragments.hook())
         default = known.text() if known else (f"default {_show(o.default)}" if o.default is not None else "off")

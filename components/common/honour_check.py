@@ -73,8 +73,7 @@ def override(box, endpoint: Endpoint) -> None:
     chosen = ss.setdefault(OVERRIDE, {})
     kinds = ["auto"] + [k for k in registry.KINDS if k != "embedded"]
     key = f"pl.honour.treat_as.{endpoint.name}"
-    if key not in ss:
-        ss[key] = chosen.get(endpoint.name, "auto")
+    state.keep(key, chosen.get(endpoint.name, "auto"))
 
     def save() -> None:
         if ss[key] == "auto":

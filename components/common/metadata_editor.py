@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import fragments
+from components.common import fragments, state
 
 
 def to_text(v: Any) -> str:
@@ -39,8 +39,7 @@ def parse(text: str) -> tuple[dict[str, Any], list[str]]:
 
 
 def render(wkey: str, current: Any, on: bool) -> dict | None:
-    if wkey not in st.session_state:
-        st.session_state[wkey] = to_text(current)
+    state.keep(wkey, to_text(current))
     text = st.text_area("metadata", key=wkey, **fragments.hook(), disabled=not on, height=90,
                         label_visibility="collapsed",
                         placeholder="one key: value per line, e.g.\nproject: paramlab\nrun: 42")

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import fragments
+from components.common import fragments, state
 
 from components.common import metadata_editor, tools_editor
 from paramlab.request import checks
@@ -34,8 +34,7 @@ def choose(label: str, options, key: str, on: bool, collapsed: bool = True, cont
 
 
 def _seed(wkey: str, value: Any) -> None:
-    if wkey not in st.session_state:
-        st.session_state[wkey] = value
+    state.keep(wkey, value)
 
 
 def render(p: Param, params: dict, key: str, on: bool) -> None:

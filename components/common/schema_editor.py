@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.common import fragments
+from components.common import fragments, state
 
 from paramlab.request import structured
 
@@ -25,10 +25,10 @@ def _load_example(wkey: str) -> None:
 def render(wkey: str, current: Any, on: bool) -> dict:
     """The json_schema object built from the fields (with the raw text when it is not JSON)."""
     cur = current if isinstance(current, dict) else structured.EXAMPLES["person"]
-    st.session_state.setdefault(f"{wkey}.name", cur.get("name", "answer"))
-    st.session_state.setdefault(f"{wkey}.strict", bool(cur.get("strict", True)))
-    st.session_state.setdefault(f"{wkey}.schema", json.dumps(cur.get("schema", {}), indent=2))
-    st.session_state.setdefault(f"{wkey}.description", cur.get("description", ""))
+    state.keep(f"{wkey}.name", cur.get("name", "answer"))
+    state.keep(f"{wkey}.strict", bool(cur.get("strict", True)))
+    state.keep(f"{wkey}.schema", json.dumps(cur.get("schema", {}), indent=2))
+    state.keep(f"{wkey}.description", cur.get("description", ""))
     st.selectbox("Start from an example", (CUSTOM, *structured.EXAMPLES), key=f"{wkey}.example",
                  **fragments.hook(_load_example, wkey), disabled=not on)
     name = st.text_input("Schema name", key=f"{wkey}.name", **fragments.hook(), disabled=not on)

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from components.common import fragments
+from components.common import state as common_state
 
 from paramlab.backends import registry
 from paramlab.lab import guide_backends
@@ -126,8 +127,7 @@ def bound(widget, name: str, **kwargs):
     """A widget for SETTINGS[name], seeded from it and writing back to it (inside a fragment's
     `fragments.rerunning` block: then only the watched fragments its change alters rerun too)."""
     wkey = f"lab.w.{name}"
-    if wkey not in st.session_state:
-        st.session_state[wkey] = st.session_state[SETTINGS][name]
+    common_state.keep(wkey, st.session_state[SETTINGS][name])
     return widget(key=wkey, **fragments.hook(_save, name, wkey), **kwargs)
 
 
@@ -149,8 +149,7 @@ def bound_text(widget, key: str, **kwargs):
 
     def save():
         st.session_state[key] = st.session_state[wkey]
-    if wkey not in st.session_state:
-        st.session_state[wkey] = st.session_state[key]
+    common_state.keep(wkey, st.session_state[key])
     # value= too: a number box is first painted with its default, before the state's value arrives
     return widget(key=wkey, value=st.session_state[wkey], on_change=save, **kwargs)
 

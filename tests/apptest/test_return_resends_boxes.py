@@ -28,3 +28,18 @@ def test_widgets_send_their_value_again_on_the_first_run_after_another_page():
     assert value.proto.set_value and value.value == 0.3
     at.run()
     assert not at.text_area(key="w.prompt").proto.set_value  # once per entry, not on every run
+
+
+def test_the_labs_controls_send_their_value_again_after_an_entry():
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=120).run()
+    at.switch_page("pages/6_Distribution_Lab.py").run()
+    assert not at.exception, at.exception
+    at.slider(key="lab.w.temperature").set_value(1.7).run()
+    at.text_area(key="lab.w.lab.user").set_value("Name a fruit.").run()
+    assert not at.slider(key="lab.w.temperature").proto.set_value
+    # AppTest runs a page it switched to without the entry script's router: count the entry here
+    at.session_state["pl.page_entry"] = at.session_state["pl.page_entry"] + 1
+    at.run()
+    temperature, box = at.slider(key="lab.w.temperature"), at.text_area(key="lab.w.lab.user")
+    assert temperature.proto.set_value and temperature.value == 1.7
+    assert box.proto.set_value and box.value == "Name a fruit."
