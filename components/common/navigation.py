@@ -55,8 +55,8 @@ nav.pl-nav { display: flex; flex-direction: column; gap: 0.125rem; padding-botto
 .pl-nav a:focus-visible { outline: 2px solid var(--st-primary-color, #4f46e5); outline-offset: -2px; }
 .pl-nav .icon { width: 1.25rem; text-align: center; }
 """ + section.CSS  # the page's one stylesheet: not isolated, so it also styles the folding sections
-# Links are built from data (titles are the app's own, not user text); drawn again only when
-# the page list or the current page changes.
+# Links are built from data (titles are the app's own, not user text), drawn again only when the
+# page list changes; the current page's mark follows the address.
 _JS = """
 export default function ({ parentElement, data, setTriggerValue }) {
   const nav = parentElement.querySelector("nav");

@@ -33,21 +33,17 @@ def choose(label: str, options, key: str, on: bool, collapsed: bool = True, cont
     return container.selectbox(label, list(options), **kw)
 
 
-def _seed(wkey: str, value: Any) -> None:
-    state.keep(wkey, value)
-
-
 def render(p: Param, params: dict, key: str, on: bool) -> None:
     """Draw the control for `p` and write its value (None when not ticked) into params."""
     wkey, current = f"{key}.{p.name}.v", params.get(p.name)
     value: Any = None
     if p.kind == "choice":
-        _seed(wkey, current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0]))
+        state.keep(wkey, current if current in p.choices else FIRST_CHOICE.get(p.name, p.choices[0]))
         value = choose(p.name, p.choices, wkey, on)
     elif p.kind == "tool_choice":
         value = _tool_choice(params, wkey, current, on)
     elif p.kind == "modalities":
-        _seed(wkey, "text+audio" if isinstance(current, list) and "audio" in current else "text")
+        state.keep(wkey, "text+audio" if isinstance(current, list) and "audio" in current else "text")
         # two choices: a radio (a sidebar drop-down near the bottom edge closes as it opens; see
         # params_panel's response_format)
         v = st.radio(p.name, p.choices, key=wkey, **fragments.hook(), disabled=not on, horizontal=True,
@@ -55,13 +51,13 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
         value = ["text", "audio"] if v == "text+audio" else ["text"]
     elif p.kind == "audio":
         cur = current if isinstance(current, dict) else {}
-        _seed(f"{wkey}.voice", cur.get("voice", "alloy"))
-        _seed(f"{wkey}.format", cur.get("format", "wav"))
+        state.keep(f"{wkey}.voice", cur.get("voice", "alloy"))
+        state.keep(f"{wkey}.format", cur.get("format", "wav"))
         voice = choose("voice", checks.VOICES, f"{wkey}.voice", on, collapsed=False)
         fmt = choose("format", checks.AUDIO_FORMATS, f"{wkey}.format", on, collapsed=False)
         value = {"voice": voice, "format": fmt}
     elif p.kind == "prediction":
-        _seed(wkey, (current or {}).get("content", "") if isinstance(current, dict) else "")
+        state.keep(wkey, (current or {}).get("content", "") if isinstance(current, dict) else "")
         text = st.text_area(p.name, key=wkey, **fragments.hook(), disabled=not on, height=80, label_visibility="collapsed",
                             placeholder="the text the reply will mostly repeat")
         value = {"type": "content", "content": text} if text else None
@@ -78,7 +74,7 @@ def render(p: Param, params: dict, key: str, on: bool) -> None:
     elif p.kind == "function_call":
         names = [f.get("name") for f in params.get("functions") or [] if isinstance(f, dict)]
         opts = ["auto", "none", *[n for n in names if n]]
-        _seed(wkey, current.get("name") if isinstance(current, dict) else current or "auto")
+        state.keep(wkey, current.get("name") if isinstance(current, dict) else current or "auto")
         if st.session_state[wkey] not in opts:
             st.session_state[wkey] = "auto"
         v = choose(p.name, opts, wkey, on)
@@ -92,7 +88,7 @@ def _tool_choice(params: dict, wkey: str, current: Any, on: bool) -> Any:
     opts = ["auto", "none", "required", *[f"function: {n}" for n in names]]
     cur = f"function: {current['function']['name']}" if isinstance(current, dict) and isinstance(
         current.get("function"), dict) else current or "auto"
-    _seed(wkey, cur)
+    state.keep(wkey, cur)
     if st.session_state[wkey] not in opts:
         st.session_state[wkey] = "auto"  # the named tool was removed
     v = choose("tool_choice", opts, wkey, on)
@@ -104,13 +100,13 @@ def _tool_choice(params: dict, wkey: str, current: Any, on: bool) -> Any:
 def _web_search(wkey: str, current: Any, on: bool) -> dict:
     cur = current if isinstance(current, dict) else {}
     approx = ((cur.get("user_location") or {}).get("approximate") or {})
-    _seed(f"{wkey}.size", cur.get("search_context_size", UNSET))
+    state.keep(f"{wkey}.size", cur.get("search_context_size", UNSET))
     size = choose("search_context_size", (UNSET, *checks.CONTEXT_SIZES), f"{wkey}.size", on, collapsed=False)
     st.caption("Approximate user location (optional)")
     cols = st.columns(2)
     loc = {}
     for i, f in enumerate(checks.LOCATION_FIELDS):
-        _seed(f"{wkey}.{f}", approx.get(f, ""))
+        state.keep(f"{wkey}.{f}", approx.get(f, ""))
         v = cols[i % 2].text_input(f, key=f"{wkey}.{f}", **fragments.hook(), disabled=not on,
                                    placeholder={"country": "FR", "timezone": "Europe/Paris"}.get(f, ""))
         if v.strip():
@@ -124,7 +120,7 @@ def _web_search(wkey: str, current: Any, on: bool) -> dict:
 
 
 def _json_box(name: str, wkey: str, current: Any, on: bool, placeholder: str) -> Any:
-    _seed(wkey, json.dumps(current, indent=2) if current is not None else "")
+    state.keep(wkey, json.dumps(current, indent=2) if current is not None else "")
     text = st.text_area(name, key=wkey, **fragments.hook(), disabled=not on, height=100, placeholder=placeholder,
                         label_visibility="collapsed")
     if not text.strip():
