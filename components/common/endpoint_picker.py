@@ -111,8 +111,10 @@ def _picked(chosen: str | None, models: list[str], options: list[str], shown: st
 
 
 def _mirror(key: str, value: str) -> None:
+    """The widget shows `value` (the shared choice), and sends it again after a page entry (state.keep)."""
     if st.session_state.get(key) != value:
         st.session_state[key] = value
+    state.keep(key, value)
 
 
 FORM = "pl.add_ep"

@@ -352,10 +352,6 @@ def _group_key(key: str, group: str) -> str:
 OPEN_GROUPS = "pl.open_groups."  # + a panel's key: the groups its pills had open
 
 
-def _keep_groups(pick: str, kept: str) -> None:
-    st.session_state[kept] = list(st.session_state[pick] or [])
-
-
 def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, errors: dict,
                  max_n: int | None, model: str | None, shown: set[str]) -> dict[str, Any]:
     """The groups as one row of pills, each open group drawn under it. One pills row costs the
@@ -368,14 +364,14 @@ def _open_groups(params: dict[str, Any], backend: str, key: str, groups: list, e
     bad = [g for g, plist in groups if any(p.name in errors for p in plist)]
     if backend_title and any(n in errors for n in (o.name for o in registry.get(backend).extensions)):
         bad.append(backend_title)
-    kept = OPEN_GROUPS + key  # the open groups outlive a page switch (Streamlit drops the widget's value)
-    current = [t for t in st.session_state.get(pick, st.session_state.get(kept, ["Sampling"])) if t in titles]
+    keep_open = state.bind(pick, OPEN_GROUPS + key, ["Sampling"])  # the open groups outlive a page switch
+    current = [t for t in st.session_state[pick] or [] if t in titles]
     wanted = current + [t for t in bad if t not in current]  # a group with an invalid field opens
     if st.session_state.get(pick) != wanted:
         st.session_state[pick] = wanted
     # Pressed pills are the open groups; a group with an invalid field opens by itself.
     opened = st.pills("Parameter groups", titles, key=pick, selection_mode="multi", label_visibility="collapsed",
-                      on_change=_keep_groups, args=(pick, kept))
+                      **keep_open)
     slots: dict[str, Any] = {}
     for group, plist in groups:
         if group in opened:

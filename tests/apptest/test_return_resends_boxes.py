@@ -26,6 +26,8 @@ def test_widgets_send_their_value_again_on_the_first_run_after_another_page():
     tick, value = at.checkbox(key="pp.temperature.on"), at.slider(key="pp.temperature.v")
     assert tick.proto.set_value and tick.value is True  # shown ticked: it is sent
     assert value.proto.set_value and value.value == 0.3
+    picker = at.selectbox(key="w.endpoint.pick")  # the endpoint picker (state's own helper)
+    assert picker.proto.set_value and picker.value == at.session_state["pl.endpoint"]
     at.run()
     assert not at.text_area(key="w.prompt").proto.set_value  # once per entry, not on every run
 
