@@ -16,8 +16,10 @@ from support.app import CHROMIUM, CHROMIUM_ARGS, start_app, wait_for_app  # noqa
 
 
 @contextlib.contextmanager
-def app(script: str = "playground.py", env: dict | None = None):
-    """A Streamlit server for `script`; yields (url, pid)."""
+def app(script: str = "serve.py", env: dict | None = None):
+    """A Streamlit server for `script`, by default ParamLab as `make run` serves it (under
+    `streamlit run playground.py`, a deep link such as /Compare opened before any session has run
+    the entry page runs in Streamlit's older pages/ mode, with its own page list); yields (url, pid)."""
     with tempfile.TemporaryDirectory(prefix="paramlab-bench-") as d:
         proc, url = start_app(Path(d), env, script=script)
         try:
