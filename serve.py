@@ -11,7 +11,8 @@ from paramlab.relay import http as relay_http
 # The pages are declared by st.navigation (components/common/navigation.py). Until a script run
 # calls it, Streamlit treats a pages/ folder as its older automatic navigation and runs a deep
 # link such as /Compare straight from pages/, with the sidebar naming the entry page after its
-# file ("playground"). Declaring the newer mode before the first session avoids that.
+# file ("playground"). Declaring the newer mode before the first session avoids that (under
+# `streamlit run playground.py`, components/common/pages_mode.py repairs such a first run).
 PagesManager.uses_pages_directory = False
 
 # The relay's routes are also served ahead of Streamlit's middleware (relay/http.py ServedFirst).

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.common import pages_mode
 from paramlab import settings as config
 from paramlab.request import messages, schema
 from paramlab.client.chat import ChatClient
@@ -92,6 +93,7 @@ def settings() -> Settings:
 
 def init() -> None:
     """Seed the shared keys once per browser session."""
+    pages_mode.leave()  # a first visit by deep link under `streamlit run playground.py`
     from components.common import services  # late import: services may import state helpers
     services.start()
     s = settings()

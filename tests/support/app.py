@@ -50,9 +50,9 @@ def start_app(data_dir: Path, env_extra: dict | None = None, script: str = "serv
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, env_extra: dict | None = None):
+def running_app(data_dir: Path, env_extra: dict | None = None, script: str = "serve.py"):
     """A ParamLab server for the duration of the block; yields its URL."""
-    proc, url = start_app(data_dir, env_extra)
+    proc, url = start_app(data_dir, env_extra, script=script)
     try:
         yield url
     finally:
