@@ -8,7 +8,7 @@ from components.common import navigation
 from components.common import reopen, state
 
 navigation.route()  # the other pages run from here; the Playground continues below
-st.set_page_config(page_title="ParamLab · Playground", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="ParamLab · Playground", layout="wide")
 state.init()
 
 endpoint = playground.endpoint_and_sidebar()

@@ -6,7 +6,7 @@ from components.compare import results as compare_results
 from components.common import endpoint_picker
 from components.common import state
 
-st.set_page_config(page_title="ParamLab · Compare", page_icon="🆚", layout="wide")
+st.set_page_config(page_title="ParamLab · Compare", layout="wide")
 state.init()
 endpoint_picker.render()
 

@@ -7,7 +7,7 @@ from components.sweep import results as sweep_results
 from components.sweep import seedcheck as sweep_seedcheck
 from components.sweep import setup as sweep_setup
 
-st.set_page_config(page_title="ParamLab · Sweep", page_icon="📈", layout="wide")
+st.set_page_config(page_title="ParamLab · Sweep", layout="wide")
 state.init()
 endpoint = endpoint_picker.render()
 

@@ -12,7 +12,7 @@ from components.usage import settings as usage_settings
 from components.usage import tables as usage_tables
 from components.usage import whatif as usage_whatif
 
-st.set_page_config(page_title="ParamLab · Usage", page_icon="📊", layout="wide")
+st.set_page_config(page_title="ParamLab · Usage", layout="wide")
 state.init()
 
 st.title("📊 Usage", anchor=False)

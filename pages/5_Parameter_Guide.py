@@ -4,7 +4,7 @@ import streamlit as st
 from components.guide import view as guide_view
 from components.common import state
 
-st.set_page_config(page_title="ParamLab · Parameter Guide", page_icon="📖", layout="wide")
+st.set_page_config(page_title="ParamLab · Parameter Guide", layout="wide")
 state.init()
 
 lang = guide_view.header()

@@ -14,7 +14,7 @@ from components.lab import text as lab_text
 from components.lab import work as lab_work
 from components.common import state
 
-st.set_page_config(page_title="ParamLab · Distribution Lab", page_icon="🔬", layout="wide")
+st.set_page_config(page_title="ParamLab · Distribution Lab", layout="wide")
 state.init()
 endpoint = endpoint_picker.render()
 lab_state.init(endpoint.backend if endpoint else "other")

@@ -6,7 +6,7 @@ from components.common import state
 from components.relay import server
 from components.relay import view as relay_view
 
-st.set_page_config(page_title="ParamLab · Relay", page_icon="🔀", layout="wide")
+st.set_page_config(page_title="ParamLab · Relay", layout="wide")
 state.init()
 
 st.title("🔀 Relay", anchor=False)

@@ -42,7 +42,7 @@ def go_to_playground() -> None:
 
 
 ICONS = {"Compare": "🆚", "Sweep": "📈", "Usage": "📊", "Parameter Guide": "📖", "Distribution Lab": "🔬",
-         "Relay": "🔀"}  # each page's own page_icon
+         "Relay": "🔀"}  # each page's icon, in the page list and as its tab's favicon (st.Page sets both)
 
 _CSS = """
 nav.pl-nav { display: flex; flex-direction: column; gap: 0.125rem; padding-bottom: 1rem;
