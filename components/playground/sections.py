@@ -47,10 +47,6 @@ STREAMING_NOTE = "a reply is still streaming: press Stop (its text is kept) befo
 
 
 def sidebar_controls(endpoint: Endpoint | None) -> None:
-    st.session_state.setdefault("w.stream", st.session_state[state.STREAM])
-    st.session_state.setdefault("w.usage", st.session_state[state.INCLUDE_USAGE])
-    st.session_state.setdefault("w.label", st.session_state[state.LABEL])
-    st.session_state.setdefault("w.no_obfuscation", bool(st.session_state.get(state.NO_OBFUSCATION)))
     with st.sidebar:
         with section.lazy(_options_title(), "pl-request-options") as shown:
             if shown:
@@ -74,21 +70,23 @@ def _options_title() -> str:
 
 
 def _request_options() -> None:
+    """The request's switches, each bound to its shared key (state.bind: seeded from it, written
+    back to it, sent again after a page entry); the label is written back with its spaces tidied."""
+    ss = st.session_state
+    state.keep("w.label", ss[state.LABEL])
     st.text_input("Session label", key="w.label", max_chars=200, placeholder="e.g. prompt v2, temperature test",
                   help="Recorded with every request from now on, so the Usage page can filter and total "
                        "by it; rename past ones there.",
-                  on_change=lambda: st.session_state.update({state.LABEL: " ".join(st.session_state["w.label"].split())}))
-    st.toggle("Stream", key="w.stream",
-              help="Show tokens as they arrive and measure time to first token.",
-              on_change=lambda: st.session_state.update({state.STREAM: st.session_state["w.stream"]}))
-    st.toggle("Ask for usage in the stream", key="w.usage",
-              disabled=not st.session_state[state.STREAM],
+                  on_change=lambda: ss.update({state.LABEL: " ".join(ss["w.label"].split())}))
+    st.toggle("Stream", key="w.stream", help="Show tokens as they arrive and measure time to first token.",
+              **state.bind("w.stream", state.STREAM, True))
+    st.toggle("Ask for usage in the stream", key="w.usage", disabled=not ss[state.STREAM],
               help='Sends stream_options {"include_usage": true}. Turn off for proxies that reject it.',
-              on_change=lambda: st.session_state.update({state.INCLUDE_USAGE: st.session_state["w.usage"]}))
-    st.toggle("Drop obfuscation padding", key="w.no_obfuscation", disabled=not st.session_state[state.STREAM],
+              **state.bind("w.usage", state.INCLUDE_USAGE, True))
+    st.toggle("Drop obfuscation padding", key="w.no_obfuscation", disabled=not ss[state.STREAM],
               help='Sends stream_options {"include_obfuscation": false}: OpenAI stops padding each chunk with '
                    "random characters (a side-channel defence). Saves bandwidth on a network you trust.",
-              on_change=lambda: st.session_state.update({state.NO_OBFUSCATION: st.session_state["w.no_obfuscation"]}))
+              **state.bind("w.no_obfuscation", state.NO_OBFUSCATION, False))
 
 
 def _add_bias(entries: dict[int, float]) -> None:

@@ -17,6 +17,7 @@ def test_widgets_send_their_value_again_on_the_first_run_after_another_page():
     at.text_area(key="w.system").set_value("Be brief.").run()
     at.checkbox(key="pp.temperature.on").check().run()
     at.slider(key="pp.temperature.v").set_value(0.3).run()
+    at.toggle(key="w.stream").set_value(False).run()
     assert not at.text_area(key="w.prompt").proto.set_value  # a plain rerun leaves the browser's value
     at.session_state["pl.page"] = "Usage"  # the last full run drew Usage and was cut short
     at.run()
@@ -26,6 +27,8 @@ def test_widgets_send_their_value_again_on_the_first_run_after_another_page():
     tick, value = at.checkbox(key="pp.temperature.on"), at.slider(key="pp.temperature.v")
     assert tick.proto.set_value and tick.value is True  # shown ticked: it is sent
     assert value.proto.set_value and value.value == 0.3
+    stream = at.toggle(key="w.stream")  # the Request section's switches
+    assert stream.proto.set_value and stream.value is False
     picker = at.selectbox(key="w.endpoint.pick")  # the endpoint picker (state's own helper)
     assert picker.proto.set_value and picker.value == at.session_state["pl.endpoint"]
     at.run()
