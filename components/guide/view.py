@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.common import state
 from paramlab.lab import guide
 
 LANG = "guide.lang"   # "en" | "zh", kept for the whole browser session
@@ -28,11 +29,8 @@ def header() -> str:
 def language() -> str:
     ss = st.session_state
     ss.setdefault(LANG, "en")
-    if "guide.w.lang" not in ss:
-        ss["guide.w.lang"] = ss[LANG]
     picked = st.segmented_control("Language / 语言", list(guide.LANGS), format_func=guide.LANG_LABELS.get,
-                                  key="guide.w.lang", required=True,
-                                  on_change=lambda: ss.update({LANG: ss["guide.w.lang"]}))
+                                  key="guide.w.lang", required=True, **state.bind("guide.w.lang", LANG))
     return picked or ss[LANG]
 
 

@@ -48,3 +48,16 @@ def test_the_labs_controls_send_their_value_again_after_an_entry():
     temperature, box = at.slider(key="lab.w.temperature"), at.text_area(key="lab.w.lab.user")
     assert temperature.proto.set_value and temperature.value == 1.7
     assert box.proto.set_value and box.value == "Name a fruit."
+
+
+def test_the_guides_language_is_sent_again_after_an_entry():
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=120).run()
+    at.switch_page("pages/5_Parameter_Guide.py").run()
+    assert not at.exception, at.exception
+    at.segmented_control(key="guide.w.lang").set_value("zh").run()
+    assert at.session_state["guide.lang"] == "zh"
+    assert not at.segmented_control(key="guide.w.lang").proto.set_value
+    at.session_state["pl.page_entry"] = at.session_state["pl.page_entry"] + 1  # as in the Lab's test
+    at.run()
+    lang = at.segmented_control(key="guide.w.lang")
+    assert lang.proto.set_value and lang.value == "zh"

@@ -2,8 +2,9 @@
 fresh server. Streamlit runs such a link straight from pages/ until some script run has called
 st.navigation, and its sidebar then names the entry page after its file ("playground"). serve.py
 (`make run`) declares st.navigation's mode before the first session; under `streamlit run
-playground.py` every page's first call (state.init → pages_mode.leave) declares it and runs again. The server must be
-fresh: once any visit has run the entry script, every later session is right either way."""
+playground.py` every page's first call (state.init → pages_mode.leave) declares it and runs
+again. The server must be fresh: once any visit has run the entry script, every later session is
+right either way."""
 from __future__ import annotations
 
 import pytest
