@@ -7,7 +7,8 @@ depend on its value (by key), never the whole page.
 
 A fragment may say what it shows with `watch` (a function of the same arguments). Widgets hooked
 in a `rerunning(..., watched=True)` block then rerun their own fragment plus only the watched
-fragments whose `watch()` differs after the change's callback (which applies the new value):
+fragments whose `watch()` after the change's callback (which applies the new value) differs from
+what it was when the fragment was last drawn:
 
     fragments.run("pg-cost", draw_cost, watch=lambda: worst_case())
     # inside the fragment "pp-panel/temperature/value":
@@ -34,6 +35,7 @@ _watched: ContextVar[bool] = ContextVar("paramlab_fragment_watched", default=Fal
 _inline: ContextVar[bool] = ContextVar("paramlab_fragment_inline", default=False)
 NESTED = "/"  # a nested fragment's key is its parent's key + "/" + its own name
 WATCHES = "pl.fragment_watches"  # {page script hash: {fragment key: (watch, args)}} of this session
+SHOWN = "pl.fragment_shown"  # {page script hash: {fragment key: watch() when the fragment was drawn}}
 
 
 def browser() -> bool:
@@ -67,14 +69,35 @@ def run(key: str, fn: Callable[..., Any], *args: Any, run_every: float | None = 
         return fn(*args)
     if watch is not None:
         _page_watches()[key] = (watch, args)
+        fn = _remembering(key, fn, watch)
     return st.fragment(fn, key=key, run_every=run_every)(*args)
 
 
-def _page_watches() -> dict[str, tuple[Callable[..., Any], tuple]]:
-    """This page's watched fragments (another page's keys are not this page's fragments)."""
+def _remembering(key: str, fn: Callable[..., Any], watch: Callable[..., Any]) -> Callable[..., Any]:
+    """fn, then what it showed (watch's value), kept for the next watched change to compare with:
+    a change's callback then works each watch out once, after the new value, not twice."""
+    def drawn(*args: Any) -> Any:
+        shown = _page_shown()
+        shown.pop(key, None)  # a draw cut short (st.rerun, an error) leaves nothing to compare
+        out = fn(*args)
+        shown[key] = _watch_value(watch, args)
+        return out
+    return drawn
+
+
+def _page(into: str) -> dict:
+    """This page's part of a session dict (another page's keys are not this page's fragments)."""
     ctx = get_script_run_ctx()
     page = ctx.page_script_hash if ctx else ""
-    return st.session_state.setdefault(WATCHES, {}).setdefault(page, {})
+    return st.session_state.setdefault(into, {}).setdefault(page, {})
+
+
+def _page_watches() -> dict[str, tuple[Callable[..., Any], tuple]]:
+    return _page(WATCHES)
+
+
+def _page_shown() -> dict[str, Any]:
+    return _page(SHOWN)
 
 
 @contextlib.contextmanager
@@ -99,23 +122,27 @@ def hook(callback: Callable[..., Any] | None = None, *args: Any, event: str = "o
 
 def _then_rerun(targets: tuple[str, ...], callback: Callable[..., Any] | None, args: tuple,
                 watched: bool = False) -> None:
-    before = _watch_values() if watched else {}
     if callback is not None:
         callback(*args)
-    changed = [k for k, v in _watch_values().items() if v != before.get(k, v)] if watched else []
+    changed = _changed_watches() if watched else []
     if watched and not changed:
         return  # Streamlit's default: the widget's own fragment reruns, in this same run
     st.rerun(_registered(_outermost([*targets, *changed])) or "app")
 
 
-def _watch_values() -> dict[str, Any]:
-    out = {}
-    for key, (watch, args) in _page_watches().items():
-        try:
-            out[key] = watch(*args)
-        except Exception as e:  # noqa: BLE001 - a watch that cannot tell counts as changed
-            out[key] = e
-    return out
+def _changed_watches() -> list[str]:
+    """The watched fragments whose view now differs from the one they last drew (one never drawn
+    is left alone: it has nothing shown to correct)."""
+    shown = _page_shown()
+    return [key for key, (watch, args) in _page_watches().items()
+            if key in shown and _watch_value(watch, args) != shown[key]]
+
+
+def _watch_value(watch: Callable[..., Any], args: tuple) -> Any:
+    try:
+        return watch(*args)
+    except Exception as e:  # noqa: BLE001 - a watch that cannot tell counts as changed
+        return e
 
 
 def _outermost(keys: list[str]) -> list[str]:
