@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from paramlab import paths
+from paramlab import paths, yamltext
 from paramlab.safety import urls as urlsafety
 from paramlab.safety.redaction import Secret, register
 
@@ -163,7 +163,7 @@ def _endpoint_from_mapping(raw: Mapping[str, Any], where: str, env: Mapping[str,
 
 def load_file(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(data, dict):

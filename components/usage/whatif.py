@@ -29,8 +29,7 @@ def _table() -> tuple[pricing.PriceTable | None, str]:
     try:
         if up.name.endswith(".json"):
             return pricing.import_litellm(text), up.name
-        import yaml
-        return pricing.parse_prices(yaml.safe_load(text), "file"), up.name
+        return pricing.parse_price_text(text, up.name, "file"), up.name
     except (pricing.PriceError, ValueError) as e:
         st.error(f"Price table not used — {e}")
         return None, ""

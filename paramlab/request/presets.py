@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from paramlab import settings
+from paramlab import settings, yamltext
 from paramlab.request import schema
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"
@@ -92,11 +92,9 @@ def parse(text: str | bytes, file: str, builtin: bool = False, path: Path | None
         except UnicodeDecodeError:
             raise PresetInvalid([PresetError(file, "(file)", "not UTF-8 text")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
     except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where else ""
-        raise PresetInvalid([PresetError(file, "(yaml)", f"not valid YAML{line}")]) from None
+        raise PresetInvalid([PresetError(file, "(yaml)", f"not valid YAML{yamltext.where(e)}")]) from None
     errors: list[PresetError] = []
     if not isinstance(data, dict):
         raise PresetInvalid([PresetError(file, "(file)", "must be a mapping with name, description and params")])

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from paramlab import settings
+from paramlab import settings, yamltext
 from paramlab.usage import pricing
 from paramlab.client import tokens
 
@@ -68,7 +68,7 @@ def load_budget(env: Mapping[str, str] | None = None) -> Budget:
     p = budget_path()
     if p.exists():
         try:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            doc = yamltext.load(p.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as e:
             raise BudgetError(f"budget file {p}: cannot be read ({e})") from None
         if not isinstance(doc, dict):

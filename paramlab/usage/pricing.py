@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from paramlab import settings
+from paramlab import settings, yamltext
 from paramlab.backends import registry
 
 SHIPPED = Path(__file__).parent / "data" / "prices.yaml"
@@ -453,11 +453,18 @@ def parse_prices(doc: Any, source: str = "shipped") -> PriceTable:
 def read_price_file(path: Path | str, source: str) -> PriceTable:
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise PriceError(f"price file {path}: cannot be read ({e.strerror or e})") from None
+    return parse_price_text(text, f"price file {path}", source)
+
+
+def parse_price_text(text: str, name: str, source: str) -> PriceTable:
+    """A price table in ParamLab's YAML; `name` (which file) starts every message."""
+    try:
+        doc = yamltext.load(text)
     except yaml.YAMLError as e:
-        raise PriceError(f"price file {path}: is not valid YAML ({e})") from None
+        raise PriceError(f"{name}: is not valid YAML{yamltext.where(e)}") from None
     return parse_prices(doc, source)
 
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Bottom to top: a package may import only packages listed before it (siblings on one line excluded).
 LAYERS = [
-    {"errors"},
+    {"errors", "yamltext"},
     {"safety"},
     {"paths"},
     {"settings"},

@@ -97,6 +97,15 @@ def test_price_file_errors_name_the_field(tmp_path):
         pricing.load_prices(f)
 
 
+def test_an_uploaded_table_that_is_not_yaml_is_a_price_error_naming_the_file():
+    """The Usage page's what-if upload shows PriceError next to the uploader; broken YAML used to
+    escape as a bare yaml error."""
+    with pytest.raises(PriceError, match=r"^my-prices\.yaml: is not valid YAML at line 2$"):
+        pricing.parse_price_text("models: [oops", "my-prices.yaml", "file")
+    table = pricing.parse_price_text("models:\n  gpt-x: {input: 1, output: 2}\n", "my-prices.yaml", "file")
+    assert table.price_for("gpt-x") is not None
+
+
 def test_user_edits_override_the_shipped_table(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAT_DATA_DIR", str(tmp_path))
     t = pricing.load_prices()
