@@ -28,8 +28,11 @@ CSS_MARK = "sec-head-"  # the header button's key prefix; pages style it like an
 
 
 @contextlib.contextmanager
-def lazy(label: str, key: str, expanded: bool = False, force_open: bool = False) -> Iterator[bool]:
-    """Yields whether the body is shown (always True under AppTest)."""
+def lazy(label: str, key: str, expanded: bool = False, force_open: bool = False,
+         boxed: bool = True) -> Iterator[bool]:
+    """Yields whether the body is shown (always True under AppTest). `boxed=False`: an open body is
+    drawn under its header without a border of its own (for a section already in a bordered column:
+    one box fewer to see, and one container fewer for every fragment in it to copy on each rerun)."""
     if not fragments.browser():
         with st.expander(label, expanded=expanded or force_open, key=key):
             yield True
@@ -44,7 +47,7 @@ def lazy(label: str, key: str, expanded: bool = False, force_open: bool = False)
         return
     with st.container(key=key):  # the st-key-<key> class tests and styles find
         _header(label, key, shown)
-        with st.container(border=True):
+        with st.container(border=True) if boxed else contextlib.nullcontext():
             yield True
 
 

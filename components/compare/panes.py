@@ -247,16 +247,17 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
     k = f"cmp.{pane.id}"
     # The pane's endpoint, model, Clone and Remove fold to one line that names the pane and the
     # first two; its parameters to one line that says what it sends. Each part drawn costs the
-    # browser time on every slider move of the page (two drop-downs as much as ten buttons).
+    # browser time on every slider move of the page (two drop-downs as much as ten buttons). The
+    # column is bordered already, so an open section adds no box of its own.
     models, backend = _endpoint_of(pane)
     if not pane.model and models:
         pane.model = models[0]  # what the folded picker would show first
     with section.lazy(f"**{compare.pane_title(panes, i)}** · ⚙️ {pane.endpoint} · {pane.model or 'model?'}",
-                      f"{k}-conn", force_open=not pane.model) as shown:  # a model still to be typed: open
+                      f"{k}-conn", force_open=not pane.model, boxed=False) as shown:  # no model yet: open
         if shown:
             backend = _pane_endpoint(pane, k)
             _clone_remove(panes, i, k)
-    with section.lazy(_params_label(pane, f"{k}-edit"), f"{k}-edit") as shown:
+    with section.lazy(_params_label(pane, f"{k}-edit"), f"{k}-edit", boxed=False) as shown:
         if shown:
             params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                                 dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
