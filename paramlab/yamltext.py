@@ -16,6 +16,6 @@ def load(text: str | bytes) -> Any:
 
 
 def where(e: yaml.YAMLError) -> str:
-    """" at line N" for a parse error that knows its line, else "" (for a message to the user)."""
+    """The words " at line N" for a parse error that knows its line, else "" (for a user's message)."""
     mark = getattr(e, "problem_mark", None)
     return f" at line {mark.line + 1}" if mark else ""
