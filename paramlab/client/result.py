@@ -150,14 +150,18 @@ def _count(v: Any) -> int | None:
 
 def _billed(u: dict) -> float | None:
     """The provider's own charge for the request: OpenRouter's usage.cost (dollars; with your own
-    key, BYOK, it is only OpenRouter's fee, so None) or xAI's usage.cost_in_usd_ticks (1e-10 dollars)."""
+    key, BYOK, it is only OpenRouter's fee, so None), xAI's usage.cost_in_usd_ticks (1e-10 dollars)
+    or Perplexity's usage.cost object (dollars; its total_cost includes a per-request search fee)."""
     def amount(v: Any) -> float | None:
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and 0 <= v < float("inf")
         return float(v) if ok else None
     ticks = amount(u.get("cost_in_usd_ticks"))
     if ticks is not None:
         return ticks * 1e-10
-    return None if u.get("is_byok") else amount(u.get("cost"))
+    cost = u.get("cost")
+    if isinstance(cost, dict):
+        return amount(cost.get("total_cost"))
+    return None if u.get("is_byok") else amount(cost)
 
 
 def _first(*values: Any) -> int | None:

@@ -143,11 +143,23 @@ def test_a_model_missing_from_the_table_costs_what_the_provider_billed():
         assert r.metrics.cost_parts["notes"][-1] == f"The provider reported charging ${billed:.6f} for this request (the same)."
 
 
+def test_perplexitys_cost_object_is_its_bill():
+    """Perplexity reports its charge as an object in usage (token costs plus a per-request search
+    fee, all in dollars): its total is the bill, which no token price table could work out."""
+    r, rec = replay("perplexity__nonstream-sonar-citations-cost-delta-in-message.json")
+    billed = json.loads(rec["body"])["usage"]["cost"]["total_cost"]  # $0.00507, $0.005 of it the request fee
+    assert billed == 0.00507 and r.usage.billed == pytest.approx(billed, abs=1e-12)
+    b = pricing.apply(PriceTable({}), Endpoint(name="x", base_url="https://api.example.com/v1", backend="openai"), r)
+    assert b is None and r.metrics.cost == pytest.approx(billed, abs=1e-12)
+    assert r.metrics.cost_parts["model"] == pricing.BILLED
+
+
 def test_the_providers_bill_is_read_only_where_it_is_the_charge():
     assert Usage.from_api({"prompt_tokens": 1, "cost": 0.25}).billed == 0.25  # OpenRouter: dollars
     assert Usage.from_api({"cost_in_usd_ticks": 1_777_000}).billed == pytest.approx(0.0001777)  # xAI: 1e-10 $
     assert Usage.from_api({"cost": 0.01, "is_byok": True}).billed is None  # only OpenRouter's fee
-    for junk in ("0.1", -1, True, float("nan"), None):
+    assert Usage.from_api({"cost": {"total_cost": 0.00507}}).billed == 0.00507  # Perplexity: an object
+    for junk in ("0.1", -1, True, float("nan"), None, {}, {"total_cost": "0.1"}, {"request_cost": 0.005}):
         assert Usage.from_api({"cost": junk}).billed is None
     assert Usage.from_api({"prompt_tokens": 3}).billed is None
 
