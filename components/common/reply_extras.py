@@ -1,7 +1,7 @@
 """What a reply pane shows beyond the text: tool-call cards (arguments checked against the
 tool's schema, "Answer" with typed or mock results), the structured-output verdict, a spoken
-reply with its transcript, and the "untick <param> and resend" offer after an unsupported-
-parameter 400. The page passes the actions it supports (answering, resending)."""
+reply with its transcript, the web pages a search-backed reply cites, and the "untick <param>
+and resend" offer after an unsupported-parameter 400. The page passes the actions it supports (answering, resending)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +12,10 @@ import streamlit as st
 
 from paramlab.request import reasoning_models, reply_audio, structured
 from paramlab.request import tools as toolslib
+from paramlab.client import sources
 from paramlab.client.result import finish_note
 from paramlab.runs.run import Run
-from paramlab.safety.markdown import safe_markdown
+from paramlab.safety.markdown import literal, safe_markdown, web_link
 
 
 @dataclass
@@ -56,6 +57,15 @@ def pane(run: Run, pos: int, key: str, actions: Actions | None = None) -> None:
     fmt = reply_audio.requested_format(body)
     if fmt and s.status != "error":
         audio_player(reply_audio.of_choice((choice_of(run, pos) or {}).get("audio"), fmt))
+    cited((choice_of(run, pos) or {}).get("extra_parts") or [])
+
+
+def cited(parts: list[dict]) -> None:
+    """The pages a search-backed reply cites, numbered as its [1], [2] marks count them."""
+    found = sources.of_parts(parts)
+    if found:
+        st.caption("Sources: " + " · ".join(f"{literal(f'[{i}]')} {web_link(s.title, s.url)}"
+                                            for i, s in enumerate(found, 1)))
 
 
 def verdict_badge(v: structured.Verdict | None) -> None:
@@ -205,6 +215,7 @@ def result_extras(result: Any, key: str) -> None:
             compact_calls(c.tool_calls, _tools_of(body), f"{key}.{c.index}")
         elif result.status == "ok":
             verdict_badge(structured.check_reply(c.text, body.get("response_format")))
+        cited(c.extra_parts)
 
 
 def finish_caption(reasons: list[str | None], status: str = "ok") -> None:

@@ -38,6 +38,8 @@ def show(m: dict, i: int) -> None:
         reply_extras.audio_player(reply_audio.of_choice(choices[0].audio, fmt), transcript=False)
     if m.get("role") == "assistant" and isinstance(request, dict):
         reply_extras.verdict_badge(structured.check_reply(messages.text_of(m), request.get("response_format")))
+    if m.get("role") == "assistant" and choices:
+        reply_extras.cited(choices[0].extra_parts)  # the pages the reply's [1], [2] refer to
 
 
 def tool_result(m: dict) -> None:

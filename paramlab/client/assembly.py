@@ -22,6 +22,7 @@ from typing import Any
 
 from paramlab.client.reasoning import ThinkSplitter, reasoning_of, split_content, split_think
 from paramlab.client.result import Choice, Usage
+from paramlab.client.sources import CITATION, response_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class ChunkAssembler:
         self._think: dict[int, ThinkSplitter] = {}
         self._calls: dict[int, _ToolCalls] = {}
         self._audio: dict[int, bytearray] = {}  # a spoken reply's bytes, decoded piece by piece
+        self.sources: list[dict] = []  # Perplexity's search sources (each chunk repeats them: the last)
 
     def add(self, chunk: dict[str, Any]) -> list[Delta]:
         self.id = self.id or chunk.get("id") or None
@@ -74,6 +76,7 @@ class ChunkAssembler:
         self.created = self.created or chunk.get("created") or None
         self.system_fingerprint = chunk.get("system_fingerprint") or self.system_fingerprint
         self.service_tier = service_tier(chunk) or self.service_tier
+        self.sources = response_sources(chunk) or self.sources
         raw_choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
         usage = usage_of(chunk)
         for c in raw_choices:
@@ -177,15 +180,17 @@ class ChunkAssembler:
     def ordered(self) -> list[Choice]:
         for idx, data in self._audio.items():
             self.choices[idx].audio["data"] = base64.b64encode(bytes(data)).decode()
+        for c in self.choices.values():  # once, however often this is called
+            c.extra_parts = [p for p in c.extra_parts if not (isinstance(p, dict) and p.get("type") == CITATION)] + self.sources
         return [self.choices[i] for i in sorted(self.choices)]
 
     def partial_texts(self) -> dict[int, str]:
         return {i: c.text for i, c in self.choices.items()}
 
 
-# Message fields beside the text that some servers fill: web-search citations (OpenAI, OpenRouter)
-# and generated images (OpenRouter). ParamLab has no view of its own for them; they are kept
-# with the unknown content parts so the inspector names and shows them.
+# Message fields beside the text that some servers fill: web-search citations (OpenAI, OpenRouter;
+# listed under the reply, see client/sources.py) and generated images (OpenRouter; no view of their
+# own). Both are kept with the unknown content parts, so the inspector names and shows them.
 SIDE_FIELDS = ("annotations", "images")
 
 
@@ -245,7 +250,7 @@ class _ToolCalls:
 
 
 def choices_from_response(payload: dict[str, Any]) -> list[Choice]:
-    out = []
+    out, sources = [], response_sources(payload)
     for pos, c in enumerate(payload.get("choices") or ()):
         if not isinstance(c, dict):
             continue
@@ -263,7 +268,7 @@ def choices_from_response(payload: dict[str, Any]) -> list[Choice]:
         if isinstance(msg.get("function_call"), dict):
             tc.merge({"function": msg["function_call"]})
         refusal = (msg.get("refusal") if isinstance(msg.get("refusal"), str) else "") + parts.refusal
-        parts.other.extend(side_parts(msg))
+        parts.other.extend(side_parts(msg) + sources)
         out.append(Choice(index=c["index"] if isinstance(c.get("index"), int) else pos, text=text,
                           reasoning=reasoning_of(msg) + parts.reasoning + inline,
                           role=msg.get("role") or "assistant", finish_reason=finish_of(c),

@@ -103,6 +103,20 @@ def _escape_all(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>:])", r"\\\1", text).replace("<", "&lt;")
 
 
+def literal(text: str) -> str:
+    """Untrusted plain text (a title, a name) shown exactly as itself inside Markdown."""
+    return _escape_all(" ".join(text.split()))
+
+
+def web_link(title: str, url: str) -> str:
+    """A link to an http(s) page with an untrusted title; any other URL (or one with spaces or
+    angle brackets, which would end the link early) is shown as text, never made a link."""
+    u = url.strip()
+    if not re.match(r"(?i)https?://[^\s<>]+$", u):
+        return literal(f"{title} — {u}" if title else u)
+    return f"[{literal(title or u)}](<{u}>)"
+
+
 def safe_markdown(text: str) -> str:
     """Markdown that is safe to hand to st.markdown(unsafe_allow_html=False)."""
     if not text:

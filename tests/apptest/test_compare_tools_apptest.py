@@ -45,3 +45,18 @@ def test_panes_show_tool_calls_and_count_valid_ones(fs):
     assert counts == ["1 tool call, 1 valid", "2 tool calls, 1 valid"]
     assert any(c == ":red[invalid: (root): 'unit' is a required property]" for c in captions)
     assert sum(str(m.value).startswith("🛠️ **get_weather** ") for m in at.markdown) == 3
+
+
+def test_each_pane_lists_the_pages_its_reply_cites(fs):
+    """Compare's panes show a search reply's sources as the Playground does (Perplexity's recording)."""
+    from support.recorded import CORPUS, Encoded, load
+    rec = load(CORPUS / "perplexity__nonstream-sonar-citations-cost-delta-in-message.json")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    fs.script(Encoded.of(rec), Encoded.of(rec))
+    at.session_state["pl.stream"] = False
+    at.run()
+    at.button(key="cmp.go").click().run(timeout=60)
+    assert not at.exception, at.exception
+    lines = [str(c.value) for c in at.caption if str(c.value).startswith("Sources:")]
+    assert len(lines) == 2 and all("(<https://www.youtube.com/watch?v=wLND9kOzQy8>)" in x for x in lines)

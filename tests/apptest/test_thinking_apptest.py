@@ -1,7 +1,8 @@
 """Reasoning models in the reply panes, under AppTest: recorded replies of DeepSeek (reasoning
 in `reasoning_content`), Mistral (thinking content parts) and OpenAI's refusal, replayed by the
 fault server. The thinking shows in a collapsed "Thinking" block above the reply, the reply
-holds only the answer, and a refusal is shown as a refusal."""
+holds only the answer, a refusal is shown as a refusal, and the pages a search reply cites
+(Perplexity) are listed under it."""
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,7 @@ def test_thinking_block_above_the_reply(app, fs, name):
 def test_refusal_is_shown_as_a_refusal(app, fs):
     rec = load(CORPUS / "openai__nonstream-refusal-gzip.json")
     fs.script(Encoded.of(rec))
-    app.toggle(key="pl.stream").set_value(False).run() if any(
-        t.key == "pl.stream" for t in app.toggle) else None
+    app.toggle(key="w.stream").set_value(False).run()  # the recording is a whole JSON reply
     send(app, "Do something bad")
     warnings = [str(w.value) for w in app.warning]
     assert any("The model refused" in w and "can't assist with that request" in w for w in warnings)
@@ -73,3 +73,15 @@ def test_unknown_content_parts_are_named_in_the_inspector(app, fs):
     captions = [str(c.value) for c in app.caption]
     assert any("1 content part(s) of type image_url" in c for c in captions)
     assert any("https://example.com/cat.png" in str(c.value) for c in app.code)
+
+
+def test_the_pages_a_search_reply_cites_are_listed_under_it(app, fs):
+    rec = load(CORPUS / "perplexity__nonstream-sonar-citations-cost-delta-in-message.json")
+    fs.script(Encoded.of(rec))
+    app.toggle(key="w.stream").set_value(False).run()
+    send(app, "What's 2 + 2?")
+    assert "stream" not in app.session_state["pl.run"].bodies[0]  # a whole reply was asked for
+    (line,) = [str(c.value) for c in app.caption if str(c.value).startswith("Sources:")]
+    assert line == ("Sources: \\[1\\] [What's Half of 2 \\+ 2? Most People Get It Wrong\\! \\- YouTube]"
+                    "(<https://www.youtube.com/watch?v=wLND9kOzQy8>) · \\[2\\] [what's 2 \\+ 2 \\- YouTube]"
+                    "(<https://www.youtube.com/watch?v=u8RANXbnxPk>)")

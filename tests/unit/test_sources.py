@@ -1,0 +1,71 @@
+"""The pages a search-backed reply cites: Perplexity's recorded reply through the real client, the
+streamed shape (every chunk repeats the citations), OpenAI's url_citation annotations, and the
+Markdown they become (untrusted titles and URLs)."""
+from __future__ import annotations
+
+import json
+
+from paramlab.client import sources
+from paramlab.client.chat import ChatClient, Timeouts
+from paramlab.safety.markdown import _MD, web_link
+from paramlab.settings import Endpoint
+from support.fault_server import FaultServer, Reply, Stream
+from support.recorded import CORPUS, load
+
+PPLX = "perplexity__nonstream-sonar-citations-cost-delta-in-message.json"
+
+
+def run(behaviour, stream: bool):
+    with FaultServer(behaviour) as fs:
+        r = ChatClient(Endpoint(name="t", base_url=fs.base_url, backend="openai"),
+                       timeouts=Timeouts(connect=2, read=5, total=20)).run(
+            {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": stream})
+    assert r.status == "ok", r.error
+    return r
+
+
+def test_perplexitys_recorded_citations_are_titled_from_its_search_results():
+    rec = load(CORPUS / PPLX)
+    r = run(Reply(200, rec["body"].encode(), {}, rec["headers"]["content-type"]), stream=False)
+    body = json.loads(rec["body"])
+    assert sources.of_parts(r.choices[0].extra_parts) == [
+        sources.Source(u, next(x["title"] for x in body["search_results"] if x["url"] == u))
+        for u in body["citations"]]
+    assert len(body["citations"]) == 2
+
+
+def test_a_stream_that_repeats_its_citations_in_every_chunk_lists_each_once():
+    def chunk(text, finish=None):
+        return "data: " + json.dumps({"id": "p", "model": "sonar", "citations": ["https://a.example/", "https://b.example/"],
+                                      "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]})
+    r = run(Stream([f"{chunk('See [1]')}\n\n{chunk(' and [2].', 'stop')}\n\ndata: [DONE]\n\n".encode()]), stream=True)
+    assert r.choices[0].text == "See [1] and [2]."
+    assert [s.url for s in sources.of_parts(r.choices[0].extra_parts)] == ["https://a.example/", "https://b.example/"]
+
+
+def test_openai_url_citations_once_each_in_order_of_mention():
+    ann = [{"type": "url_citation", "url_citation": {"url": u, "title": t, "start_index": 0, "end_index": 1}}
+           for u, t in (("https://b.example/", "B"), ("https://a.example/", "A"), ("https://b.example/", "B again"))]
+    r = run(Reply(200, {"id": "x", "object": "chat.completion", "model": "gpt-4o-search-preview", "choices": [{
+        "index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "B, then A.", "annotations": ann}}]}),
+        stream=False)
+    assert sources.of_parts(r.choices[0].extra_parts) == [sources.Source("https://b.example/", "B"),
+                                                          sources.Source("https://a.example/", "A")]
+    assert sources.of_parts([{"type": "url_citation", "url_citation": {"url": ""}}, "junk", {"type": "citation"}]) == []
+
+
+def links(md: str) -> list[str]:
+    out, todo = [], _MD.parseInline(md)
+    while todo:
+        tok = todo.pop()
+        if tok.type == "link_open":
+            out.append(tok.attrGet("href"))
+        todo.extend(tok.children or ())
+    return out
+
+
+def test_a_cited_page_is_a_link_only_when_it_is_a_web_address():
+    md = web_link("A [b](javascript:alert(1)) *c*", "https://x.example/a_(b)")
+    assert links(md) == ["https://x.example/a_(b)"]  # the title's own link syntax stays text
+    for bad in ("javascript:alert(1)", "data:text/html,x", "https://a.example/x y", "https://a.example/<x>", ""):
+        assert links(web_link("t", bad)) == [], bad
