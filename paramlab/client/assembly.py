@@ -76,7 +76,8 @@ class ChunkAssembler:
         self.created = self.created or chunk.get("created") or None
         self.system_fingerprint = chunk.get("system_fingerprint") or self.system_fingerprint
         self.service_tier = service_tier(chunk) or self.service_tier
-        self.sources = response_sources(chunk) or self.sources
+        if "citations" in chunk or "search_results" in chunk:  # Perplexity's, beside the choices
+            self.sources = response_sources(chunk) or self.sources
         raw_choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
         usage = usage_of(chunk)
         for c in raw_choices:
