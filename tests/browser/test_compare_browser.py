@@ -32,7 +32,10 @@ def test_three_panes_stream_at_the_same_time(page, app_url):
     wait_for_app(page)
     # three panes that differ only in max_tokens, all long, so they overlap for seconds
     _button(page, "🎚️ Vary one parameter")
-    box = page.get_by_label("Parameter").last
+    # exactly "Parameter": a looser match also finds other labels with the word (the parameter
+    # groups' pills), which are not text boxes, if the popover has not opened yet
+    box = page.get_by_label("Parameter", exact=True).last
+    box.wait_for(timeout=20_000)
     for _ in range(3):  # on a loaded machine the first keys can arrive before the list has opened
         box.click()
         page.keyboard.type("max_tokens")
