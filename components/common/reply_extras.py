@@ -1,7 +1,8 @@
 """What a reply pane shows beyond the text: tool-call cards (arguments checked against the
 tool's schema, "Answer" with typed or mock results), the structured-output verdict, a spoken
 reply with its transcript, the web pages a search-backed reply cites, and the "untick <param>
-and resend" offer after an unsupported-parameter 400. The page passes the actions it supports (answering, resending)."""
+and resend" offer after an unsupported-parameter 400. The page passes the actions it supports
+(answering, resending)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ def pane(run: Run, pos: int, key: str, actions: Actions | None = None) -> None:
         return
     s = run.slots[pos]
     body = run.bodies[s.job] if s.job < len(run.bodies) else {}
-    calls = tool_calls_of(run, pos)
+    choice = choice_of(run, pos) or {}
+    calls = list(choice.get("tool_calls") or [])
     if calls:
         tool_cards(calls, _tools_of(body), f"{key}.tc{pos}",
                    answer=(lambda results, pos=pos: actions.answer(pos, results)) if actions and actions.answer else None)
@@ -56,8 +58,8 @@ def pane(run: Run, pos: int, key: str, actions: Actions | None = None) -> None:
         verdict_badge(structured.check_reply(s.text, body.get("response_format")))
     fmt = reply_audio.requested_format(body)
     if fmt and s.status != "error":
-        audio_player(reply_audio.of_choice((choice_of(run, pos) or {}).get("audio"), fmt))
-    cited((choice_of(run, pos) or {}).get("extra_parts") or [])
+        audio_player(reply_audio.of_choice(choice.get("audio"), fmt))
+    cited(choice.get("extra_parts") or [])
 
 
 def cited(parts: list[dict]) -> None:

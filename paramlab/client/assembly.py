@@ -181,8 +181,9 @@ class ChunkAssembler:
     def ordered(self) -> list[Choice]:
         for idx, data in self._audio.items():
             self.choices[idx].audio["data"] = base64.b64encode(bytes(data)).decode()
-        for c in self.choices.values():  # once, however often this is called
-            c.extra_parts = [p for p in c.extra_parts if not (isinstance(p, dict) and p.get("type") == CITATION)] + self.sources
+        for c in self.choices.values():  # Perplexity's sources once, however often this is called
+            kept = [p for p in c.extra_parts if not (isinstance(p, dict) and p.get("type") == CITATION)]
+            c.extra_parts = kept + self.sources
         return [self.choices[i] for i in sorted(self.choices)]
 
     def partial_texts(self) -> dict[int, str]:
