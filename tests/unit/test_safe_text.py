@@ -1,8 +1,9 @@
-"""safe_markdown: no raw HTML, no remote images, no script links; code stays literal."""
+"""safe_markdown: no raw HTML, no remote images, no script links; code stays literal. web_link: a
+cited page with an untrusted title is a link only when it is an http(s) address."""
 import pytest
 from markdown_it import MarkdownIt
 
-from paramlab.safety.markdown import safe_markdown, safe_url
+from paramlab.safety.markdown import safe_markdown, safe_url, web_link
 
 # A CommonMark parser with HTML enabled stands in for the browser's renderer.
 MD = MarkdownIt("commonmark").enable("table")
@@ -94,3 +95,16 @@ def test_safe_url(url, ok):
 
 def test_empty():
     assert safe_markdown("") == ""
+
+
+def links(md: str) -> list[str]:
+    return [t.attrGet("href") for t in tokens(md) if t.type == "link_open"]
+
+
+def test_a_cited_page_is_a_link_only_when_it_is_a_web_address():
+    md = web_link("A [b](javascript:alert(1)) *c*", "https://x.example/a_(b)")
+    assert links(md) == ["https://x.example/a_(b)"]  # the title's own link syntax stays text
+    assert_inert(md)
+    for bad in ("javascript:alert(1)", "data:text/html,x", "https://a.example/x y", "https://a.example/<x>", ""):
+        assert links(web_link("t", bad)) == [], bad
+        assert_inert(web_link("t", bad))
