@@ -20,17 +20,19 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Usage.py")
 
 
 def seed(led: Ledger) -> None:
+    """Twelve requests, one an hour back from now: eight priced at $0.25, four of an unknown model."""
     now = int(time.time() * 1000)
-    rows = []
-    for i in range(12):
-        model = ["gpt-4o", "gpt-4o-mini", "mystery"][i % 3]
-        rows.append(dict(ts_ms=now - i * 3_600_000, session_id=f"s{i % 2}", label=["exp-a", "exp-b"][i % 2],
-                         page="playground" if i < 8 else "compare", endpoint="OpenAI", host="api.openai.com",
-                         backend="openai", model=model, params="{}", prompt_tokens=100, completion_tokens=10,
-                         total_tokens=110, estimated=False, cost=None if model == "mystery" else 0.25,
-                         ttft_ms=100 + i, latency_ms=1000 + 10 * i, status="error" if i == 5 else "ok",
-                         error_class="RateLimitError" if i == 5 else None, finish_reasons='["stop"]'))
-    led.append_many(rows)
+    led.append_many([_row(i, now) for i in range(12)])
+
+
+def _row(i: int, now: int) -> dict:
+    model = ["gpt-4o", "gpt-4o-mini", "mystery"][i % 3]
+    return dict(ts_ms=now - i * 3_600_000, session_id=f"s{i % 2}", label=["exp-a", "exp-b"][i % 2],
+                page="playground" if i < 8 else "compare", endpoint="OpenAI", host="api.openai.com",
+                backend="openai", model=model, params="{}", prompt_tokens=100, completion_tokens=10,
+                total_tokens=110, estimated=False, cost=None if model == "mystery" else 0.25,
+                ttft_ms=100 + i, latency_ms=1000 + 10 * i, status="error" if i == 5 else "ok",
+                error_class="RateLimitError" if i == 5 else None, finish_reasons='["stop"]')
 
 
 def metric(at, label):
@@ -122,7 +124,10 @@ def test_text_recording_can_be_turned_off(ledger_at, engine_endpoint, monkeypatc
 
 
 def test_budget_warnings(ledger_at, tmp_path):
-    seed(ledger_at())  # $2.00 spent in the last 12 hours (some of it may fall on yesterday)
+    led = ledger_at()
+    seed(led)  # $2.00 spent in the last 12 hours (some of it may fall on yesterday, or last month)
+    # and $0.50 just now: this month's spend passes $0.50 even early on the 1st (it once failed then)
+    led.append_many([{**_row(0, int(time.time() * 1000)), "cost": 0.50}])
     spent_today = services.ledger().spend_since(budget.period_starts()[0])
     budget.save_budget(budget.Budget(daily=spent_today + 0.10, monthly=None))
 
