@@ -4,8 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.compare.panes import PREFERRED, RUN, SNAPSHOT, Snapshot, running
-from paramlab.experiments import compare
-from paramlab.experiments import worddiff
+from paramlab.experiments import compare, similarity, worddiff
 from paramlab.runs.live import LiveRun
 
 
@@ -49,7 +48,7 @@ def diff_section(snap: Snapshot, texts: dict[int, str]) -> None:
         return
     ops = worddiff.diff(texts[a], texts[b])
     n = worddiff.counts(ops)
-    st.caption(f"Similarity **{worddiff.similarity(texts[a], texts[b]):.0%}** · {n['equal']} words shared · "
+    st.caption(f"Similarity **{similarity.similarity(texts[a], texts[b]):.0%}** · {n['equal']} words shared · "
                f":red-background[~~only in A~~] {n['delete']} · :green-background[**only in B**] {n['insert']}")
     with st.container(border=True, key="cmp-diff"):
         st.markdown(worddiff.to_markdown(ops))

@@ -130,26 +130,46 @@ def test_diff_ops_rebuild_both_texts():
     assert n["delete"] >= 1 and n["insert"] >= 2
 
 
-def test_similarity_of_identical_and_disjoint_texts():
-    assert worddiff.similarity("a b c", "a  b\nc") == 1.0
-    assert worddiff.similarity("a b", "c d") == 0.0
-
-
 def test_diff_markdown_escapes_model_text():
     evil = "<script>alert(1)</script> [click](javascript:alert(1)) ![x](http://evil/img.png) **bold** :red[x]"
     md = worddiff.to_markdown(worddiff.diff("safe words", evil))
     # every Markdown/HTML-active character of the model text is backslash-escaped
     assert not re.search(r"(?<!\\)[<>\[\]()!*:]", md.replace(":green-background[**", "").replace("**]", "")
                          .replace(":red-background[~~", "").replace("~~]", ""))
-    assert ":green-background[**\\<script\\>alert\\(1\\)\\<\\/script\\>**]" in md
+    assert md.startswith(":red-background[~~safe words~~] :green-background[**\\<script\\>alert\\(1\\)\\<\\/script\\> "
+                         "\\[click\\]\\(javascript\\:alert\\(1\\)\\)")
     assert worddiff.to_markdown(worddiff.diff("a_b", "a_b")) == "a\\_b"
 
 
-def test_diff_markdown_styles_words_not_whitespace():
+def test_diff_markdown_styles_a_change_as_one_phrase_per_line():
     md = worddiff.to_markdown(worddiff.diff("one two", "one three four"))
-    assert md.startswith("one ")
-    assert ":red-background[~~two~~]" in md
-    assert ":green-background[**three**] :green-background[**four**]" in md
+    assert md == "one :red-background[~~two~~] :green-background[**three four**]"
+    # newlines and the whitespace at a span's edges stay outside the markup
+    md = worddiff.to_markdown(worddiff.diff("keep\nold words\nend", "keep\nnew text here\nend"))
+    assert md == "keep  \n:red-background[~~old words~~]  \n:green-background[**new text here**]  \nend"
+
+
+def test_diff_does_not_interleave_two_rewritten_clauses():
+    """Two replies from the Compare page (SmolLM2, same prompt). Aligned with their whitespace,
+    the spaces they share anchored the match, and the diff alternated struck and new words
+    ("~~Temperature~~ **In** ~~is~~ **one** ~~the~~ …), which nobody can read."""
+    a = "Temperature is the measure of temperature and is often used to quantify the degree of heat."
+    b = "In one paragraph, temperature is often explained as the scale used to measure heat."
+    ops = worddiff.diff(a, b)
+    assert "".join(o.text for o in ops if o.tag != "insert") == a
+    assert "".join(o.text for o in ops if o.tag != "delete") == b
+    assert [(o.tag, o.text) for o in ops[:3]] == [
+        ("delete", "Temperature is the measure of "), ("insert", "In one paragraph, "), ("equal", "temperature ")]
+    md = worddiff.to_markdown(ops)
+    assert md.startswith(":red-background[~~Temperature is the measure of~~] :green-background[**In one paragraph,**] "
+                         "temperature :red-background[~~and~~] is often ")
+
+
+def test_diff_keeps_shared_words_that_differ_only_in_spacing():
+    ops = worddiff.diff("one two\nthree", "one two three")
+    assert [(o.tag, o.text) for o in ops] == [
+        ("equal", "one two"), ("delete", "\n"), ("insert", " "), ("equal", "three")]
+    assert worddiff.to_markdown(ops) == "one two three"  # laid out as B
 
 
 def test_markdown_export_keeps_multi_line_turns_and_replies():

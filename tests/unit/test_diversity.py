@@ -25,6 +25,13 @@ def test_identical_repeats_have_similarity_one_and_different_ones_less():
     assert diversity.mean_pairwise_similarity(["x y", "p q"]) == 0.0
 
 
+def test_similarity_of_two_texts_ignores_spacing_and_case():
+    """The one similarity: the Sweep's repeats and the Compare page's diff caption both use it."""
+    assert diversity.similarity("a b c", "A  b\nc") == 1.0
+    assert diversity.similarity("a b", "c d") == 0.0
+    assert diversity.similarity("", "") == 1.0
+
+
 def test_similarity_needs_two_texts():
     assert diversity.mean_pairwise_similarity(["only one"]) is None
     assert diversity.mean_pairwise_similarity([]) is None
