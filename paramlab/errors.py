@@ -111,6 +111,21 @@ class InsufficientQuotaError(RateLimitError):     # 429 insufficient_quota: wait
     pass
 
 
+class RequestTooLargeError(RateLimitError):       # 429 for one request above the whole per-minute limit
+    pass
+
+
+# OpenAI words a token-rate 429 "… (TPM): Limit 200000, Requested 2500013." when the request alone
+# exceeds the limit, and "Limit 10000, Used 9000, Requested 2000. Please try again in 6ms." when
+# waiting frees room: only the first can never succeed, however long the client waits.
+_RATE_NUMBERS = re.compile(r"Limit (\d+),(?: Used \d+,)? Requested (\d+)")
+
+
+def _above_whole_limit(message: str) -> bool:
+    m = _RATE_NUMBERS.search(message)
+    return bool(m) and int(m[2]) > int(m[1])
+
+
 class InternalServerError(APIStatusError):        # 5xx
     pass
 
@@ -152,7 +167,8 @@ def _detail_text(v: Any) -> str:
 
 def _extras(err: dict) -> str:
     """Details providers add beside the message: OpenRouter's upstream text in metadata.raw,
-    Groq's failed_generation (the model output that failed validation)."""
+    Groq's failed_generation (the model output that failed validation), the categories Azure's
+    content filter blocked (innererror.content_filter_result)."""
     out = []
     meta = err.get("metadata")
     if isinstance(meta, dict):
@@ -171,7 +187,23 @@ def _extras(err: dict) -> str:
     fg = err.get("failed_generation")
     if isinstance(fg, str) and fg.strip():
         out.append(f"the model's output that failed: {fg.strip()}")
+    inner = err.get("innererror")
+    tripped = _tripped(inner.get("content_filter_result")) if isinstance(inner, dict) else ""
+    if tripped:
+        out.append(f"blocked by the content filter: {tripped}")
     return " — ".join(out)
+
+
+def _tripped(results: Any) -> str:
+    """Azure's content-filter verdicts, only the categories that blocked: "self_harm at severity medium"."""
+    if not isinstance(results, dict):
+        return ""
+    hits = []
+    for name, r in results.items():
+        if isinstance(r, dict) and r.get("filtered") is True:
+            severity = r.get("severity")
+            hits.append(f"{name} at severity {severity}" if isinstance(severity, str) else str(name))
+    return ", ".join(hits)
 
 
 def parse_error_payload(payload: Any) -> ErrorInfo | None:
@@ -247,5 +279,7 @@ def error_for_status(status: int, body: bytes | str, request_id: str | None = No
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     if status == 429 and (info.code == "insufficient_quota" or info.type == "insufficient_quota"):
         cls = InsufficientQuotaError
+    elif status == 429 and _above_whole_limit(info.message):
+        cls = RequestTooLargeError
     return cls(info.message, status=status, type=info.type, code=info.code, param=info.param,
                request_id=request_id)

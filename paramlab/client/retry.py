@@ -4,7 +4,7 @@ Mirrors openai-python: 408, 409, 429, 5xx and connection errors are retried with
 exponential backoff, min(0.5·2^attempt, 8 s) less up to 25 % jitter; a server's
 `retry-after-ms` or `retry-after` (seconds or an HTTP date; LiteLLM's `llm_provider-` copies too) takes precedence when it is
 within the cap; `x-should-retry` overrides the status rule. Never 400/401/403/404/422,
-never 429 insufficient_quota.
+never 429 insufficient_quota, never a 429 for a request larger than the whole per-minute limit.
 """
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
 def should_retry_status(status: int, headers: Mapping[str, str], error: errors.ChatError | None) -> bool:
     lower = {k.lower(): v for k, v in headers.items()}
     hint = lower.get("x-should-retry", "").strip().lower()
-    if isinstance(error, errors.InsufficientQuotaError):
-        return False
+    if isinstance(error, (errors.InsufficientQuotaError, errors.RequestTooLargeError)):
+        return False  # waiting cannot help: no quota left, or one request above the whole limit
     if hint == "true":
         return True
     if hint == "false":

@@ -210,6 +210,18 @@ def test_insufficient_quota_not_retried(fs):
     assert "quota" in ei.value.message and fs.count == 1 and sleeps == []
 
 
+def test_a_token_rate_limit_that_waiting_clears_is_retried(fs):
+    """The passing kind of OpenAI's TPM 429 (its wording, with "Used"): the request fits the limit
+    once the minute's tokens free up, so it is retried; the recorded one that can never fit is
+    not (test_corpus_replay)."""
+    fs.script(Reply(429, {"error": {"message": "Rate limit reached for gpt-4o in organization org-x on tokens per "
+                                               "min (TPM): Limit 10000, Used 9000, Requested 2000. Please try again "
+                                               "in 6ms.", "type": "tokens", "code": "rate_limit_exceeded"}}))
+    sleeps = Sleeps()
+    make_client(fs, sleep=sleeps).complete(BODY)
+    assert fs.count == 2 and len(sleeps) == 1
+
+
 @pytest.mark.parametrize("headers, expected", [
     ({"retry-after": "3"}, 3.0),
     ({"retry-after-ms": "1500"}, 1.5),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from paramlab import errors
 from paramlab.client.chat import ChatClient, Timeouts
 from paramlab.client.retry import RetryPolicy
 from paramlab.safety.redaction import Secret
 from paramlab.settings import Endpoint
 
 from support.fault_server import FaultServer
-from support.recorded import Encoded, load, recordings
+from support.recorded import CORPUS as CORPUS_DIR, Encoded, load, recordings
 
 KEY = "sk-replay-0123456789abcdef"
 HELLO = {"model": "recorded-model", "messages": [{"role": "user", "content": "hi"}]}
@@ -78,6 +79,23 @@ def test_recorded_reply(server, path, seed):
         for c in result.choices:
             got = live.get(c.index, {"text": "", "reasoning": ""})
             assert got["text"] == c.text and got["reasoning"] == c.reasoning
+
+
+def test_a_request_above_the_whole_per_minute_limit_is_not_retried(server):
+    """OpenAI's 429 for one request of 2,500,013 tokens against a 200,000 TPM limit: the same
+    status and code as a passing rate limit, but no wait can make it fit, so the client must not
+    spend its retries (and the user's time) on it."""
+    rec = load(CORPUS_DIR / "openai__error-429-request-too-large-tpm-not-retryable.json")
+    server.reset()
+    server.script(*[Encoded.of(rec, 1, None) for _ in range(3)])
+    waits: list[float] = []
+    client = ChatClient(Endpoint(name="openai", base_url=server.base_url, api_key=Secret(KEY)),
+                        retry=RetryPolicy(max_retries=2), timeouts=Timeouts(connect=5, read=10, total=30),
+                        sleep=waits.append)
+    with pytest.raises(errors.RequestTooLargeError) as e:
+        client.complete({**rec["request"], "stream": False})
+    assert len(server.requests) == 1 and waits == []
+    assert e.value.status == 429 and "Requested 2500013" in e.value.message
 
 
 def check_error(result, err: dict) -> None:
