@@ -9,8 +9,9 @@
 - finish_reason: the last non-null value wins.
 - Usage wherever servers put it: `usage` on any chunk (the finish chunk, a final `choices: []`
   chunk, LiteLLM's final `[{"index": 0, "delta": {}}]`), Groq's `x_groq.usage`, or inside a
-  choice. Usage on chunks with no choices is summed (llama.cpp sends one per choice with
-  n > 1); on chunks with choices the latest wins (servers repeating running totals).
+  choice. Usage on consecutive chunks with no choices is summed (llama.cpp sends one per choice
+  with n > 1); otherwise the latest wins: servers repeat running totals, and Moonshot repeats
+  the total of its finish chunk in a chunk of its own.
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ class ChunkAssembler:
     def __init__(self) -> None:
         self.choices: dict[int, Choice] = {}
         self.usage: Usage | None = None
+        self._bare_usage = False  # the usage so far came on chunks without choices (each a share)
         self.id: str | None = None
         self.model: str | None = None
         self.created: int | None = None
@@ -84,10 +86,10 @@ class ChunkAssembler:
             if usage is None and isinstance(c, dict):
                 usage = usage_of(c)
         if usage is not None:
-            if self.usage is None or raw_choices or self.usage.source != usage.source:
-                self.usage = usage
-            else:
-                self.usage = self.usage.add(usage)
+            share = not raw_choices and self._bare_usage and self.usage is not None \
+                and self.usage.source == usage.source
+            self.usage = self.usage.add(usage) if share else usage
+            self._bare_usage = not raw_choices
         deltas: list[Delta] = []
         for pos, c in enumerate(raw_choices):
             if isinstance(c, dict):
