@@ -1,14 +1,17 @@
 """Endpoint and model picker (sidebar), shared by every page."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from components.common import honour_check, section
 from components.common import state
 from paramlab import settings as config
 from paramlab.settings import Endpoint
-from paramlab.backends import registry
+from paramlab.backends import detection, registry
 from paramlab.backends.engine import ABOUT, FRIENDLY_NAME
+from paramlab.errors import ChatError
 from paramlab.client.chat import ChatClient, Timeouts
 from paramlab.client.retry import RetryPolicy
 
@@ -128,12 +131,12 @@ def _add_endpoint() -> None:
         ep = config.custom_endpoint(ss[f"{FORM}.name"], ss[f"{FORM}.base"], ss[f"{FORM}.key"], ss[f"{FORM}.model"],
                                     "" if backend == "auto" else backend, taken=tuple(state.endpoint_names()))
     except config.ConfigError as e:
-        ss[f"{FORM}.error"] = f"Not added — {e}"  # the typed values stay in the form
+        _refuse(str(e), _FIELD_OF.get(str(e).split(":", 1)[0], "check"))  # the typed values stay in the form
         return
     if ss.get(f"{FORM}.check", True):
-        problem = check_connection(ep)
+        ep, problem = check_connection(ep)
         if problem:
-            ss[f"{FORM}.error"] = f"Not added — {problem} (untick “Check the connection” to add it anyway)"
+            _refuse(f"{problem} (untick “Check the connection” to add it anyway)", "check")
             ss[f"{FORM}.key"] = ""  # the key never lingers in widget state; it must be typed again
             return
     ss[state.CUSTOM][ep.name] = ep
@@ -144,21 +147,44 @@ def _add_endpoint() -> None:
         ss[f"{FORM}.{field}"] = ""
 
 
+_FIELD_OF = {"name": "name", "base_url": "base", "backend": "backend"}  # a ConfigError's field → its box
+
+
+def _refuse(message: str, field: str) -> None:
+    """Keep the form's error for the rerun, with the field it is drawn under."""
+    st.session_state[f"{FORM}.error"] = (field, f"Not added — {message}")
+
+
+def _error_under(field: str) -> None:
+    err = st.session_state.get(f"{FORM}.error")
+    if err and err[0] == field:
+        st.error(err[1])
+
+
 CHECK_TIMEOUTS = Timeouts(connect=5.0, read=20.0, total=30.0)
 
 
-def check_connection(ep: Endpoint) -> str | None:
-    """One real request of one token to the endpoint's first model; None when it answered.
-    It goes through the client like every request (URL safety, key host binding, the ledger)."""
+def check_connection(ep: Endpoint) -> tuple[Endpoint, str | None]:
+    """Whether the endpoint answers, before it is added: with a model typed, one real request of
+    one token to the first (through the client like every request: URL safety, key host binding,
+    the ledger); without one, GET /models, whose names become the endpoint's models. Returns the
+    endpoint (with those models) and None, or the problem."""
     if not ep.models:
-        return "connection check: type the model name, so a one-token request can be sent"
+        try:
+            listed, _ = detection.fetch_models(ep, timeout=CHECK_TIMEOUTS.total)
+        except ChatError as e:
+            return ep, f"connection check failed: GET /models: {e}"
+        ids = detection.model_ids(listed)
+        if not ids:
+            return ep, "connection check: the server lists no models at /models; type the model name"
+        return replace(ep, models=ids), None
     client = ChatClient(ep, timeouts=CHECK_TIMEOUTS, retry=RetryPolicy(max_retries=0))
     res = client.run({"model": ep.models[0], "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1,
                       "stream": True},
                      context=state.request_context("endpoint check"))
     if res.status == "ok":
-        return None
-    return f"connection check failed: {res.error or res.status}"
+        return ep, None
+    return ep, f"connection check failed: {res.error or res.status}"
 
 
 def add_endpoint_form() -> None:
@@ -172,18 +198,22 @@ def add_endpoint_form() -> None:
         with st.form(FORM, clear_on_submit=False, border=False):
             keep = section.KEEP  # not on the API key: folding the section forgets it
             st.text_input("Name", key=f"{FORM}.name", placeholder="e.g. My vLLM", persist_state=keep)
+            _error_under("name")
             st.text_input("Base URL", key=f"{FORM}.base", placeholder="https://api.openai.com/v1", persist_state=keep)
+            _error_under("base")
             st.text_input("API key", key=f"{FORM}.key", type="password", placeholder="optional",
                           help="Kept in memory for this browser session only: never saved, logged "
                                "or exported, and only ever sent to this base URL's host.")
-            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional", persist_state=keep)
+            st.text_input("Model(s)", key=f"{FORM}.model", placeholder="comma-separated, optional", persist_state=keep,
+                          help="Left empty, the models the server lists at /models are offered.")
             st.selectbox("Backend", ("auto",) + registry.KINDS, key=f"{FORM}.backend", persist_state=keep,
                          help="Decides which warnings ParamLab shows.")
+            _error_under("backend")
             st.checkbox("Check the connection", value=True, key=f"{FORM}.check", persist_state=keep,
-                        help="Sends one request of one token to the first model before adding the endpoint.")
+                        help="Before adding the endpoint: one request of one token to the first model typed, "
+                             "or, with none typed, GET /models (the models it lists are offered).")
             st.form_submit_button("Add endpoint", on_click=_add_endpoint)
-        if f"{FORM}.error" in st.session_state:
-            st.error(st.session_state[f"{FORM}.error"])
+            _error_under("check")
         for n in list(custom):
             if st.button(f"Remove “{n}”", key=f"pl.rm_ep.{n}"):
                 del custom[n]

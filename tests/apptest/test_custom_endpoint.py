@@ -56,16 +56,56 @@ def test_custom_endpoint_sends_key_only_as_bearer_and_never_shows_it(fs):
     assert KEY not in repr(state)
 
 
-def test_bad_custom_endpoint_names_the_field():
+def _form_order(at: AppTest) -> list[str]:
+    """The add-endpoint form's boxes and messages, top to bottom: a field's label, or "error: …"."""
+    out = []
+    for node in at.sidebar.form[0]:
+        if node.type == "text_input" or node.type == "selectbox":
+            out.append(node.label)
+        elif node.type == "error":
+            out.append("error: " + node.value)
+    return out
+
+
+def test_bad_custom_endpoint_names_the_field_under_it():
     at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
     at.run()
     _form(at, "Bad", "ftp://example.com", "", "")
-    errors = " ".join(e.value for e in at.sidebar.error)
-    assert "base_url" in errors and "Not added" in errors
+    order = _form_order(at)
+    below = order[order.index("Base URL") + 1]
+    assert below.startswith("error: Not added — base_url: must start with http:// or https://")
+    assert len([x for x in order if x.startswith("error:")]) == 1
     assert next(t for t in at.sidebar.text_input if t.label == "Base URL").value == "ftp://example.com"  # kept
     _form(at, "", "http://127.0.0.1:9/v1", "", "")
-    assert "name" in " ".join(e.value for e in at.sidebar.error)
+    order = _form_order(at)
+    assert order[order.index("Name") + 1] == "error: Not added — name: give the endpoint a name"
+    assert len([x for x in order if x.startswith("error:")]) == 1  # the base URL's message has gone
     assert "Bad" not in at.session_state["pl.custom_endpoints"]
+
+
+def test_without_a_model_the_check_lists_the_servers_models(engine_endpoint):
+    """No model typed: the check asks the (real, embedded llama.cpp) server's /v1/models, and the
+    endpoint is added with the models it lists, the first one chosen."""
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    _form(at, "Local llama", engine_endpoint.base_url, "", "")
+    assert not at.exception and not at.sidebar.error
+    added = at.session_state["pl.custom_endpoints"]["Local llama"]
+    assert added.models == engine_endpoint.models and added.models
+    assert at.session_state["pl.endpoint"] == "Local llama"
+    assert at.session_state["pl.model"] == engine_endpoint.models[0]
+
+
+def test_without_a_model_a_dead_server_is_named_as_such():
+    from support.failing_servers import closed_port
+    at = AppTest.from_file(str(ROOT / "playground.py"), default_timeout=60)
+    at.run()
+    _form(at, "Dead server", f"http://127.0.0.1:{closed_port()}/v1", KEY, "")
+    assert "Dead server" not in at.session_state["pl.custom_endpoints"]
+    order = _form_order(at)
+    (err,) = [x for x in order if x.startswith("error:")]
+    assert err.startswith("error: Not added — connection check failed: GET /models:")
+    assert "type the model name" not in err and KEY not in err
 
 
 def test_custom_endpoint_validation_without_streamlit():
