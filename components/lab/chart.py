@@ -64,6 +64,9 @@ def summary(rows: Sequence[reshape.Row], dist: NextToken, outside: tuple[float, 
             "black ticks: the model's own probability")
 
 
+MODEL_P, SAMPLING_P, AMONG = "model p", "sampling p", "of these"  # the table's short headers (help says more)
+
+
 def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab",
            settings: reshape.Settings | None = None) -> None:
     st.altair_chart(chart(rows), width="stretch", key=f"chart-{key}")
@@ -71,10 +74,16 @@ def render(dist: NextToken, rows: Sequence[reshape.Row], key: str = "lab",
     st.caption(summary(rows, dist, outside))
     with st.expander("Table", expanded=key == "lab"):
         df = frame(rows).drop(columns=["height"]).rename(columns={
-            "model": "real p (model)", "reshaped": "sampling p", "renormalised": "p if renormalised over the 20"})
-        st.dataframe(df, hide_index=True, width="stretch", key=f"table-{key}",
-                     column_config={c: st.column_config.NumberColumn(format="percent") for c in
-                                    ("real p (model)", "sampling p", "p if renormalised over the 20")})
-        st.caption(f"Outside the {len(rows)} candidates: {outside[0]:.1%} of the model's probability, "
-                   f"{outside[1]:.1%} after the cut-offs. The last column is what the reshaping would give "
-                   "if the 20 candidates were all there is.")
+            "model": MODEL_P, "reshaped": SAMPLING_P, "renormalised": AMONG})
+        n = len(rows)
+        helps = {MODEL_P: "The model's own probability (temperature 1, nothing cut).",
+                 SAMPLING_P: "What the sampler draws with the settings above, the rest of the vocabulary "
+                             "keeping its share.",
+                 AMONG: f"The reshaped probability if these {n} candidates were all there is."}
+        percent = {c: st.column_config.NumberColumn(format="percent", width="small", help=h) for c, h in helps.items()}
+        st.dataframe(df, hide_index=True, width="stretch", key=f"table-{key}",  # the status is the long text
+                     column_config={**percent, "id": st.column_config.NumberColumn(width="small"),
+                                    "status": st.column_config.TextColumn(width="large")})
+        st.caption(f"Outside the {n} candidates: {outside[0]:.1%} of the model's probability, "
+                   f"{outside[1]:.1%} after the cut-offs. “{AMONG}” is what the reshaping would give "
+                   f"if the {n} candidates were all there is.")

@@ -38,9 +38,9 @@ def test_top_p_half_keeps_the_tokens_whose_real_probabilities_reach_it(lab):
     assert expected > renormalised  # the case the issue describes: the 20 renormalised keep fewer
     lab.slider(key="lab.w.top_p").set_value(0.5).run()
     assert kept(lab) == expected
-    table = next(d for d in lab.dataframe if "real p (model)" in d.value.columns).value
-    assert list(table["real p (model)"]) == pytest.approx(real)
-    assert (table["p if renormalised over the 20"] > 0).sum() == renormalised
+    table = next(d for d in lab.dataframe if "model p" in d.value.columns).value
+    assert list(table["model p"]) == pytest.approx(real)
+    assert (table["of these"] > 0).sum() == renormalised
 
 
 def test_top_k_and_min_p(lab):
