@@ -46,8 +46,8 @@ def explain_finish_reason(reason: str | None) -> str:
 # A reply that ended early has no finish_reason because nobody let the server finish: say so,
 # rather than blaming the server for not saying why (FINISH_REASONS[None]).
 ENDED_EARLY = {
-    "stopped": "None: you stopped the stream, so the server never finished this reply.",
-    "truncated": "None: the stream was cut before the server said why the reply ended.",
+    "stopped": "You stopped the stream, so the server never finished this reply.",
+    "truncated": "The stream was cut before the server said why the reply ended.",
 }
 
 

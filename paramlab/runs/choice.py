@@ -2,14 +2,15 @@
 
 A request for n choices reports one finish_reason per choice but one latency and one usage for
 all of them; the conversation must show the chosen choice's own finish_reason, timings, tokens
-and share of the cost, never the request's.
+and share of the cost, never the request's. A request that served one choice is measured once, by
+the client: its turn shows the TTFT, latency and tokens/s the usage ledger records.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from paramlab.client.result import ChatResult, Choice, Usage
-from paramlab.runs.run import Run
+from paramlab.runs.run import Run, slot_tokens_per_s
 
 
 def choice_result(run: Run, pos: int) -> ChatResult | None:
@@ -30,7 +31,6 @@ def choice_result(run: Run, pos: int) -> ChatResult | None:
                       else (prompt or 0) + (slot.completion_tokens or 0),
                       req.usage.cached_tokens if req.usage else None, None,
                       slot.tokens_estimated or bool(req.usage and req.usage.estimated))
-    gen = None if slot.first_at is None or slot.last_at is None else slot.last_at - slot.first_at
     metrics = replace(req.metrics, ttft_s=slot.first_at, latency_s=slot.last_at, cost=slot.cost,
-                      tokens_per_s=(slot.completion_tokens / gen) if slot.completion_tokens and gen else None)
+                      tokens_per_s=slot_tokens_per_s(slot))
     return replace(req, choices=[choice], usage=usage, metrics=metrics)

@@ -55,8 +55,9 @@ class Slot:
     job: int
     index: int  # the choice index within that request
     text: str = ""
-    first_at: float | None = None  # seconds after the run started
-    last_at: float | None = None
+    first_at: float | None = None  # seconds after the run started (a lone choice's: its request's TTFT)
+    last_at: float | None = None  # (a lone choice's: its request's latency)
+    tokens_per_s: float | None = None  # a lone choice's: its request's own figure
     finish_reason: str | None = None
     status: str = "waiting"  # waiting | streaming | ok | truncated | stopped | error
     logprobs: list[dict] = field(default_factory=list)
@@ -146,6 +147,8 @@ class Run:
             if result.metrics.cost is not None:
                 s.cost = result.metrics.cost / max(len(result.choices), 1)
                 s.cost_share = len(result.choices) > 1
+            if len(result.choices) == 1:  # the request was this choice's alone: measured once, by the
+                _measured(s, result.metrics)   # client, exactly as the usage ledger records it
             if s.last_at is None and result.metrics.latency_s is not None:
                 s.last_at = result.metrics.latency_s
             if s.first_at is None and result.metrics.ttft_s is not None:
@@ -238,11 +241,26 @@ def start(client: Any, body: dict[str, Any], backend: str, max_n: int | None = N
     return run
 
 
+def _measured(slot: Slot, m: Any) -> None:
+    """A lone choice's times are its request's (the page saw its tokens a few ms later, and a
+    stopped stream's last token some time before the Stop landed)."""
+    slot.first_at = m.ttft_s if m.ttft_s is not None else slot.first_at
+    slot.last_at = m.latency_s if m.latency_s is not None else slot.last_at
+    slot.tokens_per_s = m.tokens_per_s
+
+
+def slot_tokens_per_s(slot: Slot) -> float | None:
+    """Its request's figure for a lone choice, else its own tokens over its own generation time."""
+    if slot.tokens_per_s is not None:
+        return slot.tokens_per_s
+    gen = None if slot.first_at is None or slot.last_at is None else slot.last_at - slot.first_at
+    return (slot.completion_tokens / gen) if slot.completion_tokens and gen and gen > 0 else None
+
+
 def slot_metrics(slot: Slot) -> list[tuple[str, str, str]]:
     """(label, value, help) cells of one pane's metrics row."""
     from paramlab.client.metrics import fmt_cost, fmt_seconds
-    gen = None if slot.first_at is None or slot.last_at is None else slot.last_at - slot.first_at
-    tps = (slot.completion_tokens / gen) if slot.completion_tokens and gen and gen > 0 else None
+    tps = slot_tokens_per_s(slot)
     est = " (est.)" if slot.tokens_estimated else ""
     return [
         ("TTFT", fmt_seconds(slot.first_at), "Time from sending to this choice's first token."),

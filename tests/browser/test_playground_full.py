@@ -164,7 +164,7 @@ def test_n3_streams_side_by_side_and_stop_keeps_partial_text(page, app_url):
         status, after = pane_state(page, i)
         assert "stopped — partial text kept" in status
         pane = page.locator(key(f"pane-{i}")).inner_text()
-        assert "finish_reason none — None: you stopped the stream" in pane, pane
+        assert "finish_reason none — You stopped the stream" in pane, pane
         assert after.startswith(before[:20]), (before, after)
     screenshot(page, "playground-n3-stopped")
     assert "STOPPED: stopped by the user" in page.locator('[data-testid="stMain"]').inner_text()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from paramlab.client.assembly import Delta
 from paramlab.client.result import ChatResult, Choice, Metrics, Usage
 from paramlab.runs import run as runs
+from paramlab.runs.choice import choice_result
 
 
 def _done(body, choices, usage):
@@ -51,3 +53,34 @@ def test_a_choices_cost_is_an_even_share_of_the_prompt_and_its_own_output():
     # gave each $0.0005)
     assert [s.cost for s in run.slots] == pytest.approx([0.0002 + 0.00048, 0.0002 + 0.00012])
     assert sum(s.cost for s in run.slots) == pytest.approx(0.0010) and all(s.cost_share for s in run.slots)
+
+
+def _delta(index: int, text: str) -> Delta:
+    return Delta(index, text)
+
+
+def test_a_single_choice_turn_carries_the_requests_own_measurements():
+    """A stopped reply showed latency 2.45 s in its turn and 2.548 s on the Usage page: the turn
+    took the times the page saw tokens arrive, the ledger the request's end. One choice, one
+    request: the turn now shows what the ledger has; with n > 1 each choice keeps its own times."""
+    run = runs.Run.start(1, [{"model": "m"}])
+    t0 = run.started
+    run.on_delta(0, _delta(0, "Once upon"), now=t0 + 0.399)
+    run.on_delta(0, _delta(0, " a time"), now=t0 + 2.45)
+    measured = Metrics(ttft_s=0.397, latency_s=2.548, tokens_per_s=41.9)
+    run.on_done(0, ChatResult(status="stopped", choices=[Choice(0, "Once upon a time")], usage=Usage(32, 86, 118),
+                              metrics=measured))
+    m = choice_result(run, 0).metrics
+    assert (m.ttft_s, m.latency_s, m.tokens_per_s) == (0.397, 2.548, 41.9)
+    cells = {label: value for label, value, _ in runs.slot_metrics(run.slots[0])}  # the pane's row
+    assert (cells["TTFT"], cells["Latency"], cells["Tokens/s"]) == ("397 ms", "2.55 s", "41.9")
+
+    two = runs.Run.start(2, [{"model": "m", "n": 2}])
+    two.on_delta(0, _delta(0, "a"), now=two.started + 0.3)
+    two.on_delta(0, _delta(1, "b"), now=two.started + 0.5)
+    two.on_delta(0, _delta(1, " c"), now=two.started + 1.5)
+    two.on_delta(0, _delta(0, " d"), now=two.started + 2.0)
+    two.on_done(0, ChatResult(status="ok", choices=[Choice(0, "a d", finish_reason="stop"),
+                                                    Choice(1, "b c", finish_reason="stop")],
+                              usage=Usage(5, 4, 9), metrics=Metrics(ttft_s=0.29, latency_s=2.1)))
+    assert (choice_result(two, 1).metrics.ttft_s, choice_result(two, 1).metrics.latency_s) == pytest.approx((0.5, 1.5))
