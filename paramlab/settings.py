@@ -59,6 +59,16 @@ class Endpoint:
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or ""
 
+    @property
+    def address(self) -> str:
+        """host, or host:port when the URL names a port (local servers differ by port alone)."""
+        parts = urlsplit(self.base_url)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return f"{self.host}:{port}" if port and self.host else self.host
+
     def public(self) -> dict[str, Any]:
         """Everything but the key, safe to show, log or export."""
         return {"name": self.name, "base_url": self.base_url, "organization": self.organization,

@@ -297,5 +297,5 @@ class ChatClient:
             return errors.APIConnectionError("cancelled", partial=partial)
         if isinstance(exc, requests.exceptions.Timeout):
             return errors.APITimeoutError(f"no data for {self.timeouts.read:g} s (read timeout)", partial=partial)
-        what = describe(exc, self.endpoint.host) if exc is not None else "the connection was lost"
+        what = describe(exc, self.endpoint.address) if exc is not None else "the connection was lost"
         return errors.APIConnectionError(self._clean(f"connection lost: {what}"), partial=partial)

@@ -117,7 +117,7 @@ class Transport:
         peer_policy = self.check_target(url)  # every attempt: DNS answers can change
         current.watchdog = watchdog
         current.peer_policy = peer_policy
-        host = self.endpoint.host or url
+        host = self.endpoint.address or url  # named in every failure below
         try:
             return self.session.request(method, url, data=data, headers=dict(headers), stream=True,
                                         allow_redirects=False, proxies=self.proxies(url),
