@@ -9,7 +9,7 @@ from components.common import honour_check, section
 from components.common import state
 from paramlab import settings as config
 from paramlab.settings import Endpoint
-from paramlab.backends import detection, registry
+from paramlab.backends import llamacpp, registry
 from paramlab.backends.engine import ABOUT, FRIENDLY_NAME
 from paramlab.errors import ChatError
 from paramlab.client.chat import ChatClient, Timeouts
@@ -171,10 +171,10 @@ def check_connection(ep: Endpoint) -> tuple[Endpoint, str | None]:
     endpoint (with those models) and None, or the problem."""
     if not ep.models:
         try:
-            listed, _ = detection.fetch_models(ep, timeout=CHECK_TIMEOUTS.total)
+            listed = llamacpp.models(ep, timeout=CHECK_TIMEOUTS.total)  # any server's /models, parsed
         except ChatError as e:
             return ep, f"connection check failed: GET /models: {e}"
-        ids = detection.model_ids(listed)
+        ids = tuple(dict.fromkeys(str(m["id"]).strip() for m in listed if str(m.get("id") or "").strip()))
         if not ids:
             return ep, "connection check: the server lists no models at /models; type the model name"
         return replace(ep, models=ids), None

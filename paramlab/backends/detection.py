@@ -38,13 +38,6 @@ def fetch_models(endpoint: Any, timeout: float = TIMEOUT_S) -> tuple[Any, dict[s
     return reply.data, reply.headers
 
 
-def model_ids(models: Any) -> tuple[str, ...]:
-    """The model names a /v1/models answer lists ({"data": [{"id": …}, …]}), in its order."""
-    data = models.get("data") if isinstance(models, dict) else None
-    ids = (m.get("id") for m in data or () if isinstance(m, dict))
-    return tuple(dict.fromkeys(i.strip() for i in ids if isinstance(i, str) and i.strip()))
-
-
 def probe(endpoint: Any, timeout: float = TIMEOUT_S) -> Probe:
     """Ask the server what it is; remember the answer for its base URL. Never raises for the
     server's trouble: what failed is listed in .errors and the URL guess stands."""
