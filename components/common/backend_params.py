@@ -14,6 +14,7 @@ from paramlab.backends import defaults as server_defaults_mod
 from paramlab.backends import llamacpp, registry
 from paramlab.backends.defaults import ServerDefault
 from paramlab.backends.options import Option, fmt
+from paramlab.request.schema import Param
 
 ENDPOINT_KEY = "pl.endpoint"  # components.common.state.ENDPOINT (not imported: state imports the panel's pages)
 
@@ -62,12 +63,15 @@ def server_defaults(backend: str) -> dict[str, ServerDefault]:
     return server_defaults_mod.server_defaults(b, props)
 
 
-def default_text(name: str, api_default: Any, backend: str) -> str:
-    """For the panel's caption: the server's real default when known, else the API's."""
-    known = server_defaults(backend).get(name)
+def default_text(p: Param, backend: str) -> str:
+    """For the panel's caption: the server's real default when known, else the API's, else what
+    the server does when the field is left out."""
+    known = server_defaults(backend).get(p.name)
     if known is not None:
         return known.text()
-    return "server default" if api_default is None else f"default {api_default}"
+    if p.default is not None:
+        return f"default {p.default}"
+    return f"unset: {p.unset}" if p.unset else "unset: the server decides"
 
 
 def ignored_note(name: str, backend: str) -> str | None:

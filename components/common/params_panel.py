@@ -36,7 +36,7 @@ def _range_text(p: Param, backend: str = "other") -> str:
         parts.append("bias −100..100 per token id")
     elif p.kind == "stop":
         parts.append("up to 4 sequences")
-    parts.append(backend_params.default_text(p.name, p.default, backend))  # the server's real default when known
+    parts.append(backend_params.default_text(p, backend))  # the server's real default when known
     return " · ".join(parts)
 
 

@@ -21,10 +21,10 @@ LAB_CONTROLS = ("temperature", "top_p", "presence_penalty", "frequency_penalty",
 UI = {
     "en": {"what": "What it does", "range": "Range", "default": "Default", "interactions": "Interactions",
            "mistakes": "Common mistakes", "lab": "In the Distribution Lab", "open_lab": "Try it in the Lab",
-           "unset": "unset — the server's own default applies", "any": "any", "not_sent": "not sent"},
+           "unset": "unset — the server's own default applies", "unset_is": "unset", "any": "any", "not_sent": "not sent"},
     "zh": {"what": "作用", "range": "取值范围", "default": "默认值", "interactions": "与其他参数的关系",
            "mistakes": "常见误区", "lab": "在分布实验室中", "open_lab": "在实验室中试一试",
-           "unset": "不设置 — 使用服务器自己的默认值", "any": "任意", "not_sent": "不发送"},
+           "unset": "不设置 — 使用服务器自己的默认值", "unset_is": "不设置时", "any": "任意", "not_sent": "不发送"},
 }
 
 # The schema's one-line summaries (English) and group names, in Chinese.
@@ -45,6 +45,37 @@ SHORT_ZH = {
     "top_logprobs": "在 logprobs 开启时，同时返回每个位置最可能的 n 个候选（0–20）。",
     "stream": "以服务器推送事件（SSE）的方式逐词元接收回答。",
     "stream_options": "流式时，{'include_usage': true} 会在最后一个块中返回用量。",
+}
+# What the server does with a field left out (the schema's `unset`), in Chinese.
+UNSET_ZH = {
+    "max_tokens": "不限，只受上下文窗口限制",
+    "max_completion_tokens": "不限，只受上下文窗口限制",
+    "stop": "没有停止序列",
+    "logit_bias": "没有偏置",
+    "seed": "每次请求使用新的随机种子",
+    "user": "无",
+    "response_format": "纯文本",
+    "logprobs": "false，不返回概率",
+    "top_logprobs": "不返回候选",
+    "reasoning_effort": "模型自己的默认值（多数推理模型为 medium，gpt-5.1 为 none）",
+    "verbosity": "medium",
+    "tools": "没有工具",
+    "tool_choice": "有工具时为 auto，没有工具时为 none",
+    "parallel_tool_calls": "true",
+    "functions": "无",
+    "function_call": "有 functions 时为 auto，否则为 none",
+    "modalities": "只输出文本",
+    "audio": "没有音频",
+    "prediction": "无",
+    "web_search_options": "搜索模型自己的默认值（中等搜索上下文）",
+    "service_tier": "auto：按项目的设置，通常为 default",
+    "store": "false，不保存",
+    "metadata": "无",
+    "prompt_cache_key": "无；缓存仍按提示的前缀匹配",
+    "prompt_cache_retention": "保存在内存中，闲置 5–10 分钟后失效",
+    "safety_identifier": "无",
+    "stream": "false，一次返回完整回答",
+    "stream_options": "不返回用量块；OpenAI 默认开启混淆填充",
 }
 GROUP_ZH = {"Sampling": "采样", "Length": "长度", "Penalties": "惩罚与偏置", "Other": "其他",
             "Log probabilities": "对数概率", "Transport": "传输"}
@@ -290,7 +321,8 @@ def range_text(p: Param, lang: str) -> str:
 def default_text(p: Param, lang: str) -> str:
     ui = UI["zh" if lang == "zh" else "en"]
     if p.default is None:
-        return ui["unset"]
+        what = UNSET_ZH.get(p.name) if lang == "zh" else p.unset
+        return f"{ui['unset_is']}: {what}" if what else ui["unset"]
     if isinstance(p.default, bool):
         return str(p.default).lower()
     return _fmt(p.default) if isinstance(p.default, (int, float)) else str(p.default)

@@ -34,6 +34,7 @@ class Param:
     backend_note: str = ""
     replaced_by: str = ""  # deprecated: the parameter(s) to use instead
     max_len: int | None = None  # longest accepted text (kind "str")
+    unset: str = ""  # what the server does when the field is left out (where there is no one default value)
 
 
 PARAMS: dict[str, Param] = {p.name: p for p in [
@@ -58,17 +59,18 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Upper bound on generated tokens per choice; reaching it gives finish_reason 'length'.",
           "Bounds the completion only, not the prompt. Deprecated by OpenAI in favour of "
           "max_completion_tokens and rejected by its reasoning models.",
-          group="Length", min=1, max=1_000_000, step=1, replaced_by="max_completion_tokens"),
+          group="Length", min=1, max=1_000_000, step=1, replaced_by="max_completion_tokens",
+          unset="no cap but the context window"),
     Param("max_completion_tokens", "int", None,
           "Newer name for max_tokens; on reasoning models it also counts reasoning tokens.",
           "Upper bound on tokens generated for a choice, including hidden reasoning tokens on "
           "reasoning models. Ollama does not accept it.",
-          group="Length", min=1, max=1_000_000, step=1),
+          group="Length", min=1, max=1_000_000, step=1, unset="no cap but the context window"),
     Param("stop", "stop", None,
           "Up to 4 strings; generation stops before any of them, and it is not included.",
           "When the model is about to emit one of these strings, generation ends with "
           "finish_reason 'stop'. The stop text itself is not part of the reply.",
-          group="Length"),
+          group="Length", unset="no stop sequence"),
     Param("presence_penalty", "float", 0.0,
           "Subtracts a flat amount from the logit of every token that has appeared already.",
           "logit −= presence_penalty × [count > 0]. Positive values push the model to new topics; "
@@ -83,32 +85,33 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "Map of token id → bias (−100..100) added to that token's logit.",
           "Keys are token ids of the model's own tokenizer, not words. −100 effectively bans a "
           "token and +100 effectively forces it; small values nudge.",
-          group="Penalties", min=-100, max=100),
+          group="Penalties", min=-100, max=100, unset="no bias"),
     Param("seed", "int", None,
           "Integer seed for best-effort reproducible sampling.",
           "The same seed and parameters should give the same reply; compare system_fingerprint "
           "between runs, because a backend change breaks reproducibility.",
-          group="Other", min=-(2**63), max=2**63 - 1, step=1),
+          group="Other", min=-(2**63), max=2**63 - 1, step=1,
+          unset="a new random seed each request"),
     Param("user", "str", None,
           "An id for your end user, for the provider's abuse monitoring (deprecated).",
           "Free text sent to the provider; it does not change the reply. Deprecated by OpenAI: use "
           "safety_identifier for abuse monitoring and prompt_cache_key for cache routing.",
-          group="Other", replaced_by="safety_identifier / prompt_cache_key"),
+          group="Other", replaced_by="safety_identifier / prompt_cache_key", unset="none"),
     Param("response_format", "response_format", None,
           "Force plain text, any JSON object, or JSON matching a schema.",
           "{'type': 'json_object'} makes the model emit valid JSON (tell it so in the prompt too); "
           "{'type': 'json_schema', 'json_schema': {name, schema, strict}} constrains it to a schema; "
           "ParamLab validates the reply against it.",
-          group="Other", choices=structured.TYPES),
+          group="Other", choices=structured.TYPES, unset="plain text"),
     Param("logprobs", "bool", None,
           "Return the log probability of each generated token.",
           "When true, each choice carries the log probability of every token it generated, "
           "which ParamLab shows as a coloured heatmap.",
-          group="Log probabilities"),
+          group="Log probabilities", unset="false, no probabilities returned"),
     Param("top_logprobs", "int", None,
           "With logprobs, also return the n most likely alternatives at each position (0–20).",
           "Needs logprobs=true. ParamLab shows the alternatives when you hover a token.",
-          group="Log probabilities", min=0, max=20, step=1),
+          group="Log probabilities", min=0, max=20, step=1, unset="no alternatives returned"),
     # -- today's parameters (2024-2026) ---------------------------------------------------------
     Param("reasoning_effort", "choice", None,
           "How much a reasoning model thinks before answering: none … xhigh (max on some backends).",
@@ -117,93 +120,96 @@ PARAMS: dict[str, Param] = {p.name: p for p in [
           "tokens are billed as completion tokens and count against max_completion_tokens). 'none' turns "
           "reasoning off on gpt-5.1 and later; 'minimal' is the least on gpt-5; 'max' exists only on some "
           "backends. Non-reasoning models reject it.",
-          group="Reasoning", choices=("none", "minimal", "low", "medium", "high", "xhigh", "max")),
+          group="Reasoning", choices=("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+          unset="the model's own (medium on most reasoning models, none on gpt-5.1)"),
     Param("verbosity", "choice", None,
           "How long and detailed the visible answer is: low, medium (default) or high.",
           "A hint to gpt-5-family models about the length of the final answer, independent of "
           "reasoning_effort. Other models reject or ignore it; use max_completion_tokens for a hard limit.",
-          group="Reasoning", choices=("low", "medium", "high")),
+          group="Reasoning", choices=("low", "medium", "high"), unset="medium"),
     Param("tools", "tools", None,
           "Function tools the model may call: name, description, JSON-schema parameters, strict.",
           "Each tool is {type: function, function: {name, description, parameters, strict}}. The model "
           "answers with tool_calls (finish_reason 'tool_calls') instead of text; your code runs the tool and "
           "sends the result back in a 'tool' turn. Replaces functions.",
-          group="Tools"),
+          group="Tools", unset="no tools"),
     Param("tool_choice", "tool_choice", None,
           "Whether the model must call a tool: none, auto, required, or one named function.",
           "auto (the default with tools) lets the model decide; required forces at least one call; a named "
           "function forces that one; none forbids calls. Replaces function_call.",
-          group="Tools"),
+          group="Tools", unset="auto with tools, none without"),
     Param("parallel_tool_calls", "bool", None,
           "Allow several tool calls in one reply (default true).",
           "When false the model calls at most one tool per turn. Strict function schemas need it false "
           "on some models.",
-          group="Tools"),
+          group="Tools", unset="true"),
     Param("functions", "functions", None,
           "Deprecated: the old list of function definitions.",
           "The 2023 form of tools: bare {name, description, parameters}. Still accepted by OpenAI for older "
           "models; use tools instead.",
-          group="Tools", replaced_by="tools"),
+          group="Tools", replaced_by="tools", unset="none"),
     Param("function_call", "function_call", None,
           "Deprecated: none, auto or {name} — the old form of tool_choice.",
           "Controls calls to the functions list. Use tool_choice with tools instead.",
-          group="Tools", replaced_by="tool_choice"),
+          group="Tools", replaced_by="tool_choice", unset="auto with functions, none without"),
     Param("modalities", "modalities", None,
           "Output kinds: [\"text\"] or [\"text\", \"audio\"] (audio models only).",
           "With audio in the list, an audio-capable model (gpt-4o-audio-preview, gpt-audio) also speaks "
           "its reply; set audio {voice, format} too. ParamLab plays it and shows the transcript.",
-          group="Output", choices=("text", "text+audio")),
+          group="Output", choices=("text", "text+audio"), unset="text only"),
     Param("audio", "audio", None,
           "Spoken reply settings: voice and format (wav, aac, mp3, flac, opus, pcm16).",
           "Required when modalities includes audio. The reply carries base64 audio and its transcript.",
-          group="Output"),
+          group="Output", unset="no audio"),
     Param("prediction", "prediction", None,
           "Predicted output: text the reply will mostly repeat, to speed it up.",
           "{type: 'content', content}. When most of the reply is known in advance (editing a file), "
           "matching tokens are accepted quickly; rejected prediction tokens are still billed.",
-          group="Output"),
+          group="Output", unset="none"),
     Param("web_search_options", "web_search_options", None,
           "Search models only: how much web context to fetch, and the user's approximate location.",
           "{search_context_size: low | medium | high, user_location: {type: approximate, approximate: "
           "{city, country, region, timezone}}}. Only search models (gpt-4o-search-preview …) accept it.",
-          group="Output"),
+          group="Output", unset="the search model's own (medium search context)"),
     Param("service_tier", "choice", None,
           "Processing tier: auto, default, flex (cheaper, slower), priority or scale.",
           "The response says which tier served the request; flex and priority change the price.",
-          group="Other", choices=("auto", "default", "flex", "priority", "scale")),
+          group="Other", choices=("auto", "default", "flex", "priority", "scale"),
+          unset="auto: the project's setting, normally default"),
     Param("store", "bool", None,
           "Keep the completion on OpenAI for distillation and evals.",
           "Stored completions appear in the provider's dashboard; metadata tags them.",
-          group="Other"),
+          group="Other", unset="false, not stored"),
     Param("metadata", "metadata", None,
           "Up to 16 key–value tags (keys ≤ 64, values ≤ 512 characters) for stored completions.",
           "Tags for filtering stored completions in the provider's dashboard; they do not change the reply.",
-          group="Other"),
+          group="Other", unset="none"),
     Param("prompt_cache_key", "str", None,
           "A key that routes similar requests to the same prompt cache (replaces user for caching).",
           "Requests sharing a long common prefix and the same key hit the cache more often: lower "
           "latency and cheaper cached input tokens.",
-          group="Other"),
+          group="Other", unset="none; the cache still matches on the prompt's prefix"),
     Param("prompt_cache_retention", "choice", None,
           "How long a cached prompt prefix is kept: in_memory (minutes) or 24h (extended caching).",
           "Unset, the provider keeps cached prefixes in memory for 5–10 minutes of inactivity (at most an "
           "hour); 24h keeps them up to a day on models that support it, at the same cached-input price.",
-          group="Other", choices=("in_memory", "24h")),
+          group="Other", choices=("in_memory", "24h"),
+          unset="in memory, 5–10 minutes of inactivity"),
     Param("safety_identifier", "str", None,
           "A stable, hashed id of your end user for abuse monitoring (≤ 64 characters; replaces user).",
           "Lets the provider attribute policy violations to one of your users instead of your whole "
           "organisation. Send a hash, never an email address.",
-          group="Other", max_len=64),
+          group="Other", max_len=64, unset="none"),
     Param("stream", "bool", None,
           "Receive the reply token by token as server-sent events.",
           "Streaming shows text as it is generated and lets ParamLab measure time to first token.",
-          group="Transport"),
+          group="Transport", unset="false, one whole reply"),
     Param("stream_options", "stream_options", None,
           "With stream, {'include_usage': true} asks for token usage in a final chunk.",
           "Some proxies and Azure reject stream_options; turn it off for them. include_obfuscation "
           "(default true on OpenAI) pads each chunk with random characters against side channels; "
           "false saves bandwidth on a trusted network.",
-          group="Transport"),
+          group="Transport", unset="no usage chunk; obfuscation on (OpenAI)"),
 ]}
 
 SAMPLING_NAMES = tuple(n for n in PARAMS if n not in ("stream", "stream_options"))

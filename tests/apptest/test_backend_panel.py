@@ -29,6 +29,10 @@ def test_unticked_parameters_show_the_default_the_server_reports(app):
     assert "server default: 0.8 (reported by the server)" in text      # temperature
     assert "server default: 0.95 (reported by the server)" in text     # top_p
     assert "server default: 40 (reported by the server)" in text       # top_k, in the llama.cpp group
+    # A field with no one default value says what the server does without it, not "server default".
+    assert "unset: false, no probabilities returned" in text           # logprobs
+    assert "unset: no alternatives returned" in text                   # top_logprobs
+    assert "· server default)" not in text and "(server default)" not in text
     labels = [e.label for e in app.expander]
     assert "llama.cpp samplers" in labels
 

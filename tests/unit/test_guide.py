@@ -30,7 +30,8 @@ def test_range_and_default_come_from_the_schema(monkeypatch):
     assert guide.view("temperature", "en").default == "1"
     assert guide.view("presence_penalty", "en").range == "-2 – 2"
     assert guide.view("logit_bias", "en").range.endswith("from -100 to 100")
-    assert "服务器" in guide.view("max_tokens", "zh").default  # unset: the server decides
+    assert guide.view("max_tokens", "en").default == "unset: no cap but the context window"
+    assert guide.view("max_tokens", "zh").default == "不设置时: 不限，只受上下文窗口限制"
     monkeypatch.setitem(PARAMS, "temperature", replace(PARAMS["temperature"], max=3.0, default=0.7))
     assert guide.view("temperature", "zh").range == "0 – 3"
     assert guide.view("temperature", "zh").default == "0.7"
@@ -64,3 +65,14 @@ def test_chinese_summaries_and_groups_cover_every_parameter():
     zh = guide.view("n", "zh")
     assert zh.short == guide.SHORT_ZH["n"] and zh.group == "采样"
     assert guide.view("n", "en").group == "Sampling"
+
+
+def test_every_parameter_without_one_default_says_what_unset_means_in_both_languages():
+    # "the server decides" tells a user nothing: each says what happens (no cap, no tools, …).
+    unset = [p for p in PARAMS.values() if p.default is None]
+    assert unset
+    assert [p.name for p in unset if not p.unset] == []
+    assert sorted(guide.UNSET_ZH) == sorted(p.name for p in unset)
+    for p in unset:
+        assert CJK.search(guide.view(p.name, "zh").default), p.name
+        assert guide.view(p.name, "en").default == f"unset: {p.unset}"
