@@ -1,7 +1,8 @@
 """A streaming chat request: bytes → decoded body → SSE events → chunks → deltas, live.
 
-The stream's outcome is judged at the end: `[DONE]` and a finish_reason on every choice mean
-"ok"; anything less is "truncated" with the text so far kept; `event: error` or an error
+The stream's outcome is judged at the end: a finish_reason on every choice and `[DONE]` (or, from
+a server that sends none, a clean end after the usage asked for) mean "ok"; anything less is
+"truncated" with the text so far kept; `event: error` or an error
 object inside the 200 stream raises StreamError with the partial text.
 """
 from __future__ import annotations
@@ -134,10 +135,19 @@ def stream_deltas(client: ChatClient, body: dict[str, Any], result: ChatResult, 
             status=resp.status_code)
     if not result.choices and done:
         raise errors.InvalidResponseError("the stream finished with no choices", status=resp.status_code)
-    if not done or any(c.finish_reason is None for c in result.choices) or not result.choices:
+    finished = bool(result.choices) and all(c.finish_reason is not None for c in result.choices)
+    if not finished or not (done or _whole_without_done(body, asm)):
         result.status = "truncated"
         missing = "[DONE]" if not done else "finish_reason"
         result.error = f"the stream ended without {missing}: the reply may be incomplete"
+
+
+def _whole_without_done(body: dict[str, Any], asm: ChunkAssembler) -> bool:
+    """A stream the server closed cleanly after every choice's finish_reason but with no [DONE]
+    (LM Studio, recorded) is whole, unless the usage it was asked for never came: then it was cut
+    between the finish and the usage chunk. A connection cut mid-stream raises instead."""
+    asked = bool((body.get("stream_options") or {}).get("include_usage"))
+    return not asked or asm.usage is not None
 
 
 def _event(client: ChatClient, ev, asm: ChunkAssembler, result: ChatResult, raw_lines: list[str],

@@ -396,10 +396,22 @@ def test_llamacpp_error_line_mid_stream(fs):
     assert res.status == "error" and "slot unavailable" in res.error and res.texts() == ["Some "]
 
 
-def test_stream_missing_done_is_truncated(fs):
+def test_stream_missing_done_after_every_finish_is_whole(fs):
+    # LM Studio's recorded stream ends cleanly with no [DONE]: the reply is complete, not "cut".
     fs.script(Stream([chat_stream(["All ", "there"], done=False)]))
     res = make_client(fs).run(SBODY)
+    assert res.status == "ok" and res.error is None and res.texts() == ["All there"]
+
+
+def test_stream_missing_done_and_the_usage_asked_for_is_truncated(fs):
+    # Finished, but the usage chunk asked for never came: cut between the two.
+    fs.script(Stream([chat_stream(["All ", "there"], done=False)]))
+    res = make_client(fs).run({**SBODY, "stream_options": {"include_usage": True}})
     assert res.status == "truncated" and "[DONE]" in res.error and res.texts() == ["All there"]
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    fs.script(Stream([chat_stream(["All ", "there"], usage=usage, done=False)]))
+    res = make_client(fs).run({**SBODY, "stream_options": {"include_usage": True}})
+    assert res.status == "ok" and res.usage.total_tokens == 5
 
 
 def test_stream_missing_finish_reason_is_truncated(fs):
