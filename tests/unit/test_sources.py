@@ -51,3 +51,19 @@ def test_openai_url_citations_once_each_in_order_of_mention():
     assert sources.of_parts(r.choices[0].extra_parts) == [sources.Source("https://b.example/", "B"),
                                                           sources.Source("https://a.example/", "A")]
     assert sources.of_parts([{"type": "url_citation", "url_citation": {"url": ""}}, "junk", {"type": "citation"}]) == []
+
+
+def test_openais_recorded_search_reply_lists_its_cited_pages_once_each():
+    # gpt-4o-search-preview, recorded: seven url_citation annotations, the first page cited again
+    # last (five pages); each one's offsets (code points) cover the Markdown link the text holds.
+    rec = load(CORPUS / "openai__nonstream-search-preview-url-citation-annotations.json")
+    r = run(Reply(200, rec["body"].encode(), {}, rec["headers"]["content-type"]), stream=False)
+    ann = json.loads(rec["body"])["choices"][0]["message"]["annotations"]
+    urls = list(dict.fromkeys(a["url_citation"]["url"] for a in ann))
+    assert len(ann) == 7 and len(urls) == 5
+    assert [s.url for s in sources.of_parts(r.choices[0].extra_parts)] == urls
+    assert all(s.title for s in sources.of_parts(r.choices[0].extra_parts))
+    text = r.choices[0].text
+    for a in ann:
+        c = a["url_citation"]
+        assert c["url"] in text[c["start_index"]:c["end_index"]]
