@@ -67,6 +67,7 @@ def cited(parts: list[dict]) -> None:
     found = sources.of_parts(parts)
     if found:
         st.caption("Sources: " + " · ".join(f"{literal(f'[{i}]')} {web_link(s.title, s.url)}"
+                                            + (f" {literal(f'({s.date})')}" if s.date else "")
                                             for i, s in enumerate(found, 1)))
 
 

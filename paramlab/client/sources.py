@@ -4,8 +4,8 @@
   `{"type": "url_citation", "url_citation": {"url", "title", "start_index", "end_index"}}`, per
   choice (assembly keeps them among the choice's extra parts).
 - Perplexity: beside the choices, `citations` (URLs; the reply's [1], [2] count from the first)
-  and `search_results` (`{"title", "url", "date"}`); assembly gives every choice a copy as parts
-  of type "citation".
+  and `search_results` (`{"title", "url", "date"}`, the title and date shown); assembly gives
+  every choice a copy as parts of type "citation".
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ CITATION = "citation"  # the part type assembly gives Perplexity's top-level sou
 class Source:
     url: str
     title: str = ""
+    date: str = ""  # the page's publication date where the server gave one (Perplexity's search_results)
 
 
 def response_sources(payload: Any) -> list[dict]:
@@ -28,8 +29,10 @@ def response_sources(payload: Any) -> list[dict]:
         return []
     results = [r for r in payload.get("search_results") or () if isinstance(r, dict) and _url(r.get("url"))]
     titles = {r["url"]: r.get("title") for r in results if isinstance(r.get("title"), str)}
+    dates = {r["url"]: r.get("date") for r in results if isinstance(r.get("date"), str) and r["date"].strip()}
     urls = [u for u in payload.get("citations") or () if _url(u)] or [r["url"] for r in results]
-    return [{"type": CITATION, "url": u, **({"title": titles[u]} if titles.get(u) else {})} for u in urls]
+    return [{"type": CITATION, "url": u, **({"title": titles[u]} if titles.get(u) else {}),
+             **({"date": dates[u].strip()} if u in dates else {})} for u in urls]
 
 
 def of_parts(parts: list[dict]) -> list[Source]:
@@ -40,8 +43,9 @@ def of_parts(parts: list[dict]) -> list[Source]:
             continue
         src = p.get("url_citation") if p.get("type") == "url_citation" else p if p.get("type") == CITATION else None
         if isinstance(src, dict) and _url(src.get("url")) and src["url"] not in out:
-            title = src.get("title")
-            out[src["url"]] = Source(src["url"], title.strip() if isinstance(title, str) else "")
+            title, date = src.get("title"), src.get("date")
+            out[src["url"]] = Source(src["url"], title.strip() if isinstance(title, str) else "",
+                                     date.strip() if isinstance(date, str) else "")
     return list(out.values())
 
 

@@ -83,5 +83,5 @@ def test_the_pages_a_search_reply_cites_are_listed_under_it(app, fs):
     assert "stream" not in app.session_state["pl.run"].bodies[0]  # a whole reply was asked for
     (line,) = [str(c.value) for c in app.caption if str(c.value).startswith("Sources:")]
     assert line == ("Sources: \\[1\\] [What's Half of 2 \\+ 2? Most People Get It Wrong\\! \\- YouTube]"
-                    "(<https://www.youtube.com/watch?v=wLND9kOzQy8>) · \\[2\\] [what's 2 \\+ 2 \\- YouTube]"
-                    "(<https://www.youtube.com/watch?v=u8RANXbnxPk>)")
+                    "(<https://www.youtube.com/watch?v=wLND9kOzQy8>) \\(2025\\-06\\-30\\) · \\[2\\] "
+                    "[what's 2 \\+ 2 \\- YouTube](<https://www.youtube.com/watch?v=u8RANXbnxPk>) \\(2015\\-09\\-08\\)")

@@ -28,8 +28,9 @@ def test_perplexitys_recorded_citations_are_titled_from_its_search_results():
     r = run(Reply(200, rec["body"].encode(), {}, rec["headers"]["content-type"]), stream=False)
     body = json.loads(rec["body"])
     assert sources.of_parts(r.choices[0].extra_parts) == [
-        sources.Source(u, next(x["title"] for x in body["search_results"] if x["url"] == u))
+        sources.Source(u, *next((x["title"], x["date"]) for x in body["search_results"] if x["url"] == u))
         for u in body["citations"]]
+    assert sources.of_parts(r.choices[0].extra_parts)[1].date == "2015-09-08"  # the page's, not today's
     assert len(body["citations"]) == 2
 
 
