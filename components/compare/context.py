@@ -83,7 +83,8 @@ def summary(prompt: str) -> str:
     n = earlier_turns(prompt)
     parts = [f"System prompt and {words.count(n, 'earlier turn')} come from the Playground" if n
              else "The system prompt comes from the Playground (no earlier turns)",
-             f"system: “{system[:80]}”" if system.strip() else "no system prompt"]
+             (f"system: “{system[:80]}”" if system.strip() else "no system prompt")
+             + " (a pane may send its own: 📝 in its settings)"]
     if reasks(prompt) and (answered_again(prompt) or tool_turns_after(prompt)):
         tools = f", sent with the {words.count(n, 'tool turn')} after it" if (n := tool_turns_after(prompt)) else ""
         parts.append(f"the message is its last question{tools}"

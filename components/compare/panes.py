@@ -257,10 +257,49 @@ def _pane_settings(panes: list[Pane], i: int) -> None:
         if shown:
             backend = _pane_endpoint(pane, k)
             _clone_remove(panes, i, k)
+    with section.lazy(_system_label(pane), f"{k}-sys", boxed=False) as shown:
+        if shown:
+            _pane_system(pane, k)
     with section.lazy(_params_label(pane, f"{k}-edit"), f"{k}-edit", boxed=False) as shown:
         if shown:
             params_panel.render(pane.params, backend, key=f"{k}.pp", model=pane.model or "",
                                 dependents=(SETTINGS_FRAGMENT, COST_FRAGMENT))
+
+
+def _system_label(pane: Pane) -> str:
+    if pane.system is None:
+        return "📝 System prompt · the Playground's"
+    return "📝 System prompt · own: " + compare.system_label(pane.system, 40)
+
+
+def _pane_system(pane: Pane, k: str) -> None:
+    """A prompt variant: the pane sends its own system prompt in place of the Playground's. A
+    change reruns the settings (the titles name what differs) and the worst case (prompt tokens).
+    The pane holds the prompt; the widgets are set from it on every draw (a folded section drops
+    them), and unticked, the box shows the Playground's prompt as it is now."""
+    ss, shared = st.session_state, st.session_state[state.SYSTEM]
+    ss[f"{k}.sys.on"] = own = pane.system is not None
+    ss[f"{k}.sys.v"] = pane.system if own else shared
+    with fragments.rerunning((SETTINGS_FRAGMENT, COST_FRAGMENT)):
+        st.checkbox("Own system prompt", key=f"{k}.sys.on",
+                    help="Send this pane with its own system prompt instead of the Playground's, to compare "
+                         "prompt variants (left empty: no system prompt). The conversation's other turns stay "
+                         "the same.",
+                    **fragments.hook(_own_system, pane, k, shared))
+        st.text_area("System prompt of this pane", key=f"{k}.sys.v", disabled=not own, height=100,
+                     label_visibility="collapsed",
+                     placeholder="No system prompt" if own else "The Playground has no system prompt",
+                     **fragments.hook(_typed_system, pane, k))
+
+
+def _own_system(pane: Pane, k: str, shared: str) -> None:
+    """Ticked: the pane starts from the Playground's prompt; unticked: it follows it again."""
+    pane.system = shared if st.session_state[f"{k}.sys.on"] else None
+
+
+def _typed_system(pane: Pane, k: str) -> None:
+    if st.session_state.get(f"{k}.sys.on"):
+        pane.system = st.session_state[f"{k}.sys.v"]
 
 
 def _params_label(pane: Pane, key: str) -> str:

@@ -1,4 +1,5 @@
-"""Compare: 2–6 panes, each an endpoint + model + parameters, answering one conversation.
+"""Compare: 2–6 panes, each an endpoint + model + parameters (and, for prompt variants, its own
+system prompt), answering one conversation.
 
 Holds the pane model (clone, "vary one parameter"), the request body of each pane and the
 exports (JSON / CSV / Markdown). Exports carry endpoint names and public settings only, and
@@ -36,9 +37,21 @@ class Pane:
     model: str | None
     params: dict[str, Any]
     id: str = field(default_factory=_new_id)
+    system: str | None = None  # the pane's own system prompt ("" for none); None: the conversation's
 
     def clone(self) -> "Pane":
-        return Pane(self.endpoint, self.model, copy.deepcopy(self.params))
+        return Pane(self.endpoint, self.model, copy.deepcopy(self.params), system=self.system)
+
+
+def with_system(messages: Sequence[dict], system: str | None) -> list[dict]:
+    """The conversation with its system prompt replaced by `system` (None: left as it is; an empty
+    or blank one: no system prompt). A developer turn at the start stands for a system prompt."""
+    out = list(messages)
+    if system is None:
+        return out
+    if out and out[0].get("role") in ("system", "developer"):
+        out.pop(0)
+    return ([{"role": "system", "content": system}] if system.strip() else []) + out
 
 
 def from_settings(endpoint: str, model: str | None, params: Mapping[str, Any], count: int = 2) -> list[Pane]:
@@ -68,6 +81,8 @@ def differences(panes: Sequence[Pane]) -> list[str]:
         out.append("endpoint")
     if len({p.model for p in panes}) > 1:
         out.append("model")
+    if len({p.system for p in panes}) > 1:
+        out.append("system")
     names = sorted({k for p in panes for k in p.params})
     for n in names:
         if len({json.dumps(p.params.get(n), sort_keys=True, default=str) for p in panes}) > 1:
@@ -80,19 +95,37 @@ def pane_title(panes: Sequence[Pane], i: int) -> str:
     p = panes[i]
     bits = []
     for d in differences(panes):
+        if d == "system":
+            bits.append("system=" + system_label(p.system))
+            continue
         v = p.endpoint if d == "endpoint" else p.model if d == "model" else p.params.get(d)
         bits.append(f"{d}={'unset' if v is None else v}")
     return f"Pane {i + 1}" + (" · " + ", ".join(bits[:3]) if bits else "")
 
 
+def system_label(system: str | None, width: int = 24) -> str:
+    """A pane's system prompt in a title: “its first words…”, none, or the Playground's."""
+    if system is None:
+        return "Playground's"
+    text = " ".join(system.split())
+    if not text:
+        return "none"
+    if len(text) > width:
+        cut = text[:width - 1]
+        if " " in cut[width // 2:]:  # end on a whole word when one ends late enough
+            cut = cut[:cut.rindex(" ")]
+        text = cut.rstrip() + "…"
+    return "“" + text + "”"
+
+
 def body_for(pane: Pane, messages: list[dict], stream: bool = True, include_usage: bool = True,
              backend: str | None = None) -> dict[str, Any]:
-    """The request body of a pane (backend extensions only if `backend` accepts them);
-    ValidationError names the bad field."""
+    """The request body of a pane (its own system prompt in place of the conversation's; backend
+    extensions only if `backend` accepts them); ValidationError names the bad field."""
     params = dict(pane.params)
     params["stream"] = True if stream else None
     params["stream_options"] = {"include_usage": True} if stream and include_usage else None
-    return schema.build_body(pane.model or "", messages, params, backend=backend)
+    return schema.build_body(pane.model or "", with_system(messages, pane.system), params, backend=backend)
 
 
 # -- exports ------------------------------------------------------------------------------
@@ -101,7 +134,8 @@ def record(pane: Pane, index: int, title: str, result: ChatResult | None, error:
     """One pane as plain data: settings, reply, measurements. No headers, no key."""
     sent = schema.normalise({k: v for k, v in pane.params.items() if k in schema.PARAMS})
     rec: dict[str, Any] = {"pane": index + 1, "title": title, "endpoint": pane.endpoint, "model": pane.model,
-                           "params": sent, "preferred": preferred, "status": None, "error": error,
+                           "system": pane.system, "params": sent, "preferred": preferred, "status": None,
+                           "error": error,
                            "choices": [], "finish_reason": None, "ttft_s": None, "latency_s": None,
                            "tokens_per_s": None, "prompt_tokens": None, "completion_tokens": None,
                            "reasoning_tokens": None, "tokens_estimated": None, "cost": None,
@@ -129,7 +163,7 @@ def to_json(records: Sequence[dict], messages: Sequence[dict]) -> str:
     return json.dumps(redact_obj(doc, known()), indent=2, ensure_ascii=False)
 
 
-CSV_FIELDS = ["pane", "title", "endpoint", "model", "params", "preferred", "status", "error", "finish_reason",
+CSV_FIELDS = ["pane", "title", "endpoint", "model", "system", "params", "preferred", "status", "error", "finish_reason",
               "ttft_s", "latency_s", "tokens_per_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost",
               "system_fingerprint", "text", "reasoning"]
 
@@ -187,6 +221,9 @@ def to_markdown(records: Sequence[dict], messages: Sequence[dict]) -> str:
                      f"| {fmt_seconds(r['latency_s'])} | {tps} | {toks} | {fmt_cost(r['cost'])} |")
     for r in records:
         lines += ["", f"## {_md_cell(r['title'])}{' (preferred)' if r['preferred'] else ''}", ""]
+        if r.get("system") is not None:  # a prompt variant: its own system prompt, in place of the one above
+            lines += ["**System prompt of this pane** (in place of the conversation's):", "",
+                      *(_fenced(r["system"]) if r["system"].strip() else ["(none)"]), ""]
         if r["error"]:
             lines += [f"> {line}" if i else f"> Error: {line}" for i, line in enumerate(str(r["error"]).splitlines())]
             lines.append("")

@@ -190,3 +190,31 @@ def test_a_tool_flow_is_answered_from_its_results():
         assert _run_messages(at) == [("user", "Weather in Oslo?"), ("assistant", None), ("tool", "4 °C, rain")]
         sent = [m for m in at.session_state["cmp.snapshot"].messages if m["role"] != "system"]
         assert sent[1]["tool_calls"] == [CALL] and sent[2]["tool_call_id"] == "call_1"
+
+
+def test_a_pane_with_its_own_system_prompt_sends_it_and_the_other_keeps_the_playgrounds():
+    """Prompt variants: pane 2 ticks its own system prompt and rewrites it; only its request
+    carries it, its title says so, and unticking it makes the pane follow the Playground again."""
+    at = _app()
+    _short(at, 8)
+    at.run()
+    second = at.session_state["cmp.panes"][1].id
+    box = at.text_area(key=f"cmp.{second}.sys.v")
+    assert box.disabled and box.value == "You are a helpful assistant."  # the Playground's, shown
+    at.checkbox(key=f"cmp.{second}.sys.on").check().run()
+    at.text_area(key=f"cmp.{second}.sys.v").input("Answer in French.").run()
+    assert at.session_state["cmp.panes"][1].system == "Answer in French."
+    titles = [e.label.split(" · ⚙️")[0] for e in at.expander if "⚙️" in e.label]
+    assert titles == ["**Pane 1 · system=Playground's**", "**Pane 2 · system=“Answer in French.”**"]
+    assert any(e.label == "📝 System prompt · own: “Answer in French.”" for e in at.expander)
+    at.button(key="cmp.go").click()
+    settle(at)
+    assert not at.exception
+    run = at.session_state["cmp.run"]
+    assert [r.status for r in run.results] == ["ok", "ok"]
+    firsts = [job.body["messages"][0] for job in run.jobs]
+    assert firsts == [{"role": "system", "content": "You are a helpful assistant."},
+                      {"role": "system", "content": "Answer in French."}]
+    at.checkbox(key=f"cmp.{second}.sys.on").uncheck().run()
+    assert at.session_state["cmp.panes"][1].system is None
+    assert at.text_area(key=f"cmp.{second}.sys.v").value == "You are a helpful assistant."

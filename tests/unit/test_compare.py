@@ -180,3 +180,42 @@ def test_markdown_export_keeps_multi_line_turns_and_replies():
     assert "```text\nline one\nline two\n\n- a list item\n```" in md
     assert "```text\nreply\nover two lines\n```" in md
     assert "line one line two" not in md
+
+
+# -- prompt variants: a pane's own system prompt --------------------------------------------
+CONVO = [{"role": "system", "content": "You are a helpful assistant."},
+         {"role": "user", "content": "Name a colour."}]
+
+
+def test_a_panes_own_system_prompt_replaces_the_conversations_and_only_in_that_pane():
+    shared, own, none = _pane(), _pane(), _pane()
+    own.system, none.system = "Answer in French.", "   "
+    assert compare.body_for(shared, CONVO, stream=False)["messages"] == CONVO
+    assert compare.body_for(own, CONVO, stream=False)["messages"] == [
+        {"role": "system", "content": "Answer in French."}, CONVO[1]]
+    assert compare.body_for(none, CONVO, stream=False)["messages"] == [CONVO[1]]  # blank: no system prompt
+    assert CONVO[0]["content"] == "You are a helpful assistant."  # the shared conversation is untouched
+    # a conversation without one gets it first; a leading developer turn stands for it
+    assert compare.with_system(CONVO[1:], "Be brief.") == [{"role": "system", "content": "Be brief."}, CONVO[1]]
+    dev = [{"role": "developer", "content": "Old."}, CONVO[1]]
+    assert compare.with_system(dev, "New.") == [{"role": "system", "content": "New."}, CONVO[1]]
+    assert own.clone().system == "Answer in French."
+
+
+def test_panes_that_differ_by_system_prompt_say_so_in_their_titles_and_exports():
+    a, b = _pane(), _pane()
+    b.system = "You are a pirate who answers every question in rhyme."
+    panes = [a, b]
+    assert compare.differences(panes) == ["system"]
+    assert compare.pane_title(panes, 0) == "Pane 1 · system=Playground's"
+    assert compare.pane_title(panes, 1) == "Pane 2 · system=“You are a pirate who…”"
+    b.system = ""
+    assert compare.pane_title(panes, 1) == "Pane 2 · system=none"
+    b.system = "Answer in French."
+    recs = [compare.record(p, i, compare.pane_title(panes, i), None) for i, p in enumerate(panes)]
+    assert [r["system"] for r in recs] == [None, "Answer in French."]
+    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs))))
+    assert [r["system"] for r in rows] == ["", "Answer in French."]
+    md = compare.to_markdown(recs, CONVO)
+    assert md.count("**System prompt of this pane**") == 1 and "Answer in French." in md
+    assert json.loads(compare.to_json(recs, CONVO))["panes"][1]["system"] == "Answer in French."
