@@ -101,12 +101,21 @@ def toolbar() -> None:
 
 
 def _vary_form(panes: list[Pane]) -> None:
-    st.caption("New panes copy pane 1 and differ only in this parameter.")
-    name = st.selectbox("Parameter", sweep.SWEEPABLE, key="cmp.vary.name")
-    text = st.text_input("Values (comma-separated)", value="0, 0.7, 1.4", key="cmp.vary.values")
+    st.caption("New panes copy pane 1 and differ only in this parameter, or in their system prompt.")
+    name = st.selectbox("Parameter", [*sweep.SWEEPABLE, compare.SYSTEM], key="cmp.vary.name")
+    if name == compare.SYSTEM:
+        text = st.text_area("System prompts, one per line", key="cmp.vary.prompts", height=110,
+                            placeholder="Answer in one sentence.\nAnswer like a pirate.",
+                            help="One pane per line, each sending that line as its own system prompt in place "
+                                 "of the Playground's. For a prompt of several lines, clone a pane and edit its "
+                                 "📝 System prompt.")
+    else:
+        text = st.text_input("Values (comma-separated)", value="0, 0.7, 1.4", key="cmp.vary.values")
     if st.button("Create panes", key="cmp.vary.go", type="primary"):
         try:
-            st.session_state[PANES] = compare.vary_one(panes[0], name, sweep.parse_values(name, text))
+            st.session_state[PANES] = (
+                compare.vary_system(panes[0], compare.parse_prompts(text)) if name == compare.SYSTEM
+                else compare.vary_one(panes[0], name, sweep.parse_values(name, text)))
         except ValidationError as e:
             for err in e.errors:
                 st.error(str(err))

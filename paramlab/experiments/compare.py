@@ -74,6 +74,27 @@ def vary_one(base: Pane, name: str, values: Sequence[Any]) -> list[Pane]:
     return panes
 
 
+SYSTEM = "system prompt"  # what "vary one" may vary besides the parameters: the panes' own system prompts
+
+
+def parse_prompts(text: str) -> list[str]:
+    """System prompts typed one per line: blank lines and repeats dropped, order kept."""
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def vary_system(base: Pane, prompts: Sequence[str]) -> list[Pane]:
+    """Panes identical to `base` except for their own system prompt, one per prompt."""
+    if not MIN_PANES <= len(prompts) <= MAX_PANES:
+        raise ValidationError([FieldError("system prompts", f"give {MIN_PANES} to {MAX_PANES} different prompts, "
+                                                            f"one per line, got {len(prompts)}")])
+    panes = []
+    for text in prompts:
+        p = base.clone()
+        p.system = text
+        panes.append(p)
+    return panes
+
+
 def differences(panes: Sequence[Pane]) -> list[str]:
     """Names (endpoint, model, parameters) whose value is not the same in every pane."""
     out = []

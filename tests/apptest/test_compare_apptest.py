@@ -218,3 +218,16 @@ def test_a_pane_with_its_own_system_prompt_sends_it_and_the_other_keeps_the_play
     at.checkbox(key=f"cmp.{second}.sys.on").uncheck().run()
     assert at.session_state["cmp.panes"][1].system is None
     assert at.text_area(key=f"cmp.{second}.sys.v").value == "You are a helpful assistant."
+
+
+def test_vary_the_system_prompt_makes_one_pane_per_line():
+    at = _app()
+    at.selectbox(key="cmp.vary.name").set_value("system prompt").run()
+    at.text_area(key="cmp.vary.prompts").input("Be brief.\n\nAnswer in French.").run()
+    at.button(key="cmp.vary.go").click().run()
+    assert not at.exception
+    assert [p.system for p in at.session_state["cmp.panes"]] == ["Be brief.", "Answer in French."]
+    at.text_area(key="cmp.vary.prompts").input("Only one.").run()
+    at.button(key="cmp.vary.go").click().run()
+    assert any(e.value.startswith("system prompts: give 2 to 6 different prompts") for e in at.error)
+    assert len(at.session_state["cmp.panes"]) == 2  # nothing replaced by the bad input

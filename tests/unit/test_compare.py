@@ -219,3 +219,16 @@ def test_panes_that_differ_by_system_prompt_say_so_in_their_titles_and_exports()
     md = compare.to_markdown(recs, CONVO)
     assert md.count("**System prompt of this pane**") == 1 and "Answer in French." in md
     assert json.loads(compare.to_json(recs, CONVO))["panes"][1]["system"] == "Answer in French."
+
+
+def test_vary_the_system_prompt_one_pane_per_line():
+    base = _pane(temperature=0.3)
+    prompts = compare.parse_prompts("  Answer in French.\n\nBe terse.\nAnswer in French.\nBe a pirate. \n")
+    assert prompts == ["Answer in French.", "Be terse.", "Be a pirate."]  # blanks and repeats dropped
+    panes = compare.vary_system(base, prompts)
+    assert [p.system for p in panes] == prompts
+    assert all(p.params == base.params and p.model == base.model for p in panes)
+    assert base.system is None and len({p.id for p in panes}) == 3
+    with pytest.raises(schema.ValidationError) as e:
+        compare.vary_system(base, ["Only one."])
+    assert str(e.value.errors[0]) == "system prompts: give 2 to 6 different prompts, one per line, got 1"
