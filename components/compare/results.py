@@ -72,7 +72,7 @@ def export_section(snap: Snapshot, run: LiveRun) -> None:
     c1, c2, c3 = st.columns(3)
     c1.download_button("⬇ JSON", compare.to_json(recs, snap.messages), "comparison.json", "application/json",
                        key="cmp.dl.json")
-    c2.download_button("⬇ CSV", compare.to_csv(recs), "comparison.csv", "text/csv", key="cmp.dl.csv")
+    c2.download_button("⬇ CSV", compare.to_csv(recs, snap.messages), "comparison.csv", "text/csv", key="cmp.dl.csv")
     c3.download_button("⬇ Markdown", compare.to_markdown(recs, snap.messages), "comparison.md", "text/markdown",
                        key="cmp.dl.md")
     st.caption("Exports hold endpoint names, models, parameters, replies and measurements — never an API key.")

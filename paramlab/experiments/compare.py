@@ -184,17 +184,28 @@ def to_json(records: Sequence[dict], messages: Sequence[dict]) -> str:
     return json.dumps(redact_obj(doc, known()), indent=2, ensure_ascii=False)
 
 
-CSV_FIELDS = ["pane", "title", "endpoint", "model", "system", "params", "preferred", "status", "error", "finish_reason",
+CSV_FIELDS = ["pane", "title", "endpoint", "model", "system", "system_from", "params", "preferred", "status", "error", "finish_reason",
               "ttft_s", "latency_s", "tokens_per_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost",
               "system_fingerprint", "text", "reasoning"]
 
 
-def to_csv(records: Sequence[dict]) -> str:
+def sent_system(messages: Sequence[dict], system: str | None) -> str:
+    """The system prompt a pane sent: its own, else the conversation's ("" for none)."""
+    first = with_system(messages, system)[:1]
+    return text_of(first[0]) if first and first[0].get("role") in ("system", "developer") else ""
+
+
+def to_csv(records: Sequence[dict], messages: Sequence[dict] = ()) -> str:
+    """One row a pane. `system` is the prompt the pane sent and `system_from` says whose it was
+    ("pane": its own, "" meaning none; "conversation": the Playground's), so an empty cell is
+    never ambiguous."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     w.writeheader()
     for r in records:
         row = dict(r)
+        row["system"] = sent_system(messages, r.get("system"))
+        row["system_from"] = "conversation" if r.get("system") is None else "pane"
         row["params"] = json.dumps(r["params"], sort_keys=True)
         row["text"] = "\n\n".join(c["text"] for c in r["choices"])
         row["reasoning"] = "\n\n".join(c.get("reasoning") or "" for c in r["choices"]).strip()

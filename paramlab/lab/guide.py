@@ -21,10 +21,10 @@ LAB_CONTROLS = ("temperature", "top_p", "presence_penalty", "frequency_penalty",
 UI = {
     "en": {"what": "What it does", "range": "Range", "default": "Default", "interactions": "Interactions",
            "mistakes": "Common mistakes", "lab": "In the Distribution Lab", "open_lab": "Try it in the Lab",
-           "unset": "unset — the server's own default applies", "unset_is": "unset", "any": "any", "not_sent": "not sent"},
+           "unset": "unset — the server's own default applies", "unset_is": "unset: ", "any": "any", "not_sent": "not sent"},
     "zh": {"what": "作用", "range": "取值范围", "default": "默认值", "interactions": "与其他参数的关系",
            "mistakes": "常见误区", "lab": "在分布实验室中", "open_lab": "在实验室中试一试",
-           "unset": "不设置 — 使用服务器自己的默认值", "unset_is": "不设置时", "any": "任意", "not_sent": "不发送"},
+           "unset": "不设置 — 使用服务器自己的默认值", "unset_is": "不设置时：", "any": "任意", "not_sent": "不发送"},
 }
 
 # The schema's one-line summaries (English) and group names, in Chinese.
@@ -322,7 +322,7 @@ def default_text(p: Param, lang: str) -> str:
     ui = UI["zh" if lang == "zh" else "en"]
     if p.default is None:
         what = UNSET_ZH.get(p.name) if lang == "zh" else p.unset
-        return f"{ui['unset_is']}: {what}" if what else ui["unset"]
+        return f"{ui['unset_is']}{what}" if what else ui["unset"]  # each language its own colon
     if isinstance(p.default, bool):
         return str(p.default).lower()
     return _fmt(p.default) if isinstance(p.default, (int, float)) else str(p.default)

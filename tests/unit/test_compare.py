@@ -214,8 +214,15 @@ def test_panes_that_differ_by_system_prompt_say_so_in_their_titles_and_exports()
     b.system = "Answer in French."
     recs = [compare.record(p, i, compare.pane_title(panes, i), None) for i, p in enumerate(panes)]
     assert [r["system"] for r in recs] == [None, "Answer in French."]
-    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs))))
-    assert [r["system"] for r in rows] == ["", "Answer in French."]
+    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs, CONVO))))
+    assert [(r["system"], r["system_from"]) for r in rows] == [
+        ("You are a helpful assistant.", "conversation"), ("Answer in French.", "pane")]
+    b.system = ""  # a pane that sends none is told apart from one that follows the Playground
+    recs = [compare.record(p, i, compare.pane_title(panes, i), None) for i, p in enumerate(panes)]
+    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs, CONVO[1:]))))
+    assert [(r["system"], r["system_from"]) for r in rows] == [("", "conversation"), ("", "pane")]
+    b.system = "Answer in French."
+    recs = [compare.record(p, i, compare.pane_title(panes, i), None) for i, p in enumerate(panes)]
     md = compare.to_markdown(recs, CONVO)
     assert md.count("**System prompt of this pane**") == 1 and "Answer in French." in md
     assert json.loads(compare.to_json(recs, CONVO))["panes"][1]["system"] == "Answer in French."

@@ -31,7 +31,7 @@ def test_range_and_default_come_from_the_schema(monkeypatch):
     assert guide.view("presence_penalty", "en").range == "-2 – 2"
     assert guide.view("logit_bias", "en").range.endswith("from -100 to 100")
     assert guide.view("max_tokens", "en").default == "unset: no cap but the context window"
-    assert guide.view("max_tokens", "zh").default == "不设置时: 不限，只受上下文窗口限制"
+    assert guide.view("max_tokens", "zh").default == "不设置时：不限，只受上下文窗口限制"
     monkeypatch.setitem(PARAMS, "temperature", replace(PARAMS["temperature"], max=3.0, default=0.7))
     assert guide.view("temperature", "zh").range == "0 – 3"
     assert guide.view("temperature", "zh").default == "0.7"
