@@ -72,13 +72,14 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
     cfg = st.session_state[CFG]
     errors: list[FieldError] = []
     c1, c2, c3, c4 = st.columns([1.2, 1.6, 1.2, 1.6])
-    opts = list(sweep.SWEEPABLE)
-    p1 = _w("p1", c1.selectbox, "Parameter 1", options=opts, index=opts.index(cfg["p1"]) if cfg["p1"] in opts else 0)
-    v1 = _w("v1", c2.text_input, f"{p1} values", value=cfg["v1"], help="Comma-separated, e.g. 0, 0.5, 1, 1.5")
+    opts = list(sweep.AXES)
+    p1 = _w("p1", c1.selectbox, "Parameter 1", options=opts, index=opts.index(cfg["p1"]) if cfg["p1"] in opts else 0,
+            help=f"A numeric parameter, or “{sweep.SYSTEM}”: one prompt a value, typed one per line.")
+    v1 = _values(c2, "1", p1)
     opts2 = [NONE] + [o for o in opts if o != p1]
     p2 = _w("p2", c3.selectbox, "Parameter 2 (optional)", options=opts2,
             index=opts2.index(cfg["p2"]) if cfg["p2"] in opts2 else 0)
-    v2 = _w("v2", c4.text_input, f"{p2} values" if p2 != NONE else "values", value=cfg["v2"], disabled=p2 == NONE)
+    v2 = _values(c4, "2", p2)
     c5, c6, _ = st.columns([1, 1, 2])
     # no bounds in the widget (it would keep showing a refused number): SweepPlan.validate checks them
     repeats = _w("repeats", c5.number_input, "Repeats per cell",
@@ -111,6 +112,21 @@ def form(endpoint: Endpoint | None) -> tuple[SweepPlan | None, list[FieldError]]
     return (None if errors else plan), errors
 
 
+PROMPTS_HELP = (f"One system prompt a line; each is a value of the sweep and replaces the Playground's. "
+                f"{sweep.NO_SYSTEM} on a line sends none. Blank lines and repeats are dropped.")
+
+
+def _values(col, n: str, name: str) -> str:
+    """The values box of axis `n`: numbers on one line, or system prompts one per line (a box of
+    its own, so switching the parameter keeps what was typed in either)."""
+    cfg = st.session_state[CFG]
+    if name == sweep.SYSTEM:
+        cfg.setdefault("s" + n, "Answer in one short sentence.\nAnswer like a pirate.")
+        return _w("s" + n, col.text_area, f"{name} values", value=cfg["s" + n], height=90, help=PROMPTS_HELP)
+    return _w("v" + n, col.text_input, f"{name} values" if name != NONE else "values", value=cfg["v" + n],
+              disabled=name == NONE, help="Comma-separated, e.g. 0, 0.5, 1, 1.5" if name != NONE else None)
+
+
 # What is sent before the message: never the Playground's whole conversation unless chosen.
 CONTEXT_OPTIONS = ("message", "system", "conversation")
 
@@ -128,6 +144,8 @@ def context_choice(cfg: dict) -> None:
     _w("context", st.radio, "Sent before the message", options=CONTEXT_OPTIONS, index=CONTEXT_OPTIONS.index(
         cfg["context"] if cfg["context"] in CONTEXT_OPTIONS else "message"), format_func=labels.get,
        horizontal=True, help="Every request of the sweep sends exactly this, then the message above.")
+    if sweep.SYSTEM in (cfg.get("p1"), cfg.get("p2")):
+        st.caption(f"The swept {sweep.SYSTEM} takes the place of the Playground's: each cell sends its own.")
 
 
 def _messages(prompt: str) -> list[dict]:
@@ -141,11 +159,11 @@ def _messages(prompt: str) -> list[dict]:
 
 
 def _body(job: SweepJob, prompt: str) -> dict:
-    params = dict(job.params)
+    params, messages = sweep.split_job(job.params, _messages(prompt))
     stream = st.session_state[state.STREAM]
     params["stream"] = True if stream else None
     params["stream_options"] = {"include_usage": True} if stream and st.session_state[state.INCLUDE_USAGE] else None
-    return schema.build_body(st.session_state[state.MODEL] or "", _messages(prompt), params,
+    return schema.build_body(st.session_state[state.MODEL] or "", messages, params,
                              backend=state.current_backend())
 
 
@@ -176,9 +194,10 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
     wc = worst_case(endpoint, jobs, prompt)
     cells = len(plan.cells())
     wc_text = "unknown (no price for this model, or no max_tokens)" if wc is None else fmt_cost(wc)
-    sent = _messages(prompt)
+    sizes = sorted({len(sweep.split_job(j.params, _messages(prompt))[1]) for j in jobs})
+    sends = words.count(sizes[0], "message") if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]} messages"
     st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
-            f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {words.count(len(sent), 'message')} · "
+            f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {sends} · "
             f"worst-case cost **{wc_text}**", icon="🧮")
     budget_ui.warn(wc, endpoint)
     if sweep.needs_confirmation(plan.request_count, wc, CONFIRM_REQUESTS, CONFIRM_COST):

@@ -21,7 +21,7 @@ from paramlab.client.metrics import fmt_cost, fmt_seconds
 from paramlab.safety.redaction import known, redact_obj
 from paramlab.client.result import ChatResult
 from paramlab.request.schema import FieldError, ValidationError
-from paramlab.request.messages import images_of, text_of
+from paramlab.request.messages import images_of, system_label, text_of, with_system
 from paramlab.request.tools import call_parts
 
 MIN_PANES, MAX_PANES = 2, 6
@@ -41,17 +41,6 @@ class Pane:
 
     def clone(self) -> "Pane":
         return Pane(self.endpoint, self.model, copy.deepcopy(self.params), system=self.system)
-
-
-def with_system(messages: Sequence[dict], system: str | None) -> list[dict]:
-    """The conversation with its system prompt replaced by `system` (None: left as it is; an empty
-    or blank one: no system prompt). A developer turn at the start stands for a system prompt."""
-    out = list(messages)
-    if system is None:
-        return out
-    if out and out[0].get("role") in ("system", "developer"):
-        out.pop(0)
-    return ([{"role": "system", "content": system}] if system.strip() else []) + out
 
 
 def from_settings(endpoint: str, model: str | None, params: Mapping[str, Any], count: int = 2) -> list[Pane]:
@@ -122,21 +111,6 @@ def pane_title(panes: Sequence[Pane], i: int) -> str:
         v = p.endpoint if d == "endpoint" else p.model if d == "model" else p.params.get(d)
         bits.append(f"{d}={'unset' if v is None else v}")
     return f"Pane {i + 1}" + (" · " + ", ".join(bits[:3]) if bits else "")
-
-
-def system_label(system: str | None, width: int = 24) -> str:
-    """A pane's system prompt in a title: “its first words…”, none, or the Playground's."""
-    if system is None:
-        return "Playground's"
-    text = " ".join(system.split())
-    if not text:
-        return "none"
-    if len(text) > width:
-        cut = text[:width - 1]
-        if " " in cut[width // 2:]:  # end on a whole word when one ends late enough
-            cut = cut[:cut.rindex(" ")]
-        text = cut.rstrip() + "…"
-    return "“" + text + "”"
 
 
 def body_for(pane: Pane, messages: list[dict], stream: bool = True, include_usage: bool = True,

@@ -1,5 +1,6 @@
 """Parameter sweeps: one or two parameters × their values × repeats → requests, and the
 results table (output length, diversity among the repeats, latency, TTFT, cost) per cell.
+Besides the numeric parameters, the system prompt may be swept: one prompt a value.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 from paramlab.experiments import similarity as diversity
 from paramlab.experiments import validity
 from paramlab.request import schema
+from paramlab.request.messages import system_label, with_system
 from paramlab.client.result import ChatResult
 from paramlab.request.schema import FieldError, ValidationError
 
@@ -19,6 +21,9 @@ MAX_VALUES = 12
 MAX_REPEATS = 20
 # Parameters that take a single number and so can be swept.
 SWEEPABLE = tuple(n for n, p in schema.PARAMS.items() if p.kind in ("float", "int") and n != "top_logprobs")
+SYSTEM = "system prompt"  # the one non-numeric axis: its values are whole prompts, one per line
+NO_SYSTEM = "(none)"  # a line that stands for sending no system prompt at all
+AXES = (*SWEEPABLE, SYSTEM)
 # Metrics of a cell that the charts plot against the swept parameters.
 METRICS = {
     "output_tokens": "Output length (completion tokens, mean)",
@@ -33,8 +38,26 @@ METRICS = {
 }
 
 
+def parse_prompts(text: str) -> list[str]:
+    """One system prompt a line (blank lines and repeats dropped; "(none)" sends none)."""
+    prompts: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        value = "" if line == NO_SYSTEM else line
+        if line and value not in prompts:
+            prompts.append(value)
+    if not prompts:
+        raise ValidationError([FieldError(f"{SYSTEM} values", f"type at least one prompt, one per line "
+                                                              f"({NO_SYSTEM} for none)")])
+    if len(prompts) > MAX_VALUES:
+        raise ValidationError([FieldError(f"{SYSTEM} values", f"at most {MAX_VALUES} prompts, got {len(prompts)}")])
+    return prompts
+
+
 def parse_values(name: str, text: str) -> list[Any]:
     """'0, 0.5, 1' → [0.0, 0.5, 1.0] checked against the schema; errors name the field."""
+    if name == SYSTEM:
+        return parse_prompts(text)
     p = schema.PARAMS.get(name)
     if p is None or p.kind not in ("float", "int"):
         raise ValidationError([FieldError(name or "parameter", "choose a numeric parameter to vary")])
@@ -72,9 +95,29 @@ class Axis:
 class Cell:
     index: int
     values: Mapping[str, Any]   # swept parameter -> value in this cell
+    shown: Mapping[str, str] = field(default_factory=dict)  # swept parameter -> the value as labels show it
 
     def label(self) -> str:
-        return ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in self.values.items())
+        return ", ".join(f"{k}={self.shown.get(k, _number(v))}" for k, v in self.values.items())
+
+
+def _number(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+def prompt_labels(prompts: Sequence[str]) -> list[str]:
+    """Swept system prompts as the table, charts and legends show them: numbered, so two prompts
+    that begin alike stay apart, then their first words (“…”, or none)."""
+    return [f"#{i + 1} {system_label(p)}" for i, p in enumerate(prompts)]
+
+
+def split_job(params: Mapping[str, Any], messages: Sequence[dict]) -> tuple[dict, list[dict]]:
+    """A job's request parameters and messages: a swept system prompt replaces the one the
+    messages begin with (or is put first), and is never sent as a parameter."""
+    params = dict(params)
+    if SYSTEM not in params:
+        return params, list(messages)
+    return params, with_system(messages, params.pop(SYSTEM))
 
 
 @dataclass(frozen=True)
@@ -105,8 +148,11 @@ class SweepPlan:
         return errors
 
     def cells(self) -> list[Cell]:
+        names = [a.name for a in self.axes]
+        shown = {a.name: dict(zip(a.values, prompt_labels(a.values))) for a in self.axes if a.name == SYSTEM}
         combos = itertools.product(*[a.values for a in self.axes])
-        return [Cell(i, dict(zip([a.name for a in self.axes], combo))) for i, combo in enumerate(combos)]
+        return [Cell(i, dict(zip(names, combo)), {n: shown[n][v] for n, v in zip(names, combo) if n in shown})
+                for i, combo in enumerate(combos)]
 
     def jobs(self) -> list[SweepJob]:
         """Repeats interleaved across cells, so a cancelled run still covers every cell a little."""
@@ -155,7 +201,9 @@ class CellResult:
     def row(self) -> dict[str, Any]:
         ok = [r for r in self.results if r.status != "error"]
         costs = [r.metrics.cost for r in ok]
-        row: dict[str, Any] = dict(self.cell.values)
+        row: dict[str, Any] = {**self.cell.values, **self.cell.shown}  # a prompt by its label, in full below
+        if SYSTEM in self.cell.shown:
+            row[SYSTEM + " text"] = self.cell.values[SYSTEM]
         row.update({
             "cell": self.cell.index,
             "requests": len(self.results),

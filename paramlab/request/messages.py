@@ -12,7 +12,7 @@ import base64
 import binascii
 import io
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from paramlab.request.fields import FieldError, ValidationError
 
@@ -248,3 +248,30 @@ def clean_saved(m: Any, i: int, warnings: list[str]) -> dict | None:
         warnings.append(f"messages[{i}]: {errs[0].field.split('.', 1)[-1]} {errs[0].message}; skipped")
         return None
     return msg
+
+
+def with_system(messages: Sequence[dict], system: str | None) -> list[dict]:
+    """The conversation with its system prompt replaced by `system` (None: left as it is; an empty
+    or blank one: no system prompt). A developer turn at the start stands for a system prompt."""
+    out = list(messages)
+    if system is None:
+        return out
+    if out and out[0].get("role") in ("system", "developer"):
+        out.pop(0)
+    return ([{"role": "system", "content": system}] if system.strip() else []) + out
+
+
+def system_label(system: str | None, width: int = 24) -> str:
+    """A system prompt in a title: “its first words…”, none, or the Playground's (None: the
+    conversation's own)."""
+    if system is None:
+        return "Playground's"
+    text = " ".join(system.split())
+    if not text:
+        return "none"
+    if len(text) > width:
+        cut = text[:width - 1]
+        if " " in cut[width // 2:]:  # end on a whole word when one ends late enough
+            cut = cut[:cut.rindex(" ")]
+        text = cut.rstrip() + "…"
+    return "“" + text + "”"

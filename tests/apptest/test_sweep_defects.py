@@ -67,3 +67,32 @@ def test_a_repeat_count_out_of_range_is_shown_and_blocks_the_run():
     assert at.number_input(key="w.sw.repeats").value == 50  # what the box shows is what is checked
     assert any(e.value == "repeats: must be 1 to 20, got 50" for e in at.error)
     assert at.button(key="sw.go").disabled
+
+
+def test_the_system_prompt_can_be_swept_one_per_line():
+    at = _app()
+    at.selectbox(key="w.sw.p1").set_value("system prompt").run()
+    box = at.text_area(key="w.sw.s1")
+    assert box.value == "Answer in one short sentence.\nAnswer like a pirate."  # what is sent is shown
+    box.set_value("Answer in French.\n\n(none)\nAnswer in French.").run()
+    assert any("2 requests** (2 cells × 1 repeats)" in i.value and "each sends 1–2 messages" in i.value
+               for i in at.info)
+    assert any("takes the place of the Playground's" in c.value for c in at.caption)
+    at.button(key="sw.go").click().run(timeout=120)
+    run = at.session_state["sw.run"]
+    sent = [r.request["messages"] for r in run.results]
+    prompt = {"role": "user", "content": "Write one sentence about the sea."}
+    assert sent == [[{"role": "system", "content": "Answer in French."}, prompt], [prompt]]
+    assert all("system prompt" not in r.request for r in run.results)  # never sent as a parameter
+    table = at.session_state["sw.table"]
+    assert list(table["system prompt"]) == ["#1 “Answer in French.”", "#2 none"]
+    assert not at.exception
+
+
+def test_an_empty_list_of_system_prompts_is_named_and_blocks_the_run():
+    at = _app()
+    at.selectbox(key="w.sw.p1").set_value("system prompt").run()
+    at.text_area(key="w.sw.s1").set_value("\n  \n").run()
+    assert [e.value for e in at.error] == [
+        "system prompt values: type at least one prompt, one per line ((none) for none)"]
+    assert at.button(key="sw.go").disabled

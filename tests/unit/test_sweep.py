@@ -91,3 +91,46 @@ def test_unfinished_jobs_are_left_out():
     plan = SweepPlan({}, [Axis("temperature", (0.0, 1.0))], repeats=1)
     cells = sweep.collect(plan, plan.jobs(), [_res("x", 1, 1.0), None])
     assert len(sweep.results_table(cells)) == 1
+
+
+def test_system_prompts_are_swept_one_per_line():
+    text = "  Answer in French.\n\n(none)\nBe terse.\nAnswer in French.\n"
+    assert sweep.parse_values(sweep.SYSTEM, text) == ["Answer in French.", "", "Be terse."]  # blanks, repeats dropped
+    with pytest.raises(schema.ValidationError) as e:
+        sweep.parse_values(sweep.SYSTEM, " \n\n")
+    assert str(e.value.errors[0]) == "system prompt values: type at least one prompt, one per line ((none) for none)"
+    with pytest.raises(schema.ValidationError, match="at most 12 prompts, got 13"):
+        sweep.parse_values(sweep.SYSTEM, "\n".join(f"Prompt {i}." for i in range(13)))
+
+
+def test_a_swept_system_prompt_replaces_the_conversations_and_is_never_a_parameter():
+    french, german = "You are a helpful assistant. Answer in French.", "You are a helpful assistant. Answer in German."
+    plan = SweepPlan({"max_tokens": 4}, [Axis(sweep.SYSTEM, (french, german, "")), Axis("temperature", (0.0, 1.0))])
+    # prompts that begin alike stay apart in every label: numbered
+    assert [c.label() for c in plan.cells()[::2]] == [
+        "system prompt=#1 “You are a helpful…”, temperature=0", "system prompt=#2 “You are a helpful…”, temperature=0",
+        "system prompt=#3 none, temperature=0"]
+    convo = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    bodies = [sweep.split_job(j.params, convo) for j in plan.jobs()]
+    assert [p for p, _ in bodies[:2]] == [{"max_tokens": 4, "temperature": 0.0}, {"max_tokens": 4, "temperature": 1.0}]
+    assert [m[0]["content"] for _, m in bodies[:4]] == [french, french, german, german]
+    assert bodies[4][1] == [{"role": "user", "content": "Hi"}]  # (none): no system prompt at all
+    assert sweep.split_job({"temperature": 1}, convo) == ({"temperature": 1}, convo)  # nothing swept: as it was
+
+
+def test_system_prompt_cells_chart_by_label_with_the_full_prompt_in_the_table():
+    from components.sweep import charts
+    plan = SweepPlan({}, [Axis(sweep.SYSTEM, ("Answer in French.", ""))])
+    cells = [sweep.CellResult(c, [_res("Bonjour la mer.", 5, 0.2)]) for c in plan.cells()]
+    rows = sweep.results_table(cells)
+    assert [(r["system prompt"], r["system prompt text"]) for r in rows] == [
+        ("#1 “Answer in French.”", "Answer in French."), ("#2 none", "")]
+    df = charts.chart_frame(sweep.chart_rows(rows, [sweep.SYSTEM]))
+    assert sorted(set(df["system prompt"])) == ["#1 “Answer in French.”", "#2 none"]
+    spec = charts.build(df, [sweep.SYSTEM]).to_dict()
+    enc = spec["spec"]["encoding"]
+    assert enc["x"] == {"field": "system prompt", "type": "nominal", "title": "system prompt",
+                        "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')[0]"}}  # "#1", "#2"
+    assert enc["color"] == {"field": "system prompt", "type": "nominal", "title": "system prompt",  # names them,
+                            "legend": {"direction": "vertical", "labelLimit": 600, "orient": "bottom"}}  # below
+    assert spec["spec"]["mark"]["type"] == "point"  # unordered prompts are not joined by a line
