@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,10 @@ def split_content(content: Any) -> Parts:
         return Parts()
     if isinstance(content, str):
         return Parts(text=content)
+    if isinstance(content, dict) and "type" not in content:
+        # the JSON itself in place of its text (Cloudflare Workers AI with a json_schema
+        # response_format): shown, counted and validated as the text a server would have sent
+        return Parts(text=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
     if isinstance(content, dict):
         content = [content]
     p = Parts()
