@@ -174,7 +174,7 @@ def check_connection(ep: Endpoint) -> tuple[Endpoint, str | None]:
             listed = llamacpp.models(ep, timeout=CHECK_TIMEOUTS.total)  # any server's /models, parsed
         except ChatError as e:
             return ep, f"connection check failed: GET /models: {e}"
-        ids = tuple(dict.fromkeys(str(m["id"]).strip() for m in listed if str(m.get("id") or "").strip()))
+        ids = llamacpp.model_ids(listed)
         if not ids:
             return ep, "connection check: the server lists no models at /models; type the model name"
         return replace(ep, models=ids), None

@@ -194,7 +194,8 @@ def plan_summary(endpoint: Endpoint | None, plan: SweepPlan | None, errors: list
     wc = worst_case(endpoint, jobs, prompt)
     cells = len(plan.cells())
     wc_text = "unknown (no price for this model, or no max_tokens)" if wc is None else fmt_cost(wc)
-    sizes = sorted({len(sweep.split_job(j.params, _messages(prompt))[1]) for j in jobs})
+    sent = _messages(prompt)  # what every request sends; a swept prompt changes only its first turn
+    sizes = sorted({len(sweep.split_job(c.values, sent)[1]) for c in plan.cells()})
     sends = words.count(sizes[0], "message") if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]} messages"
     st.info(f"**{plan.request_count} requests** ({cells} cells × {plan.repeats} repeats) to "
             f"{endpoint.name} · model {st.session_state[state.MODEL]} · each sends {sends} · "

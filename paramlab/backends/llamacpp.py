@@ -243,6 +243,11 @@ def models(endpoint: Endpoint, timeout: float = 10.0, transport: Transport | Non
     return [m if isinstance(m, dict) else {"id": str(m)} for m in items]
 
 
+def model_ids(entries: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The model names of /models entries, in the server's order, blanks and repeats dropped."""
+    return tuple(dict.fromkeys(str(m["id"]).strip() for m in entries if str(m.get("id") or "").strip()))
+
+
 def n_vocab(entries: list[dict[str, Any]], model: str) -> int | None:
     """The model's vocabulary size from llama.cpp's /v1/models entries (meta.n_vocab)."""
     for m in entries:

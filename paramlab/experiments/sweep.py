@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from paramlab.experiments import compare
 from paramlab.experiments import similarity as diversity
 from paramlab.experiments import validity
 from paramlab.request import schema
@@ -21,7 +22,7 @@ MAX_VALUES = 12
 MAX_REPEATS = 20
 # Parameters that take a single number and so can be swept.
 SWEEPABLE = tuple(n for n, p in schema.PARAMS.items() if p.kind in ("float", "int") and n != "top_logprobs")
-SYSTEM = "system prompt"  # the one non-numeric axis: its values are whole prompts, one per line
+SYSTEM = compare.SYSTEM  # the one non-numeric axis: its values are whole prompts, one per line
 NO_SYSTEM = "(none)"  # a line that stands for sending no system prompt at all
 AXES = (*SWEEPABLE, SYSTEM)
 # Metrics of a cell that the charts plot against the swept parameters.
@@ -40,12 +41,7 @@ METRICS = {
 
 def parse_prompts(text: str) -> list[str]:
     """One system prompt a line (blank lines and repeats dropped; "(none)" sends none)."""
-    prompts: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        value = "" if line == NO_SYSTEM else line
-        if line and value not in prompts:
-            prompts.append(value)
+    prompts = [("" if line == NO_SYSTEM else line) for line in compare.parse_prompts(text)]
     if not prompts:
         raise ValidationError([FieldError(f"{SYSTEM} values", f"type at least one prompt, one per line "
                                                               f"({NO_SYSTEM} for none)")])
