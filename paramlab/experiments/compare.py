@@ -169,7 +169,7 @@ def sent_system(messages: Sequence[dict], system: str | None) -> str:
     return text_of(first[0]) if first and first[0].get("role") in ("system", "developer") else ""
 
 
-def to_csv(records: Sequence[dict], messages: Sequence[dict] = ()) -> str:
+def to_csv(records: Sequence[dict], messages: Sequence[dict]) -> str:
     """One row a pane. `system` is the prompt the pane sent and `system_from` says whose it was
     ("pane": its own, "" meaning none; "conversation": the Playground's), so an empty cell is
     never ambiguous."""

@@ -162,10 +162,14 @@ class SweepPlan:
 
 
 def worst_case_total(jobs: Sequence[SweepJob], cost_of: Callable[[SweepJob], float | None]) -> float | None:
-    """Sum of each request's worst case; None (unknown) as soon as one is unknown."""
+    """Sum of each request's worst case; None (unknown) as soon as one is unknown. A cell's repeats
+    send the same body, so each cell is priced once (a sweep may plan thousands of requests)."""
+    per_cell: dict[int, float | None] = {}
     total = 0.0
     for j in jobs:
-        c = cost_of(j)
+        if j.cell not in per_cell:
+            per_cell[j.cell] = cost_of(j)
+        c = per_cell[j.cell]
         if c is None:
             return None
         total += c

@@ -85,7 +85,7 @@ def test_a_broken_endpoint_fails_in_its_pane_and_the_others_answer(broken_config
     from components.compare import results as compare_results
     from paramlab.experiments import compare
     recs = compare_results.records(at.session_state["cmp.snapshot"], at.session_state["cmp.run"], None)
-    exported = compare.to_json(recs, []) + compare.to_csv(recs) + compare.to_markdown(recs, [])
+    exported = compare.to_json(recs, []) + compare.to_csv(recs, []) + compare.to_markdown(recs, [])
     assert KEY not in exported and "Broken" in exported
 
 

@@ -99,7 +99,7 @@ def test_exports_carry_replies_metrics_and_the_preferred_mark():
     assert doc["panes"][1]["choices"][0]["text"] == "second reply"
     assert doc["panes"][0]["params"] == {"temperature": 0.0, "max_tokens": 20}
     assert doc["panes"][0]["ttft_s"] == 0.1 and doc["panes"][0]["finish_reason"] == "stop"
-    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs))))
+    rows = list(csv.DictReader(io.StringIO(compare.to_csv(recs, []))))
     assert rows[0]["text"] == "A | pipe\nand ```code```" and rows[2]["status"] == "error"
     md = compare.to_markdown(recs, MESSAGES)
     assert "| 2 ★ |" in md and "second reply" in md and "````text" in md
@@ -108,7 +108,7 @@ def test_exports_carry_replies_metrics_and_the_preferred_mark():
 
 def test_exports_never_contain_the_key():
     recs = _records()
-    for text in (compare.to_json(recs, MESSAGES), compare.to_csv(recs), compare.to_markdown(recs, MESSAGES)):
+    for text in (compare.to_json(recs, MESSAGES), compare.to_csv(recs, MESSAGES), compare.to_markdown(recs, MESSAGES)):
         assert KEY not in text
         assert "Authorization" not in text
     assert "bad key ***" in compare.to_json(recs, MESSAGES)

@@ -56,7 +56,7 @@ def test_compare_exports_keep_reasoning():
     (choice,) = doc["panes"][0]["choices"]
     assert choice["reasoning"] == THOUGHT and choice["text"] == REPLY
     assert doc["panes"][0]["reasoning_tokens"] == 31
-    (row,) = csv.DictReader(io.StringIO(compare.to_csv([rec])))
+    (row,) = csv.DictReader(io.StringIO(compare.to_csv([rec], [])))
     assert row["reasoning"] == THOUGHT and row["reasoning_tokens"] == "31" and row["text"] == REPLY
     md = compare.to_markdown([rec], [{"role": "user", "content": "Hello"}])
     assert md.index("**Thinking:**") < md.index(THOUGHT) < md.index(REPLY)

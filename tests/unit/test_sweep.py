@@ -57,6 +57,14 @@ def test_worst_case_total_is_unknown_when_any_request_is():
     assert sweep.worst_case_total(jobs, lambda j: None if j.cell == 1 else 0.01) is None
 
 
+def test_worst_case_prices_each_cell_once():
+    jobs = SweepPlan({}, [Axis("temperature", (0.0, 1.0, 2.0))], 4).jobs()
+    priced = []
+    total = sweep.worst_case_total(jobs, lambda j: priced.append(j.cell) or 0.5 * (j.cell + 1))
+    assert sorted(priced) == [0, 1, 2]
+    assert total == pytest.approx(4 * (0.5 + 1.0 + 1.5))
+
+
 def test_confirmation_threshold():
     assert not sweep.needs_confirmation(12, 0.0)
     assert sweep.needs_confirmation(21, 0.0)
