@@ -48,7 +48,7 @@ def diff_section(snap: Snapshot, texts: dict[int, str]) -> None:
         return
     ops = worddiff.diff(texts[a], texts[b])
     n = worddiff.counts(ops)
-    st.caption(f"Similarity **{similarity.similarity(texts[a], texts[b]):.0%}** · {n['equal']} words shared · "
+    st.caption(f"Similarity **{similarity.similarity(texts[a], texts[b]):.0%}** · {n['equal']} word{'' if n['equal'] == 1 else 's'} shared · "
                f":red-background[~~only in A~~] {n['delete']} · :green-background[**only in B**] {n['insert']}")
     with st.container(border=True, key="cmp-diff"):
         st.markdown(worddiff.to_markdown(ops))
